@@ -1,0 +1,168 @@
+package stacks
+
+import (
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdsclusterinstance"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecretversion"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+)
+
+// AWSProviderConstraint admits the provider versions this stack is written
+// for: write-only arguments arrived in 5.88, and 6.0 changed the resources.
+const AWSProviderConstraint = ">= 5.88.0, < 6.0.0"
+
+// masterPassword is the address of the ephemeral password. Terraform opens
+// it anew on every plan and apply and never writes its value to state or to
+// a plan file; only write-only arguments and locals may read it.
+const masterPassword = "ephemeral.aws_secretsmanager_random_password.master_password"
+
+// NewDatabaseStack builds one stage's stack: its Aurora PostgreSQL Serverless
+// v2 cluster and writer, the master credentials in Secrets Manager, the two
+// SSM parameters that publish the ARNs, and the S3 backend of its state.
+// The stack ID is the stage name, so "cdktf deploy <stage>" finds it.
+func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.TerraformStack {
+	stack := cdktf.NewTerraformStack(scope, jsii.String(cfg.Stage))
+
+	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
+		Region: jsii.String(cfg.Account.Region),
+		DefaultTags: &[]*provider.AwsProviderDefaultTags{{
+			Tags: &map[string]*string{
+				"service":    jsii.String(cfg.Account.Service),
+				"stage":      jsii.String(cfg.Stage),
+				"managed-by": jsii.String("cdktf"),
+			},
+		}},
+	})
+	// Escape hatch: the prebuilt bindings pin the provider to exactly the
+	// version they were generated from (5.88.0); admit the newer 5.x releases.
+	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), jsii.String(AWSProviderConstraint))
+
+	backend := cdktf.NewS3Backend(stack, &cdktf.S3BackendConfig{
+		Bucket:  jsii.String(cfg.Account.StateBucket),
+		Key:     jsii.String(cfg.StateKey()),
+		Region:  jsii.String(cfg.Account.Region),
+		Encrypt: jsii.Bool(true),
+	})
+	// Escape hatch: CDKTF's S3 backend predates S3-native state locking
+	// (Terraform 1.10), so it has no use_lockfile argument.
+	backend.AddOverride(jsii.String("use_lockfile"), jsii.Bool(true))
+
+	// Escape hatch: CDKTF has no ephemeral blocks. The seed recipe asked for
+	// a password without punctuation or spaces, which every client can quote.
+	stack.AddOverride(jsii.String(masterPassword), map[string]interface{}{
+		"password_length":     32,
+		"exclude_punctuation": true,
+		"include_space":       false,
+	})
+	// A local turns the raw address into a token: inside Fn_Jsonencode a
+	// plain "${...}" string would be escaped into a literal.
+	password := cdktf.NewTerraformLocal(stack, jsii.String("master_password"), jsii.String("${"+masterPassword+".random_password}")).AsString()
+
+	secret := secretsmanagersecret.NewSecretsmanagerSecret(stack, jsii.String("credentials"), &secretsmanagersecret.SecretsmanagerSecretConfig{
+		Name:                 jsii.String(cfg.SecretName()),
+		Description:          jsii.String("Master credentials of the " + cfg.Account.Service + " " + cfg.Stage + " Aurora PostgreSQL cluster " + cfg.ClusterIdentifier()),
+		RecoveryWindowInDays: jsii.Number(float64(cfg.SecretRecoveryWindowDays)),
+		Tags:                 &map[string]*string{"Name": jsii.String(cfg.SecretName())},
+	})
+
+	cluster := rdscluster.NewRdsCluster(stack, jsii.String("cluster"), &rdscluster.RdsClusterConfig{
+		ClusterIdentifier:       jsii.String(cfg.ClusterIdentifier()),
+		Engine:                  jsii.String("aurora-postgresql"),
+		EngineMode:              jsii.String("provisioned"),
+		EngineVersion:           jsii.String(cfg.EngineVersion),
+		DatabaseName:            jsii.String(cfg.DatabaseName),
+		MasterUsername:          jsii.String(cfg.MasterUsername),
+		MasterPasswordWo:        password,
+		MasterPasswordWoVersion: jsii.Number(float64(cfg.CredentialsVersion)),
+		EnableHttpEndpoint:      jsii.Bool(true),
+		Serverlessv2ScalingConfiguration: &rdscluster.RdsClusterServerlessv2ScalingConfiguration{
+			MinCapacity:           jsii.Number(cfg.MinCapacity),
+			MaxCapacity:           jsii.Number(cfg.MaxCapacity),
+			SecondsUntilAutoPause: autoPause(cfg),
+		},
+		StorageEncrypted:             jsii.Bool(true),
+		CopyTagsToSnapshot:           jsii.Bool(true),
+		BackupRetentionPeriod:        jsii.Number(float64(cfg.BackupRetentionDays)),
+		DeletionProtection:           jsii.Bool(cfg.DeletionProtection),
+		SkipFinalSnapshot:            jsii.Bool(!cfg.FinalSnapshot),
+		FinalSnapshotIdentifier:      finalSnapshot(cfg),
+		DeleteAutomatedBackups:       jsii.Bool(!cfg.KeepAutomatedBackups),
+		EnabledCloudwatchLogsExports: jsii.Strings(cfg.LogExports...),
+		Lifecycle:                    &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(cfg.PreventDestroy)},
+		Tags:                         &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},
+	})
+
+	rdsclusterinstance.NewRdsClusterInstance(stack, jsii.String("writer"), &rdsclusterinstance.RdsClusterInstanceConfig{
+		Identifier:         jsii.String(cfg.WriterIdentifier()),
+		ClusterIdentifier:  cluster.Id(),
+		InstanceClass:      jsii.String("db.serverless"),
+		Engine:             cluster.Engine(),
+		EngineVersion:      cluster.EngineVersion(),
+		PubliclyAccessible: jsii.Bool(false),
+		Tags:               &map[string]*string{"Name": jsii.String(cfg.WriterIdentifier())},
+	})
+
+	// The JSON shape RDS's own secrets use, which the Data API and the
+	// rotation functions read. Write-only: its value never reaches state.
+	secretsmanagersecretversion.NewSecretsmanagerSecretVersion(stack, jsii.String("credentials_value"), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
+		SecretId: secret.Id(),
+		SecretStringWo: cdktf.Fn_Jsonencode(&map[string]interface{}{
+			"username":            cluster.MasterUsername(),
+			"password":            password,
+			"engine":              "postgres",
+			"host":                cluster.Endpoint(),
+			"port":                cluster.Port(),
+			"dbname":              cluster.DatabaseName(),
+			"dbClusterIdentifier": cluster.ClusterIdentifier(),
+		}),
+		SecretStringWoVersion: jsii.Number(float64(cfg.CredentialsVersion)),
+	})
+
+	credentialsArn := ssmparameter.NewSsmParameter(stack, jsii.String("credentials_arn"), &ssmparameter.SsmParameterConfig{
+		Name:        jsii.String(cfg.CredentialsArnParameter()),
+		Description: jsii.String("ARN of the Secrets Manager secret with the master credentials of " + cfg.ClusterIdentifier()),
+		Type:        jsii.String("String"),
+		Value:       secret.Arn(),
+	})
+	resourceArn := ssmparameter.NewSsmParameter(stack, jsii.String("resource_arn"), &ssmparameter.SsmParameterConfig{
+		Name:        jsii.String(cfg.ResourceArnParameter()),
+		Description: jsii.String("ARN of the Aurora PostgreSQL cluster " + cfg.ClusterIdentifier() + ", for the Data API"),
+		Type:        jsii.String("String"),
+		Value:       cluster.Arn(),
+	})
+
+	output(stack, "cluster_arn", cluster.Arn(), "ARN of the cluster, the Data API's resource ARN")
+	output(stack, "cluster_endpoint", cluster.Endpoint(), "Writer endpoint of the cluster")
+	output(stack, "secret_arn", secret.Arn(), "ARN of the secret with the master credentials, the Data API's secret ARN")
+	output(stack, "credentials_arn_parameter", credentialsArn.Name(), "SSM parameter that holds the secret's ARN")
+	output(stack, "resource_arn_parameter", resourceArn.Name(), "SSM parameter that holds the cluster's ARN")
+	return stack
+}
+
+// autoPause is only sent for a cluster that can pause: RDS rejects it
+// when the minimum capacity is above 0.
+func autoPause(cfg StageConfig) *float64 {
+	if cfg.MinCapacity > 0 {
+		return nil
+	}
+	return jsii.Number(float64(cfg.AutoPauseSeconds))
+}
+
+func finalSnapshot(cfg StageConfig) *string {
+	if !cfg.FinalSnapshot {
+		return nil
+	}
+	return jsii.String(cfg.FinalSnapshotName())
+}
+
+func output(stack cdktf.TerraformStack, id string, value *string, description string) {
+	cdktf.NewTerraformOutput(stack, jsii.String(id), &cdktf.TerraformOutputConfig{
+		Value:       value,
+		Description: jsii.String(description),
+	})
+}

@@ -1,0 +1,45 @@
+package stacks
+
+import "path"
+
+// Names of the AWS resources a stage owns. Each follows the seed recipe's
+// naming, so existing tooling that looks them up keeps working.
+
+// ClusterIdentifier is the RDS cluster identifier, "main-<service>-<stage>-cluster".
+func (c StageConfig) ClusterIdentifier() string {
+	return "main-" + c.Account.Service + "-" + c.Stage + "-cluster"
+}
+
+// WriterIdentifier is the identifier of the cluster's writer instance.
+func (c StageConfig) WriterIdentifier() string {
+	return "main-" + c.Account.Service + "-" + c.Stage + "-writer"
+}
+
+// FinalSnapshotName is the snapshot taken when the cluster is deleted.
+func (c StageConfig) FinalSnapshotName() string {
+	if c.FinalSnapshotIdentifier != "" {
+		return c.FinalSnapshotIdentifier
+	}
+	return c.ClusterIdentifier() + "-final"
+}
+
+// SecretName is the Secrets Manager secret holding the master credentials.
+func (c StageConfig) SecretName() string {
+	return c.Account.Service + "-" + c.Stage + "-credentials"
+}
+
+// CredentialsArnParameter is the SSM parameter holding the secret's ARN.
+func (c StageConfig) CredentialsArnParameter() string {
+	return c.Account.Service + "-" + c.Stage + "-credentials-arn"
+}
+
+// ResourceArnParameter is the SSM parameter holding the cluster's ARN.
+func (c StageConfig) ResourceArnParameter() string {
+	return c.Account.Service + "-" + c.Stage + "-resource-arn"
+}
+
+// StateKey is the stage's object key in the state bucket:
+// "[<prefix>/]<service>/<stage>/terraform.tfstate".
+func (c StageConfig) StateKey() string {
+	return path.Join(c.Account.StateKeyPrefix, c.Account.Service, c.Stage, "terraform.tfstate")
+}

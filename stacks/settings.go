@@ -1,0 +1,253 @@
+package stacks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// AccountSettings are the settings that differ per AWS account rather than
+// per stage. Each comes from cdktf.json's context and may be overridden by
+// an environment variable (see accountSettingSources).
+type AccountSettings struct {
+	// Service names the application; it prefixes every resource name.
+	Service string `json:"service"`
+	// Region is the AWS region the stage is deployed to.
+	Region string `json:"region"`
+	// StateBucket is the S3 bucket that holds every stage's Terraform state.
+	StateBucket string `json:"stateBucket"`
+	// StateKeyPrefix, if set, is put in front of every stage's state key.
+	StateKeyPrefix string `json:"stateKeyPrefix"`
+}
+
+// accountSetting ties an account setting to its context key and environment variable.
+type accountSetting struct {
+	contextKey string
+	envVar     string
+	field      func(*AccountSettings) *string
+}
+
+var accountSettingSources = []accountSetting{
+	{"service", "DB_SERVICE", func(a *AccountSettings) *string { return &a.Service }},
+	{"region", "DB_REGION", func(a *AccountSettings) *string { return &a.Region }},
+	{"stateBucket", "DB_STATE_BUCKET", func(a *AccountSettings) *string { return &a.StateBucket }},
+	{"stateKeyPrefix", "DB_STATE_KEY_PREFIX", func(a *AccountSettings) *string { return &a.StateKeyPrefix }},
+}
+
+// defaultAccountSettings apply where neither the context nor the environment
+// sets a value. There is no default state bucket: bucket names are global,
+// so every account must choose its own.
+func defaultAccountSettings() AccountSettings {
+	return AccountSettings{Service: "movies", Region: "us-east-1"}
+}
+
+// defaultStages are the stages that exist when the context lists none.
+var defaultStages = []string{"dev", "production"}
+
+// Settings is the app's whole configuration, as read from cdktf.json's
+// context: the account settings and one entry of overrides per stage.
+type Settings struct {
+	Account AccountSettings
+	// Stages maps each stage name to its entry: setting name to JSON value.
+	Stages map[string]map[string]json.RawMessage
+	// sources says where each account setting came from, for error messages.
+	sources map[string]string
+}
+
+// LoadCdktfJSON reads the context of a cdktf.json file and applies the
+// environment variable overrides from getenv (os.Getenv in the app).
+func LoadCdktfJSON(path string, getenv func(string) string) (*Settings, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the configuration: %w", err)
+	}
+	var file struct {
+		Context json.RawMessage `json:"context"`
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON: %w", path, err)
+	}
+	if len(file.Context) == 0 {
+		file.Context = []byte("{}")
+	}
+	return ParseContext(file.Context, getenv)
+}
+
+// ParseContext reads settings from a cdktf.json context object and applies
+// the environment variable overrides from getenv. It reports every problem
+// with the shape of the context at once; the values are checked later, by
+// StageConfigs.
+func ParseContext(context []byte, getenv func(string) string) (*Settings, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(context, &raw); err != nil {
+		return nil, &ConfigError{Problems: []string{fmt.Sprintf("context: not a JSON object: %v", err)}}
+	}
+	settings := &Settings{Account: defaultAccountSettings(), sources: map[string]string{}}
+	var problems []string
+
+	known := map[string]bool{"stages": true}
+	for _, s := range accountSettingSources {
+		known[s.contextKey] = true
+		settings.sources[s.contextKey] = "default"
+		if value, ok := raw[s.contextKey]; ok {
+			if err := json.Unmarshal(value, s.field(&settings.Account)); err != nil {
+				problems = append(problems, fmt.Sprintf("context.%s = %s: must be a string", s.contextKey, value))
+			}
+			settings.sources[s.contextKey] = "cdktf.json context." + s.contextKey
+		}
+		if value := getenv(s.envVar); value != "" {
+			*s.field(&settings.Account) = value
+			settings.sources[s.contextKey] = "environment variable " + s.envVar
+		}
+	}
+	for _, key := range sortedKeys(raw) {
+		if !known[key] {
+			problems = append(problems, fmt.Sprintf("context.%s: unknown setting; allowed: %s", key, strings.Join(sortedKeys(known), ", ")))
+		}
+	}
+
+	settings.Stages = map[string]map[string]json.RawMessage{}
+	if value, ok := raw["stages"]; ok {
+		var stages map[string]json.RawMessage
+		if err := json.Unmarshal(value, &stages); err != nil || stages == nil {
+			problems = append(problems, fmt.Sprintf("context.stages = %s: must be an object that maps each stage name to its settings, e.g. {\"dev\": {}, \"production\": {}}", value))
+		}
+		for _, stage := range sortedKeys(stages) {
+			var entry map[string]json.RawMessage
+			if err := json.Unmarshal(stages[stage], &entry); err != nil {
+				problems = append(problems, fmt.Sprintf("stage %q: entry = %s: must be an object of settings ({} keeps the profile's defaults)", stage, stages[stage]))
+				continue
+			}
+			if entry == nil {
+				entry = map[string]json.RawMessage{}
+			}
+			settings.Stages[stage] = entry
+		}
+	} else {
+		for _, stage := range defaultStages {
+			settings.Stages[stage] = map[string]json.RawMessage{}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ConfigError{Problems: problems}
+	}
+	return settings, nil
+}
+
+// StageNames lists the configured stages in a stable order.
+func (s *Settings) StageNames() []string {
+	return sortedKeys(s.Stages)
+}
+
+// StageConfigs resolves and validates the named stages (all stages when
+// only is empty). It returns every problem found in any of them at once.
+func (s *Settings) StageConfigs(only []string) ([]StageConfig, error) {
+	var problems []string
+	names := s.StageNames()
+	if len(names) == 0 {
+		problems = append(problems, "context.stages is empty: configure at least one stage, e.g. {\"dev\": {}}")
+	}
+	if len(only) > 0 {
+		for _, stage := range only {
+			if _, ok := s.Stages[stage]; !ok {
+				problems = append(problems, fmt.Sprintf("stage %q named on the command line is not configured; configured stages: %s", stage, strings.Join(names, ", ")))
+			}
+		}
+		names = only
+	}
+	problems = append(problems, s.validateAccount(names)...)
+
+	var configs []StageConfig
+	for _, stage := range names {
+		entry, ok := s.Stages[stage]
+		if !ok {
+			continue
+		}
+		cfg, entryProblems := resolveStage(stage, entry, s.Account)
+		problems = append(problems, entryProblems...)
+		problems = append(problems, cfg.Validate()...)
+		configs = append(configs, cfg)
+	}
+	if len(problems) > 0 {
+		return nil, &ConfigError{Problems: problems}
+	}
+	return configs, nil
+}
+
+// resolveStage starts from the stage's profile and applies its entry.
+func resolveStage(stage string, entry map[string]json.RawMessage, account AccountSettings) (StageConfig, []string) {
+	var problems []string
+	profile := defaultProfileFor(stage)
+	if value, ok := entry["profile"]; ok {
+		if err := json.Unmarshal(value, &profile); err != nil || profiles[profile] == nil {
+			problems = append(problems, fmt.Sprintf("stage %q: profile = %s: must be one of %s", stage, value, strings.Join(sortedKeys(profiles), ", ")))
+			profile = defaultProfileFor(stage)
+		}
+	}
+	cfg := profiles[profile]()
+	cfg.Stage = stage
+	cfg.Account = account
+
+	fields := stageSettingFields()
+	for _, key := range sortedKeys(entry) {
+		if key == "profile" {
+			continue
+		}
+		index, ok := fields[key]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("stage %q: %s: unknown setting; allowed: %s", stage, key, strings.Join(append(sortedKeys(fields), "profile"), ", ")))
+			continue
+		}
+		target := reflect.ValueOf(&cfg).Elem().Field(index)
+		decoder := json.NewDecoder(bytes.NewReader(entry[key]))
+		value := reflect.New(target.Type())
+		if err := decoder.Decode(value.Interface()); err != nil || string(entry[key]) == "null" {
+			problems = append(problems, fmt.Sprintf("stage %q: %s = %s: must be %s", stage, key, entry[key], describeType(target.Type())))
+			continue
+		}
+		target.Set(value.Elem())
+	}
+	return cfg, problems
+}
+
+// stageSettingFields maps each overridable setting's JSON name to its
+// field index in StageConfig.
+func stageSettingFields() map[string]int {
+	fields := map[string]int{}
+	t := reflect.TypeOf(StageConfig{})
+	for i := 0; i < t.NumField(); i++ {
+		if name := t.Field(i).Tag.Get("json"); name != "" && name != "-" {
+			fields[name] = i
+		}
+	}
+	return fields
+}
+
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list of strings"
+	}
+	return t.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

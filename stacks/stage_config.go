@@ -1,0 +1,124 @@
+// Package stacks holds the domain of this app: the settings of each stage,
+// their validation, and the Terraform stack that gives a stage its database.
+package stacks
+
+// Profile names. A stage starts from one profile's defaults and may override
+// any setting; a stage named "production" starts from productionProfile,
+// every other stage from devProfile, unless its entry names a profile.
+const (
+	DevProfile        = "dev"
+	ProductionProfile = "production"
+)
+
+// StageConfig is everything one stage's stack is built from. The JSON names
+// are the keys a stage entry in cdktf.json's context may override.
+type StageConfig struct {
+	// Stage is the stage name: the stack ID, part of every resource name.
+	Stage string `json:"-"`
+	// Profile is the profile the stage's defaults came from.
+	Profile string `json:"-"`
+	// Account holds the settings that differ per AWS account.
+	Account AccountSettings `json:"-"`
+
+	// EngineVersion is the Aurora PostgreSQL version, pinned so a deploy
+	// never upgrades the database by surprise. It must support the Data API
+	// and, when MinCapacity is 0, scaling to zero.
+	EngineVersion string `json:"engineVersion"`
+	// DatabaseName is the database created in the cluster.
+	DatabaseName string `json:"databaseName"`
+	// MasterUsername is the cluster's master user.
+	MasterUsername string `json:"masterUsername"`
+	// CredentialsVersion drives the write-only password arguments: raising
+	// it generates a new master password and writes it to the cluster and
+	// the secret on the next deploy. Terraform never stores the password.
+	CredentialsVersion int `json:"credentialsVersion"`
+
+	// MinCapacity and MaxCapacity bound the writer's capacity, in Aurora
+	// capacity units (ACU). A minimum of 0 lets the database pause.
+	MinCapacity float64 `json:"minCapacity"`
+	MaxCapacity float64 `json:"maxCapacity"`
+	// AutoPauseSeconds is how long the database stays idle before it pauses.
+	// It applies only when MinCapacity is 0; set 0 when MinCapacity is above 0.
+	AutoPauseSeconds int `json:"autoPauseSeconds"`
+
+	// BackupRetentionDays is how long automated backups are kept.
+	BackupRetentionDays int `json:"backupRetentionDays"`
+	// DeletionProtection makes AWS refuse to delete the cluster.
+	DeletionProtection bool `json:"deletionProtection"`
+	// PreventDestroy makes Terraform refuse any plan that destroys the cluster.
+	PreventDestroy bool `json:"preventDestroy"`
+	// FinalSnapshot takes a snapshot named FinalSnapshotIdentifier when the
+	// cluster is deleted.
+	FinalSnapshot bool `json:"finalSnapshot"`
+	// FinalSnapshotIdentifier names that snapshot; empty means
+	// "<cluster identifier>-final".
+	FinalSnapshotIdentifier string `json:"finalSnapshotIdentifier"`
+	// KeepAutomatedBackups keeps automated backups after the cluster is deleted.
+	KeepAutomatedBackups bool `json:"keepAutomatedBackups"`
+	// LogExports lists the log types exported to CloudWatch Logs.
+	LogExports []string `json:"logExports"`
+
+	// SecretRecoveryWindowDays is how long a deleted secret can be restored.
+	// 0 deletes it at once, so a destroyed stage can be deployed again under
+	// the same secret name.
+	SecretRecoveryWindowDays int `json:"secretRecoveryWindowDays"`
+}
+
+// devProfile is cheap and disposable: it scales to zero after an hour idle
+// and a destroy removes everything, every time.
+func devProfile() StageConfig {
+	return StageConfig{
+		Profile:                  DevProfile,
+		EngineVersion:            "16.6",
+		DatabaseName:             "main",
+		MasterUsername:           "dbadmin",
+		CredentialsVersion:       1,
+		MinCapacity:              0,
+		MaxCapacity:              4,
+		AutoPauseSeconds:         3600,
+		BackupRetentionDays:      1,
+		DeletionProtection:       false,
+		PreventDestroy:           false,
+		FinalSnapshot:            false,
+		KeepAutomatedBackups:     false,
+		LogExports:               []string{},
+		SecretRecoveryWindowDays: 0,
+	}
+}
+
+// productionProfile keeps the data: backups for 30 days, deletion refused by
+// both AWS and Terraform, a final snapshot and the automated backups kept if
+// the cluster is deleted all the same. 256 ACU is Serverless v2's ceiling.
+func productionProfile() StageConfig {
+	return StageConfig{
+		Profile:                  ProductionProfile,
+		EngineVersion:            "16.6",
+		DatabaseName:             "main",
+		MasterUsername:           "dbadmin",
+		CredentialsVersion:       1,
+		MinCapacity:              0,
+		MaxCapacity:              256,
+		AutoPauseSeconds:         10800,
+		BackupRetentionDays:      30,
+		DeletionProtection:       true,
+		PreventDestroy:           true,
+		FinalSnapshot:            true,
+		KeepAutomatedBackups:     true,
+		LogExports:               []string{"postgresql"},
+		SecretRecoveryWindowDays: 30,
+	}
+}
+
+// profiles maps a profile name to its defaults.
+var profiles = map[string]func() StageConfig{
+	DevProfile:        devProfile,
+	ProductionProfile: productionProfile,
+}
+
+// defaultProfileFor is the profile a stage starts from when its entry names none.
+func defaultProfileFor(stage string) string {
+	if stage == ProductionProfile {
+		return ProductionProfile
+	}
+	return DevProfile
+}

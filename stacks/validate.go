@@ -1,0 +1,260 @@
+package stacks
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ConfigError lists every problem found in the configuration, so a user
+// fixes them in one pass instead of one synth per mistake.
+type ConfigError struct {
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// Limits set by AWS. Sources: the Aurora Serverless v2 capacity and
+// auto-pause documentation, CreateDBCluster, Secrets Manager and SSM quotas.
+const (
+	maxACU              = 256
+	minMaxACU           = 1
+	minAutoPauseSeconds = 300
+	maxAutoPauseSeconds = 86400
+	minBackupDays       = 1
+	maxBackupDays       = 35
+	maxRDSIdentifier    = 63
+	maxSnapshotName     = 255
+	maxSecretName       = 512
+	maxParameterName    = 1011
+	maxPostgresName     = 63
+)
+
+// auroraPostgresMinimums gives, per supported major version, the first minor
+// version with the Data API on provisioned and Serverless v2 clusters, and the
+// first with scaling to 0 ACU. Older majors have neither.
+var auroraPostgresMinimums = map[int]struct{ dataAPI, scaleToZero int }{
+	13: {11, 15},
+	14: {8, 12},
+	15: {3, 7},
+	16: {1, 3},
+	17: {4, 4},
+}
+
+var (
+	lowercaseName    = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	postgresName     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	engineVersion    = regexp.MustCompile(`^(\d+)\.(\d+)$`)
+	regionName       = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	bucketName       = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+	stateKeyPrefix   = regexp.MustCompile(`^[A-Za-z0-9!_.*'()/-]*$`)
+	secretName       = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`)
+	parameterName    = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	reservedDBNames  = []string{"postgres", "template0", "template1", "rdsadmin"}
+	reservedUsers    = []string{"admin", "public", "rdsadmin", "rdsrepladmin", "rdstopmgr", "rds_superuser", "rds_replication", "rds_password", "rds_iam", "rds_ad"}
+	allowedLogExport = []string{"postgresql", "iam-db-auth-error"}
+)
+
+// validateAccount checks the account settings; a problem there affects
+// every listed stage, so the message names them all.
+func (s *Settings) validateAccount(stages []string) []string {
+	var problems []string
+	scope := "all stages (" + strings.Join(stages, ", ") + ")"
+	report := func(key, value, rule string) {
+		problems = append(problems, fmt.Sprintf("%s: %s = %q (from %s): %s", scope, key, value, s.sources[key], rule))
+	}
+	a := s.Account
+	if msg := checkLowercaseName(a.Service); msg != "" {
+		report("service", a.Service, msg)
+	}
+	if !regionName.MatchString(a.Region) {
+		report("region", a.Region, "must be an AWS region code such as us-east-1 or eu-central-1")
+	}
+	if msg := checkBucketName(a.StateBucket); msg != "" {
+		report("stateBucket", a.StateBucket, msg)
+	}
+	p := a.StateKeyPrefix
+	if !stateKeyPrefix.MatchString(p) || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//") {
+		report("stateKeyPrefix", p, "must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash")
+	}
+	return problems
+}
+
+// Validate checks one stage's resolved settings and the names derived from
+// them, and returns every problem found. Each message names the stage, the
+// setting, the bad value and what is allowed.
+func (c StageConfig) Validate() []string {
+	var problems []string
+	report := func(key string, value any, rule string) {
+		if s, ok := value.(string); ok {
+			value = strconv.Quote(s)
+		}
+		problems = append(problems, fmt.Sprintf("stage %q: %s = %v: %s", c.Stage, key, value, rule))
+	}
+
+	if msg := checkLowercaseName(c.Stage); msg != "" {
+		report("stage name", c.Stage, msg)
+	}
+
+	if msg := checkEngineVersion(c.EngineVersion, c.MinCapacity == 0); msg != "" {
+		report("engineVersion", c.EngineVersion, msg)
+	}
+	if msg := checkPostgresName(c.DatabaseName, reservedDBNames); msg != "" {
+		report("databaseName", c.DatabaseName, msg)
+	}
+	if msg := checkPostgresName(c.MasterUsername, reservedUsers); msg != "" {
+		report("masterUsername", c.MasterUsername, msg)
+	}
+	if c.CredentialsVersion < 1 {
+		report("credentialsVersion", c.CredentialsVersion, "must be a whole number of at least 1; raise it by one to rotate the master password")
+	}
+
+	if !isHalfStep(c.MinCapacity) || c.MinCapacity < 0 || c.MinCapacity > maxACU {
+		report("minCapacity", c.MinCapacity, fmt.Sprintf("must be 0 to %d ACU in steps of 0.5", maxACU))
+	}
+	if !isHalfStep(c.MaxCapacity) || c.MaxCapacity < minMaxACU || c.MaxCapacity > maxACU {
+		report("maxCapacity", c.MaxCapacity, fmt.Sprintf("must be %d to %d ACU in steps of 0.5", minMaxACU, maxACU))
+	}
+	if c.MinCapacity > c.MaxCapacity {
+		report("minCapacity", c.MinCapacity, fmt.Sprintf("must not exceed maxCapacity (%v)", c.MaxCapacity))
+	}
+	if c.MinCapacity == 0 {
+		if c.AutoPauseSeconds < minAutoPauseSeconds || c.AutoPauseSeconds > maxAutoPauseSeconds {
+			report("autoPauseSeconds", c.AutoPauseSeconds, fmt.Sprintf("must be %d to %d seconds when minCapacity is 0", minAutoPauseSeconds, maxAutoPauseSeconds))
+		}
+	} else if c.AutoPauseSeconds != 0 {
+		report("autoPauseSeconds", c.AutoPauseSeconds, fmt.Sprintf("must be 0 when minCapacity is above 0 (%v): only a database that scales to 0 ACU pauses", c.MinCapacity))
+	}
+
+	if c.BackupRetentionDays < minBackupDays || c.BackupRetentionDays > maxBackupDays {
+		report("backupRetentionDays", c.BackupRetentionDays, fmt.Sprintf("must be %d to %d days", minBackupDays, maxBackupDays))
+	}
+	if c.FinalSnapshot {
+		if msg := checkRDSIdentifier(c.FinalSnapshotName(), maxSnapshotName); msg != "" {
+			report("final snapshot identifier", c.FinalSnapshotName(), msg)
+		}
+	}
+	seen := map[string]bool{}
+	for _, logType := range c.LogExports {
+		if !contains(allowedLogExport, logType) || seen[logType] {
+			report("logExports", fmt.Sprintf("%q", c.LogExports), fmt.Sprintf("each entry must be one of %s, at most once", strings.Join(allowedLogExport, ", ")))
+			break
+		}
+		seen[logType] = true
+	}
+	if c.SecretRecoveryWindowDays != 0 && (c.SecretRecoveryWindowDays < 7 || c.SecretRecoveryWindowDays > 30) {
+		report("secretRecoveryWindowDays", c.SecretRecoveryWindowDays, "must be 0 (delete at once) or 7 to 30 days")
+	}
+
+	// The names below are derived from the service and stage names, so a
+	// problem there is usually fixed by a shorter service or stage name.
+	derived := "derived from service and stage"
+	if msg := checkRDSIdentifier(c.ClusterIdentifier(), maxRDSIdentifier); msg != "" {
+		report("cluster identifier ("+derived+")", c.ClusterIdentifier(), msg)
+	}
+	if msg := checkRDSIdentifier(c.WriterIdentifier(), maxRDSIdentifier); msg != "" {
+		report("writer instance identifier ("+derived+")", c.WriterIdentifier(), msg)
+	}
+	if len(c.SecretName()) > maxSecretName || !secretName.MatchString(c.SecretName()) {
+		report("secret name ("+derived+")", c.SecretName(), fmt.Sprintf("must be 1 to %d letters, digits or /_+=.@- characters", maxSecretName))
+	}
+	for _, name := range []string{c.CredentialsArnParameter(), c.ResourceArnParameter()} {
+		if msg := checkParameterName(name); msg != "" {
+			report("SSM parameter name ("+derived+")", name, msg)
+		}
+	}
+	return problems
+}
+
+// checkLowercaseName applies the rules shared by service and stage names:
+// they become part of RDS identifiers, which are lowercase, start with a
+// letter and have no double or trailing hyphen.
+func checkLowercaseName(name string) string {
+	if name == "" {
+		return "must not be empty"
+	}
+	if !lowercaseName.MatchString(name) || strings.Contains(name, "--") || strings.HasSuffix(name, "-") {
+		return "must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen"
+	}
+	return ""
+}
+
+// checkRDSIdentifier applies the CreateDBCluster rules for cluster, instance
+// and snapshot identifiers.
+func checkRDSIdentifier(id string, maxLen int) string {
+	if len(id) > maxLen {
+		return fmt.Sprintf("is %d characters: must be at most %d", len(id), maxLen)
+	}
+	if !lowercaseName.MatchString(id) || strings.Contains(id, "--") || strings.HasSuffix(id, "-") {
+		return "must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen"
+	}
+	return ""
+}
+
+func checkPostgresName(name string, reserved []string) string {
+	if name == "" || len(name) > maxPostgresName || !postgresName.MatchString(name) {
+		return fmt.Sprintf("must be 1 to %d letters, digits or underscores, starting with a letter", maxPostgresName)
+	}
+	if contains(reserved, strings.ToLower(name)) {
+		return "is reserved by PostgreSQL or RDS; reserved: " + strings.Join(reserved, ", ")
+	}
+	return ""
+}
+
+func checkEngineVersion(version string, scalesToZero bool) string {
+	m := engineVersion.FindStringSubmatch(version)
+	allowed := "must be an Aurora PostgreSQL version MAJOR.MINOR with the Data API on Serverless v2 (13.11+, 14.8+, 15.3+, 16.1+, 17.4+) and, for minCapacity 0, scaling to zero (13.15+, 14.12+, 15.7+, 16.3+, 17.4+)"
+	if m == nil {
+		return allowed
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	minimums, ok := auroraPostgresMinimums[major]
+	if !ok || minor < minimums.dataAPI || (scalesToZero && minor < minimums.scaleToZero) {
+		return allowed
+	}
+	return ""
+}
+
+// checkBucketName applies the S3 general purpose bucket naming rules.
+func checkBucketName(name string) string {
+	const rule = "must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not shaped like an IP address"
+	if name == "" {
+		return "must not be empty: set context.stateBucket in cdktf.json or DB_STATE_BUCKET to a bucket you own"
+	}
+	if len(name) < 3 || len(name) > 63 || !bucketName.MatchString(name) || strings.Contains(name, "..") || net.ParseIP(name) != nil {
+		return rule
+	}
+	return ""
+}
+
+// checkParameterName applies the SSM PutParameter naming rules for a name
+// without a path.
+func checkParameterName(name string) string {
+	lower := strings.ToLower(name)
+	if len(name) > maxParameterName || !parameterName.MatchString(name) {
+		return fmt.Sprintf("must be 1 to %d letters, digits or _.- characters", maxParameterName)
+	}
+	if strings.HasPrefix(lower, "aws") || strings.HasPrefix(lower, "ssm") {
+		return "must not start with \"aws\" or \"ssm\" (reserved by SSM): choose another service name"
+	}
+	return ""
+}
+
+func isHalfStep(acu float64) bool {
+	return math.Mod(acu*2, 1) == 0
+}
+
+func contains(list []string, value string) bool {
+	for _, item := range list {
+		if item == value {
+			return true
+		}
+	}
+	return false
+}
