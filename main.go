@@ -9,8 +9,6 @@ import (
 	"os"
 
 	"aurora-stages/stacks"
-
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 )
 
 func main() {
@@ -22,26 +20,9 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	if err := synthesize(configs); err != nil {
+	if err := stacks.Synthesize("", configs); err != nil {
 		fail(err)
 	}
-}
-
-// synthesize writes cdktf.out/stacks/<stage>/cdk.tf.json for each stage.
-// jsii reports errors from the Node.js side as panics; they become an error
-// here so the user reads one message instead of a stack trace.
-func synthesize(configs []stacks.StageConfig) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("synthesis failed: %v", r)
-		}
-	}()
-	app := cdktf.NewApp(nil)
-	for _, cfg := range configs {
-		stacks.NewDatabaseStack(app, cfg)
-	}
-	app.Synth()
-	return nil
 }
 
 func fail(err error) {
