@@ -1,0 +1,53 @@
+# `make synth` and `make test` install what they need on a fresh machine:
+# the Go modules (go.sum) and the npm packages (package-lock.json: the
+# cdktf CLI and Node.js 22, the runtime jsii starts for the Go app).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Node.js 22 from node_modules, not the machine's: jsii's runtime prints an
+# end-of-life banner on Node 20.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_NODE := $(CURDIR)/node_modules/.bin/node
+# No update checks against HashiCorp's servers from cdktf or terraform.
+export CHECKPOINT_DISABLE := 1
+# Where the public Terraform registry is out of reach, providers come from
+# a local mirror (see terraform/mirror.tfrc); elsewhere your own CLI
+# configuration applies untouched.
+ifneq ($(wildcard /opt/tf-plugins/registry.terraform.io),)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform/mirror.tfrc
+endif
+
+NPM_INSTALLED := node_modules/.package-lock.json
+GO_PACKAGES := ./... ./__tests__/
+
+.PHONY: help synth test test-fast fmt clean
+
+help:
+	@echo "make synth   synthesize every stage into cdktf.out/stacks/<stage>/cdk.tf.json"
+	@echo "make test    format check, go vet, and every test (offline terraform validate included)"
+	@echo "make test-fast  the tests that neither synthesize nor run terraform"
+	@echo "make fmt     gofmt the Go sources"
+	@echo "make clean   remove cdktf.out and node_modules"
+
+$(NPM_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+synth: $(NPM_INSTALLED)
+	go run . $(STAGES)
+
+test: $(NPM_INSTALLED)
+	@unformatted="$$(gofmt -l main.go stacks __tests__)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
+	go vet $(GO_PACKAGES)
+	go test -count=1 $(GO_PACKAGES)
+
+test-fast:
+	go test -count=1 -short $(GO_PACKAGES)
+
+fmt:
+	gofmt -w main.go stacks __tests__
+
+clean:
+	rm -rf cdktf.out node_modules

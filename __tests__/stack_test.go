@@ -1,0 +1,212 @@
+package tests
+
+import (
+	"maps"
+	"slices"
+	"testing"
+)
+
+// stageExpectation holds what differs between the test stages; everything
+// else is the same for every stage and is listed in expectedValues.
+type stageExpectation struct {
+	stage                  string
+	minCapacity            float64
+	maxCapacity            float64
+	autoPause              any // seconds, or absent when the stage never pauses
+	backupDays             float64
+	deletionProtection     bool
+	preventDestroy         bool
+	finalSnapshotID        any // identifier, or absent
+	deleteAutomatedBackups bool
+	logExports             []any
+	recoveryWindowDays     float64
+	credentialsVersion     float64
+}
+
+var stageExpectations = []stageExpectation{
+	{
+		stage: "dev", minCapacity: 0, maxCapacity: 4, autoPause: 3600.0, backupDays: 1,
+		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
+		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
+	},
+	{
+		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
+		deletionProtection: true, preventDestroy: true, finalSnapshotID: "main-movies-production-cluster-final",
+		deleteAutomatedBackups: false, logExports: []any{"postgresql"}, recoveryWindowDays: 30, credentialsVersion: 1,
+	},
+	{
+		// Not production, so it starts from the dev profile; its entry
+		// overrides three settings.
+		stage: "staging", minCapacity: 0, maxCapacity: 16, autoPause: 3600.0, backupDays: 7,
+		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
+		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 2,
+	},
+	{
+		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
+		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
+		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
+	},
+}
+
+func expectedValues(e stageExpectation) map[string]any {
+	cluster := "resource.aws_rds_cluster.cluster."
+	writer := "resource.aws_rds_cluster_instance.writer."
+	secret := "resource.aws_secretsmanager_secret.credentials."
+	version := "resource.aws_secretsmanager_secret_version.credentials_value."
+	password := "ephemeral.aws_secretsmanager_random_password.master_password."
+	credentialsParam := "resource.aws_ssm_parameter.credentials_arn."
+	resourceParam := "resource.aws_ssm_parameter.resource_arn."
+	clusterID := "main-movies-" + e.stage + "-cluster"
+
+	return map[string]any{
+		// Provider, provider version and backend.
+		"provider.aws.region":                          "eu-west-1",
+		"provider.aws.default_tags.tags":               map[string]any{"service": "movies", "stage": e.stage, "managed-by": "cdktf"},
+		"terraform.required_providers.aws.source":      "aws",
+		"terraform.required_providers.aws.version":     ">= 5.88.0, < 6.0.0",
+		"terraform.backend.s3.bucket":                  "movies-terraform-state-test",
+		"terraform.backend.s3.key":                     "platform/movies/" + e.stage + "/terraform.tfstate",
+		"terraform.backend.s3.region":                  "eu-west-1",
+		"terraform.backend.s3.encrypt":                 true,
+		"terraform.backend.s3.use_lockfile":            true,
+		"terraform.backend.s3.dynamodb_table":          absent,
+		"ephemeral.aws_secretsmanager_random_password": map[string]any{"master_password": map[string]any{"password_length": 32.0, "exclude_punctuation": true, "include_space": false}},
+		password + "exclude_characters":                absent,
+		"locals.master_password":                       "${ephemeral.aws_secretsmanager_random_password.master_password.random_password}",
+
+		// The secret and its write-only value.
+		secret + "name":                      "movies-" + e.stage + "-credentials",
+		secret + "description":               "Master credentials of the movies " + e.stage + " Aurora PostgreSQL cluster " + clusterID,
+		secret + "recovery_window_in_days":   e.recoveryWindowDays,
+		secret + "tags":                      map[string]any{"Name": "movies-" + e.stage + "-credentials"},
+		version + "secret_id":                "${aws_secretsmanager_secret.credentials.id}",
+		version + "secret_string_wo":         `${jsonencode({"dbClusterIdentifier" = aws_rds_cluster.cluster.cluster_identifier, "dbname" = aws_rds_cluster.cluster.database_name, "engine" = "postgres", "host" = aws_rds_cluster.cluster.endpoint, "password" = local.master_password, "port" = aws_rds_cluster.cluster.port, "username" = aws_rds_cluster.cluster.master_username})}`,
+		version + "secret_string_wo_version": e.credentialsVersion,
+		version + "secret_string":            absent,
+
+		// The cluster.
+		cluster + "cluster_identifier":                                          clusterID,
+		cluster + "engine":                                                      "aurora-postgresql",
+		cluster + "engine_mode":                                                 "provisioned",
+		cluster + "engine_version":                                              "16.6",
+		cluster + "database_name":                                               "main",
+		cluster + "master_username":                                             "dbadmin",
+		cluster + "master_password_wo":                                          "${local.master_password}",
+		cluster + "master_password_wo_version":                                  e.credentialsVersion,
+		cluster + "master_password":                                             absent,
+		cluster + "manage_master_user_password":                                 absent,
+		cluster + "enable_http_endpoint":                                        true,
+		cluster + "serverlessv2_scaling_configuration.min_capacity":             e.minCapacity,
+		cluster + "serverlessv2_scaling_configuration.max_capacity":             e.maxCapacity,
+		cluster + "serverlessv2_scaling_configuration.seconds_until_auto_pause": e.autoPause,
+		cluster + "storage_encrypted":                                           true,
+		cluster + "copy_tags_to_snapshot":                                       true,
+		cluster + "backup_retention_period":                                     e.backupDays,
+		cluster + "deletion_protection":                                         e.deletionProtection,
+		cluster + "lifecycle.prevent_destroy":                                   e.preventDestroy,
+		cluster + "skip_final_snapshot":                                         e.finalSnapshotID == absent,
+		cluster + "final_snapshot_identifier":                                   e.finalSnapshotID,
+		cluster + "delete_automated_backups":                                    e.deleteAutomatedBackups,
+		cluster + "enabled_cloudwatch_logs_exports":                             e.logExports,
+		cluster + "tags":                                                        map[string]any{"Name": clusterID},
+
+		// The writer: Serverless v2 has no capacity without an instance.
+		writer + "identifier":          "main-movies-" + e.stage + "-writer",
+		writer + "cluster_identifier":  "${aws_rds_cluster.cluster.id}",
+		writer + "instance_class":      "db.serverless",
+		writer + "engine":              "${aws_rds_cluster.cluster.engine}",
+		writer + "engine_version":      "${aws_rds_cluster.cluster.engine_version}",
+		writer + "publicly_accessible": false,
+
+		// The SSM parameters that publish the ARNs.
+		credentialsParam + "name":  "movies-" + e.stage + "-credentials-arn",
+		credentialsParam + "type":  "String",
+		credentialsParam + "value": "${aws_secretsmanager_secret.credentials.arn}",
+		resourceParam + "name":     "movies-" + e.stage + "-resource-arn",
+		resourceParam + "type":     "String",
+		resourceParam + "value":    "${aws_rds_cluster.cluster.arn}",
+
+		// Outputs.
+		"output.cluster_arn.value":               "${aws_rds_cluster.cluster.arn}",
+		"output.cluster_endpoint.value":          "${aws_rds_cluster.cluster.endpoint}",
+		"output.secret_arn.value":                "${aws_secretsmanager_secret.credentials.arn}",
+		"output.credentials_arn_parameter.value": "${aws_ssm_parameter.credentials_arn.name}",
+		"output.resource_arn_parameter.value":    "${aws_ssm_parameter.resource_arn.name}",
+	}
+}
+
+func TestStackValuesPerStage(t *testing.T) {
+	for _, e := range stageExpectations {
+		t.Run(e.stage, func(t *testing.T) {
+			// GIVEN the test configuration, WHEN the stage is synthesized,
+			// THEN every value is the one its profile and entry ask for.
+			expectValues(t, e.stage, stackJSON(t, e.stage), expectedValues(e))
+		})
+	}
+}
+
+// Construct IDs become Terraform addresses: renaming one makes Terraform
+// destroy and recreate the resource, the database included. This pins them.
+func TestResourceAddressesAreStable(t *testing.T) {
+	want := []string{
+		"aws_rds_cluster.cluster",
+		"aws_rds_cluster_instance.writer",
+		"aws_secretsmanager_secret.credentials",
+		"aws_secretsmanager_secret_version.credentials_value",
+		"aws_ssm_parameter.credentials_arn",
+		"aws_ssm_parameter.resource_arn",
+		"ephemeral.aws_secretsmanager_random_password.master_password",
+		"local.master_password",
+		"output.cluster_arn",
+		"output.cluster_endpoint",
+		"output.credentials_arn_parameter",
+		"output.resource_arn_parameter",
+		"output.secret_arn",
+	}
+	for _, stage := range testStages {
+		doc := stackJSON(t, stage)
+		var got []string
+		for _, block := range []string{"resource", "ephemeral"} {
+			types, _ := doc[block].(map[string]any)
+			for typ, instances := range types {
+				for name := range instances.(map[string]any) {
+					address := typ + "." + name
+					if block == "ephemeral" {
+						address = "ephemeral." + address
+					}
+					got = append(got, address)
+				}
+			}
+		}
+		for _, block := range []struct{ key, prefix string }{{"locals", "local."}, {"output", "output."}} {
+			entries, _ := doc[block.key].(map[string]any)
+			for name := range entries {
+				got = append(got, block.prefix+name)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("stage %s: addresses\n got %q\nwant %q", stage, got, want)
+		}
+	}
+}
+
+// The stack ID is the stage name, which is what `cdktf deploy <stage>` and
+// `cdktf diff <stage>` look up in the manifest.
+func TestManifestListsOneStackPerStage(t *testing.T) {
+	var manifest struct {
+		Stacks map[string]struct {
+			Name                 string `json:"name"`
+			SynthesizedStackPath string `json:"synthesizedStackPath"`
+		} `json:"stacks"`
+	}
+	readJSON(t, synthesized(t)+"/manifest.json", &manifest)
+	if got := slices.Sorted(maps.Keys(manifest.Stacks)); !slices.Equal(got, testStages) {
+		t.Fatalf("manifest stacks = %q, want %q", got, testStages)
+	}
+	for id, stack := range manifest.Stacks {
+		if stack.Name != id || stack.SynthesizedStackPath != "stacks/"+id+"/cdk.tf.json" {
+			t.Errorf("manifest stack %s: name %q, path %q; want name %q, path stacks/%s/cdk.tf.json", id, stack.Name, stack.SynthesizedStackPath, id, id)
+		}
+	}
+}
