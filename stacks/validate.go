@@ -1,10 +1,12 @@
 package stacks
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -127,7 +129,7 @@ func (c StageConfig) Validate() []string {
 		if c.AutoPauseSeconds < minAutoPauseSeconds || c.AutoPauseSeconds > maxAutoPauseSeconds {
 			report("autoPauseSeconds", c.AutoPauseSeconds, fmt.Sprintf("must be %d to %d seconds when minCapacity is 0", minAutoPauseSeconds, maxAutoPauseSeconds))
 		}
-	} else if c.AutoPauseSeconds != 0 {
+	} else if c.MinCapacity > 0 && c.AutoPauseSeconds != 0 {
 		report("autoPauseSeconds", c.AutoPauseSeconds, fmt.Sprintf("must be 0 when minCapacity is above 0 (%v): only a database that scales to 0 ACU pauses", c.MinCapacity))
 	}
 
@@ -141,8 +143,8 @@ func (c StageConfig) Validate() []string {
 	}
 	seen := map[string]bool{}
 	for _, logType := range c.LogExports {
-		if !contains(allowedLogExport, logType) || seen[logType] {
-			report("logExports", fmt.Sprintf("%q", c.LogExports), fmt.Sprintf("each entry must be one of %s, at most once", strings.Join(allowedLogExport, ", ")))
+		if !slices.Contains(allowedLogExport, logType) || seen[logType] {
+			report("logExports", asJSON(c.LogExports), fmt.Sprintf("each entry must be one of %s, at most once", strings.Join(allowedLogExport, ", ")))
 			break
 		}
 		seen[logType] = true
@@ -153,12 +155,11 @@ func (c StageConfig) Validate() []string {
 
 	// The names below are derived from the service and stage names, so a
 	// problem there is usually fixed by a shorter service or stage name.
+	// The cluster identifier is the longest RDS identifier of a stage (the
+	// writer's ends in "-writer"), so checking it covers the writer's too.
 	derived := "derived from service and stage"
 	if msg := checkRDSIdentifier(c.ClusterIdentifier(), maxRDSIdentifier); msg != "" {
 		report("cluster identifier ("+derived+")", c.ClusterIdentifier(), msg)
-	}
-	if msg := checkRDSIdentifier(c.WriterIdentifier(), maxRDSIdentifier); msg != "" {
-		report("writer instance identifier ("+derived+")", c.WriterIdentifier(), msg)
 	}
 	if len(c.SecretName()) > maxSecretName || !secretName.MatchString(c.SecretName()) {
 		report("secret name ("+derived+")", c.SecretName(), fmt.Sprintf("must be 1 to %d letters, digits or /_+=.@- characters", maxSecretName))
@@ -200,7 +201,7 @@ func checkPostgresName(name string, reserved []string) string {
 	if name == "" || len(name) > maxPostgresName || !postgresName.MatchString(name) {
 		return fmt.Sprintf("must be 1 to %d letters, digits or underscores, starting with a letter", maxPostgresName)
 	}
-	if contains(reserved, strings.ToLower(name)) {
+	if slices.Contains(reserved, strings.ToLower(name)) {
 		return "is reserved by PostgreSQL or RDS; reserved: " + strings.Join(reserved, ", ")
 	}
 	return ""
@@ -246,15 +247,14 @@ func checkParameterName(name string) string {
 	return ""
 }
 
-func isHalfStep(acu float64) bool {
-	return math.Mod(acu*2, 1) == 0
+// jsonText is a value already written as JSON, which report prints as is.
+type jsonText string
+
+func asJSON(value any) jsonText {
+	data, _ := json.Marshal(value)
+	return jsonText(data)
 }
 
-func contains(list []string, value string) bool {
-	for _, item := range list {
-		if item == value {
-			return true
-		}
-	}
-	return false
+func isHalfStep(acu float64) bool {
+	return math.Mod(acu*2, 1) == 0
 }

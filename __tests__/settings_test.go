@@ -1,0 +1,159 @@
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"aurora-stages/stacks"
+)
+
+func resolve(t *testing.T, context string, env map[string]string, only ...string) []stacks.StageConfig {
+	t.Helper()
+	settings, err := stacks.ParseContext([]byte(context), envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	configs, err := settings.StageConfigs(only)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return configs
+}
+
+func stageNames(configs []stacks.StageConfig) []string {
+	var names []string
+	for _, c := range configs {
+		names = append(names, c.Stage)
+	}
+	return names
+}
+
+// The repository's own cdktf.json is what `make synth` and `cdktf deploy`
+// read: it must hold a valid configuration of dev and production.
+func TestRepositoryConfigurationIsValid(t *testing.T) {
+	settings, err := stacks.LoadCdktfJSON(filepath.Join(repoRoot(t), "cdktf.json"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	configs, err := settings.StageConfigs(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stageNames(configs); !slices.Equal(got, []string{"dev", "production"}) {
+		t.Errorf("stages = %q, want dev and production", got)
+	}
+}
+
+func TestDefaultsWhenTheContextIsSilent(t *testing.T) {
+	configs := resolve(t, `{"stateBucket": "movies-state"}`, nil)
+	if got := stageNames(configs); !slices.Equal(got, []string{"dev", "production"}) {
+		t.Fatalf("stages = %q, want dev and production", got)
+	}
+	dev, production := configs[0], configs[1]
+	if dev.Account.Service != "movies" || dev.Account.Region != "us-east-1" || dev.StateKey() != "movies/dev/terraform.tfstate" {
+		t.Errorf("dev account = %+v, state key %q; want service movies, region us-east-1, key movies/dev/terraform.tfstate", dev.Account, dev.StateKey())
+	}
+	if dev.Profile != stacks.DevProfile || production.Profile != stacks.ProductionProfile {
+		t.Errorf("profiles = %q, %q; want dev, production", dev.Profile, production.Profile)
+	}
+}
+
+func TestEnvironmentOverridesTheContext(t *testing.T) {
+	context := `{"service": "movies", "region": "us-east-1", "stateBucket": "movies-state", "stateKeyPrefix": "team", "stages": {"dev": {}}}`
+	env := map[string]string{
+		"DB_SERVICE":          "films",
+		"DB_REGION":           "eu-central-1",
+		"DB_STATE_BUCKET":     "films-state",
+		"DB_STATE_KEY_PREFIX": "platform/db",
+	}
+	got := resolve(t, context, env)[0]
+	want := stacks.AccountSettings{Service: "films", Region: "eu-central-1", StateBucket: "films-state", StateKeyPrefix: "platform/db"}
+	if got.Account != want {
+		t.Errorf("account = %+v, want %+v", got.Account, want)
+	}
+	if key := got.StateKey(); key != "platform/db/films/dev/terraform.tfstate" {
+		t.Errorf("state key = %q, want platform/db/films/dev/terraform.tfstate", key)
+	}
+	if name := got.ClusterIdentifier(); name != "main-films-dev-cluster" {
+		t.Errorf("cluster identifier = %q, want main-films-dev-cluster", name)
+	}
+}
+
+// A new stage is one entry; it starts from the dev profile unless it names
+// the production one, and any setting can be overridden.
+func TestNewStagesStartFromAProfile(t *testing.T) {
+	configs := resolve(t, withStages(`{
+	  "staging": {"maxCapacity": 16},
+	  "prod-eu": {"profile": "production", "maxCapacity": 128, "logExports": []}
+	}`), nil)
+	prodEU, staging := configs[0], configs[1]
+
+	if staging.Profile != "dev" || staging.MaxCapacity != 16 || staging.BackupRetentionDays != 1 || staging.DeletionProtection {
+		t.Errorf("staging = %+v; want the dev profile with maxCapacity 16", staging)
+	}
+	if prodEU.Profile != "production" || prodEU.MaxCapacity != 128 || prodEU.BackupRetentionDays != 30 ||
+		!prodEU.DeletionProtection || !prodEU.PreventDestroy || len(prodEU.LogExports) != 0 {
+		t.Errorf("prod-eu = %+v; want the production profile with maxCapacity 128 and no log exports", prodEU)
+	}
+}
+
+func TestCommandLineSelectsStages(t *testing.T) {
+	configs := resolve(t, withStages(`{"dev": {}, "production": {}, "staging": {}}`), nil, "staging")
+	if got := stageNames(configs); !slices.Equal(got, []string{"staging"}) {
+		t.Errorf("stages = %q, want only staging", got)
+	}
+}
+
+// Bad configuration stops the app itself, before anything is synthesized:
+// exit status 1, one readable message, no Go or jsii stack trace.
+func TestAppRejectsBadConfigurationWithoutAStackTrace(t *testing.T) {
+	binary := filepath.Join(t.TempDir(), "aurora-stages")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	cases := []struct {
+		name    string
+		context string
+		args    []string
+		want    string
+	}{
+		{"bad capacity", withStages(`{"dev": {"maxCapacity": 512}}`), nil,
+			`stage "dev": maxCapacity = 512: must be 1 to 256 ACU in steps of 0.5`},
+		{"unknown stage", withStages(`{"dev": {}}`), []string{"staging"},
+			`stage "staging" named on the command line is not configured; configured stages: dev`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			config := `{"language": "go", "app": "go run .", "context": ` + c.context + `}`
+			if err := os.WriteFile(filepath.Join(dir, "cdktf.json"), []byte(config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(binary, c.args...)
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			exitErr, ok := err.(*exec.ExitError)
+			if !ok || exitErr.ExitCode() != 1 {
+				t.Fatalf("exit: %v, want status 1\n%s", err, out)
+			}
+			if !strings.Contains(string(out), c.want) {
+				t.Errorf("output:\n%s\nwant it to contain:\n%s", out, c.want)
+			}
+			for _, trace := range []string{"goroutine", "panic", "jsii", ".go:"} {
+				if strings.Contains(string(out), trace) {
+					t.Errorf("output holds %q, a stack trace:\n%s", trace, out)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "cdktf.out")); !os.IsNotExist(err) {
+				t.Errorf("cdktf.out was written for a bad configuration (stat: %v)", err)
+			}
+		})
+	}
+}

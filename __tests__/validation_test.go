@@ -1,0 +1,219 @@
+package tests
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"aurora-stages/stacks"
+)
+
+// accountJSON is a valid set of account settings that the cases below
+// combine with their own stages.
+const accountJSON = `"service": "movies", "region": "us-east-1", "stateBucket": "movies-state"`
+
+// problemsOf parses a context, resolves the named stages (all when none)
+// and returns the problems reported, or nil when the configuration is valid.
+func problemsOf(t *testing.T, context string, env map[string]string, only ...string) []string {
+	t.Helper()
+	settings, err := stacks.ParseContext([]byte(context), envOf(env))
+	if err == nil {
+		_, err = settings.StageConfigs(only)
+	}
+	if err == nil {
+		return nil
+	}
+	var configErr *stacks.ConfigError
+	if !errors.As(err, &configErr) {
+		t.Fatalf("error is a %T, want *stacks.ConfigError: %v", err, err)
+	}
+	return configErr.Problems
+}
+
+func withStages(stages string) string {
+	return `{` + accountJSON + `, "stages": ` + stages + `}`
+}
+
+func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
+	longService := strings.Repeat("s", 50)
+	cases := []struct {
+		name    string
+		context string
+		env     map[string]string
+		only    []string
+		want    string
+	}{
+		// Capacity and pausing.
+		{"negative minimum", withStages(`{"dev": {"minCapacity": -1}}`), nil, nil,
+			`stage "dev": minCapacity = -1: must be 0 to 256 ACU in steps of 0.5`},
+		{"minimum off the half step", withStages(`{"dev": {"minCapacity": 0.3, "autoPauseSeconds": 0}}`), nil, nil,
+			`stage "dev": minCapacity = 0.3: must be 0 to 256 ACU in steps of 0.5`},
+		{"maximum above the ceiling", withStages(`{"dev": {"maxCapacity": 300}}`), nil, nil,
+			`stage "dev": maxCapacity = 300: must be 1 to 256 ACU in steps of 0.5`},
+		{"maximum below 1 ACU", withStages(`{"dev": {"maxCapacity": 0.5}}`), nil, nil,
+			`stage "dev": maxCapacity = 0.5: must be 1 to 256 ACU in steps of 0.5`},
+		{"maximum off the half step", withStages(`{"dev": {"maxCapacity": 4.25}}`), nil, nil,
+			`stage "dev": maxCapacity = 4.25: must be 1 to 256 ACU in steps of 0.5`},
+		{"minimum above maximum", withStages(`{"dev": {"minCapacity": 8, "maxCapacity": 4, "autoPauseSeconds": 0}}`), nil, nil,
+			`stage "dev": minCapacity = 8: must not exceed maxCapacity (4)`},
+		{"pause too soon", withStages(`{"dev": {"autoPauseSeconds": 299}}`), nil, nil,
+			`stage "dev": autoPauseSeconds = 299: must be 300 to 86400 seconds when minCapacity is 0`},
+		{"pause too late", withStages(`{"dev": {"autoPauseSeconds": 86401}}`), nil, nil,
+			`stage "dev": autoPauseSeconds = 86401: must be 300 to 86400 seconds when minCapacity is 0`},
+		{"pause without scaling to zero", withStages(`{"dev": {"minCapacity": 0.5}}`), nil, nil,
+			`stage "dev": autoPauseSeconds = 3600: must be 0 when minCapacity is above 0 (0.5): only a database that scales to 0 ACU pauses`},
+
+		// Backups, snapshots, logs, secret.
+		{"no backups", withStages(`{"dev": {"backupRetentionDays": 0}}`), nil, nil,
+			`stage "dev": backupRetentionDays = 0: must be 1 to 35 days`},
+		{"backups too long", withStages(`{"production": {"backupRetentionDays": 36}}`), nil, nil,
+			`stage "production": backupRetentionDays = 36: must be 1 to 35 days`},
+		{"bad final snapshot name", withStages(`{"production": {"finalSnapshotIdentifier": "Final_Snapshot"}}`), nil, nil,
+			`stage "production": final snapshot identifier = "Final_Snapshot": must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen`},
+		{"unknown log type", withStages(`{"production": {"logExports": ["audit"]}}`), nil, nil,
+			`stage "production": logExports = ["audit"]: each entry must be one of postgresql, iam-db-auth-error, at most once`},
+		{"repeated log type", withStages(`{"production": {"logExports": ["postgresql", "postgresql"]}}`), nil, nil,
+			`stage "production": logExports = ["postgresql","postgresql"]: each entry must be one of postgresql, iam-db-auth-error, at most once`},
+		{"recovery window too short", withStages(`{"dev": {"secretRecoveryWindowDays": 5}}`), nil, nil,
+			`stage "dev": secretRecoveryWindowDays = 5: must be 0 (delete at once) or 7 to 30 days`},
+		{"recovery window too long", withStages(`{"dev": {"secretRecoveryWindowDays": 31}}`), nil, nil,
+			`stage "dev": secretRecoveryWindowDays = 31: must be 0 (delete at once) or 7 to 30 days`},
+		{"credentials version zero", withStages(`{"dev": {"credentialsVersion": 0}}`), nil, nil,
+			`stage "dev": credentialsVersion = 0: must be a whole number of at least 1; raise it by one to rotate the master password`},
+
+		// Engine version.
+		{"version without minor", withStages(`{"dev": {"engineVersion": "16"}}`), nil, nil,
+			`stage "dev": engineVersion = "16": must be an Aurora PostgreSQL version MAJOR.MINOR with the Data API on Serverless v2 (13.11+, 14.8+, 15.3+, 16.1+, 17.4+) and, for minCapacity 0, scaling to zero (13.15+, 14.12+, 15.7+, 16.3+, 17.4+)`},
+		{"major without the Data API", withStages(`{"dev": {"engineVersion": "12.22"}}`), nil, nil,
+			`stage "dev": engineVersion = "12.22": must be an Aurora PostgreSQL version MAJOR.MINOR with the Data API on Serverless v2 (13.11+, 14.8+, 15.3+, 16.1+, 17.4+) and, for minCapacity 0, scaling to zero (13.15+, 14.12+, 15.7+, 16.3+, 17.4+)`},
+		{"minor without the Data API", withStages(`{"dev": {"engineVersion": "15.2", "minCapacity": 0.5, "autoPauseSeconds": 0}}`), nil, nil,
+			`stage "dev": engineVersion = "15.2": must be an Aurora PostgreSQL version MAJOR.MINOR with the Data API on Serverless v2 (13.11+, 14.8+, 15.3+, 16.1+, 17.4+) and, for minCapacity 0, scaling to zero (13.15+, 14.12+, 15.7+, 16.3+, 17.4+)`},
+		{"minor without scaling to zero", withStages(`{"dev": {"engineVersion": "16.2"}}`), nil, nil,
+			`stage "dev": engineVersion = "16.2": must be an Aurora PostgreSQL version MAJOR.MINOR with the Data API on Serverless v2 (13.11+, 14.8+, 15.3+, 16.1+, 17.4+) and, for minCapacity 0, scaling to zero (13.15+, 14.12+, 15.7+, 16.3+, 17.4+)`},
+
+		// Database and user names.
+		{"seed's master username", withStages(`{"dev": {"masterUsername": "movies-database"}}`), nil, nil,
+			`stage "dev": masterUsername = "movies-database": must be 1 to 63 letters, digits or underscores, starting with a letter`},
+		{"reserved master username", withStages(`{"dev": {"masterUsername": "admin"}}`), nil, nil,
+			`stage "dev": masterUsername = "admin": is reserved by PostgreSQL or RDS; reserved: admin, public, rdsadmin, rdsrepladmin, rdstopmgr, rds_superuser, rds_replication, rds_password, rds_iam, rds_ad`},
+		{"empty master username", withStages(`{"dev": {"masterUsername": ""}}`), nil, nil,
+			`stage "dev": masterUsername = "": must be 1 to 63 letters, digits or underscores, starting with a letter`},
+		{"database name with a digit first", withStages(`{"dev": {"databaseName": "1movies"}}`), nil, nil,
+			`stage "dev": databaseName = "1movies": must be 1 to 63 letters, digits or underscores, starting with a letter`},
+		{"database name too long", withStages(`{"dev": {"databaseName": "` + strings.Repeat("d", 64) + `"}}`), nil, nil,
+			`stage "dev": databaseName = "` + strings.Repeat("d", 64) + `": must be 1 to 63 letters, digits or underscores, starting with a letter`},
+		{"reserved database name", withStages(`{"dev": {"databaseName": "template1"}}`), nil, nil,
+			`stage "dev": databaseName = "template1": is reserved by PostgreSQL or RDS; reserved: postgres, template0, template1, rdsadmin`},
+
+		// Stage names and the identifiers derived from them.
+		{"uppercase stage", withStages(`{"Staging": {}}`), nil, nil,
+			`stage "Staging": stage name = "Staging": must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen`},
+		{"double hyphen in stage", withStages(`{"qa--1": {}}`), nil, nil,
+			`stage "qa--1": stage name = "qa--1": must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen`},
+		{"cluster identifier too long", `{"service": "` + longService + `", "region": "us-east-1", "stateBucket": "movies-state", "stages": {"dev": {}}}`, nil, nil,
+			`stage "dev": cluster identifier (derived from service and stage) = "main-` + longService + `-dev-cluster": is 67 characters: must be at most 63`},
+		{"SSM reserved prefix", `{"service": "aws-tools", "region": "us-east-1", "stateBucket": "movies-state", "stages": {"dev": {}}}`, nil, nil,
+			`stage "dev": SSM parameter name (derived from service and stage) = "aws-tools-dev-credentials-arn": must not start with "aws" or "ssm" (reserved by SSM): choose another service name`},
+
+		// Account settings, from the context or the environment.
+		{"empty service", `{"service": "", "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
+			`all stages (dev, production): service = "" (from cdktf.json context.service): must not be empty`},
+		{"service with an underscore", `{"region": "us-east-1", "stateBucket": "movies-state"}`, map[string]string{"DB_SERVICE": "my_movies"}, nil,
+			`all stages (dev, production): service = "my_movies" (from environment variable DB_SERVICE): must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen`},
+		{"no state bucket", `{"region": "us-east-1"}`, nil, nil,
+			`all stages (dev, production): stateBucket = "" (from default): must not be empty: set context.stateBucket in cdktf.json or DB_STATE_BUCKET to a bucket you own`},
+		{"state bucket with uppercase", withStages(`{"dev": {}}`), map[string]string{"DB_STATE_BUCKET": "Movies_State"}, nil,
+			`all stages (dev): stateBucket = "Movies_State" (from environment variable DB_STATE_BUCKET): must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not shaped like an IP address`},
+		{"state bucket shaped like an IP address", withStages(`{"dev": {}}`), map[string]string{"DB_STATE_BUCKET": "192.168.1.1"}, nil,
+			`all stages (dev): stateBucket = "192.168.1.1" (from environment variable DB_STATE_BUCKET): must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not shaped like an IP address`},
+		{"unknown region", withStages(`{"dev": {}}`), map[string]string{"DB_REGION": "mars-1"}, nil,
+			`all stages (dev): region = "mars-1" (from environment variable DB_REGION): must be an AWS region code such as us-east-1 or eu-central-1`},
+		{"state key prefix with a leading slash", withStages(`{"dev": {}}`), map[string]string{"DB_STATE_KEY_PREFIX": "/team"}, nil,
+			`all stages (dev): stateKeyPrefix = "/team" (from environment variable DB_STATE_KEY_PREFIX): must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash`},
+		{"state key prefix with a double slash", `{` + accountJSON + `, "stateKeyPrefix": "a//b"}`, nil, nil,
+			`all stages (dev, production): stateKeyPrefix = "a//b" (from cdktf.json context.stateKeyPrefix): must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash`},
+
+		// The shape of the configuration.
+		{"unknown stage on the command line", withStages(`{"dev": {}, "production": {}}`), nil, []string{"stagin"},
+			`stage "stagin" named on the command line is not configured; configured stages: dev, production`},
+		{"misspelt stage setting", withStages(`{"dev": {"maxCapcity": 8}}`), nil, nil,
+			`stage "dev": maxCapcity: unknown setting; allowed: autoPauseSeconds, backupRetentionDays, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, keepAutomatedBackups, logExports, masterUsername, maxCapacity, minCapacity, preventDestroy, secretRecoveryWindowDays, profile`},
+		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
+			`stage "dev": maxCapacity = "8": must be a number`},
+		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,
+			`stage "dev": backupRetentionDays = 1.5: must be a whole number`},
+		{"null setting", withStages(`{"dev": {"engineVersion": null}}`), nil, nil,
+			`stage "dev": engineVersion = null: must be a string`},
+		{"unknown profile", withStages(`{"qa": {"profile": "prod"}}`), nil, nil,
+			`stage "qa": profile = "prod": must be one of dev, production`},
+		{"stage entry not an object", withStages(`{"dev": 5}`), nil, nil,
+			`stage "dev": entry = 5: must be an object of settings ({} keeps the profile's defaults)`},
+		{"stages not an object", withStages(`["dev"]`), nil, nil,
+			`context.stages = ["dev"]: must be an object that maps each stage name to its settings, e.g. {"dev": {}, "production": {}}`},
+		{"no stages", withStages(`{}`), nil, nil,
+			`context.stages is empty: configure at least one stage, e.g. {"dev": {}}`},
+		{"misspelt context setting", `{` + accountJSON + `, "statebucket": "x"}`, nil, nil,
+			`context.statebucket: unknown setting; allowed: region, service, stages, stateBucket, stateKeyPrefix`},
+		{"service not a string", `{"service": 5, "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
+			`context.service = 5: must be a string`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			problems := problemsOf(t, c.context, c.env, c.only...)
+			if !slices.Contains(problems, c.want) {
+				t.Errorf("problems:\n  %s\nwant among them:\n  %s", strings.Join(problems, "\n  "), c.want)
+			}
+		})
+	}
+}
+
+// A user fixes every mistake in one pass: problems in several stages and
+// in the account settings are all reported by one run.
+func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	context := `{"service": "movies", "region": "us-east-1", "stateBucket": "",
+	  "stages": {"dev": {"maxCapacity": 300}, "production": {"backupRetentionDays": 90, "masterUsername": "admin"}}}`
+	problems := problemsOf(t, context, nil)
+	wantPrefixes := []string{
+		`all stages (dev, production): stateBucket = ""`,
+		`stage "dev": maxCapacity = 300`,
+		`stage "production": backupRetentionDays = 90`,
+		`stage "production": masterUsername = "admin"`,
+	}
+	if len(problems) != len(wantPrefixes) {
+		t.Errorf("got %d problems, want %d:\n  %s", len(problems), len(wantPrefixes), strings.Join(problems, "\n  "))
+	}
+	for _, prefix := range wantPrefixes {
+		if !slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, prefix) }) {
+			t.Errorf("no problem starts with %q:\n  %s", prefix, strings.Join(problems, "\n  "))
+		}
+	}
+}
+
+// The edges of every range are allowed, so the rules are no stricter than AWS.
+func TestBoundaryValuesAreValid(t *testing.T) {
+	for _, stages := range []string{
+		`{"dev": {"minCapacity": 0, "maxCapacity": 1, "autoPauseSeconds": 300, "backupRetentionDays": 35}}`,
+		`{"dev": {"minCapacity": 256, "maxCapacity": 256, "autoPauseSeconds": 0, "backupRetentionDays": 1}}`,
+		`{"dev": {"autoPauseSeconds": 86400, "secretRecoveryWindowDays": 7}}`,
+		`{"dev": {"engineVersion": "16.3"}}`,
+		`{"dev": {"engineVersion": "16.1", "minCapacity": 0.5, "autoPauseSeconds": 0}}`,
+		`{"dev": {"engineVersion": "13.15", "masterUsername": "movies_database", "databaseName": "movies"}}`,
+		`{"production": {"logExports": ["postgresql", "iam-db-auth-error"], "finalSnapshotIdentifier": "movies-final-2026"}}`,
+		`{"production": {"finalSnapshot": false, "finalSnapshotIdentifier": "Ignored_When_Off"}}`,
+	} {
+		if problems := problemsOf(t, withStages(stages), nil); problems != nil {
+			t.Errorf("stages %s: unexpected problems:\n  %s", stages, strings.Join(problems, "\n  "))
+		}
+	}
+}
+
+func ExampleConfigError() {
+	settings, _ := stacks.ParseContext([]byte(withStages(`{"dev": {"maxCapacity": 300}}`)), noEnv)
+	_, err := settings.StageConfigs(nil)
+	fmt.Println(err)
+	// Output:
+	// invalid configuration:
+	//   - stage "dev": maxCapacity = 300: must be 1 to 256 ACU in steps of 0.5
+}
