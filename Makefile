@@ -13,8 +13,10 @@ export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 # No update checks against HashiCorp's servers from cdktf or terraform.
 export CHECKPOINT_DISABLE := 1
 # Where the public Terraform registry is out of reach, providers come from
-# a local mirror (see terraform/mirror.tfrc); elsewhere your own CLI
-# configuration applies untouched.
+# a local mirror (see terraform/mirror.tfrc), for make's recipes and, if you
+# have no Terraform CLI configuration yet, for your own cdktf commands too
+# (scripts/terraform-cli-config.sh). Elsewhere your configuration applies.
+export USER_TF_CLI_CONFIG_FILE := $(TF_CLI_CONFIG_FILE)
 ifneq ($(wildcard /opt/tf-plugins/registry.terraform.io),)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform/mirror.tfrc
 endif
@@ -22,7 +24,7 @@ endif
 NPM_INSTALLED := node_modules/.package-lock.json
 GO_PACKAGES := ./... ./__tests__/
 
-.PHONY: help synth test test-fast fmt clean
+.PHONY: help tools synth test test-fast fmt clean
 
 help:
 	@echo "make synth   synthesize every stage into cdktf.out/stacks/<stage>/cdk.tf.json"
@@ -34,10 +36,14 @@ help:
 $(NPM_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-synth: $(NPM_INSTALLED)
+# Everything synth and test need beyond Go modules, which go fetches itself.
+tools: $(NPM_INSTALLED)
+	@sh scripts/terraform-cli-config.sh
+
+synth: tools
 	go run . $(STAGES)
 
-test: $(NPM_INSTALLED)
+test: tools
 	@unformatted="$$(gofmt -l main.go stacks __tests__)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)
