@@ -102,9 +102,9 @@ func TestNewStagesStartFromAProfile(t *testing.T) {
 }
 
 func TestCommandLineSelectsStages(t *testing.T) {
-	configs := resolve(t, withStages(`{"dev": {}, "production": {}, "staging": {}}`), nil, "staging")
-	if got := stageNames(configs); !slices.Equal(got, []string{"staging"}) {
-		t.Errorf("stages = %q, want only staging", got)
+	configs := resolve(t, withStages(`{"dev": {}, "production": {}, "staging": {}}`), nil, "staging", "dev", "staging")
+	if got := stageNames(configs); !slices.Equal(got, []string{"staging", "dev"}) {
+		t.Errorf("stages = %q, want staging and dev, once each", got)
 	}
 }
 

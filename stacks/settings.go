@@ -1,11 +1,11 @@
 package stacks
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -157,7 +157,7 @@ func (s *Settings) StageConfigs(only []string) ([]StageConfig, error) {
 				problems = append(problems, fmt.Sprintf("stage %q named on the command line is not configured; configured stages: %s", stage, strings.Join(names, ", ")))
 			}
 		}
-		names = only
+		names = uniqueInOrder(only)
 	}
 	problems = append(problems, s.validateAccount(names)...)
 
@@ -203,9 +203,8 @@ func resolveStage(stage string, entry map[string]json.RawMessage, account Accoun
 			continue
 		}
 		target := reflect.ValueOf(&cfg).Elem().Field(index)
-		decoder := json.NewDecoder(bytes.NewReader(entry[key]))
 		value := reflect.New(target.Type())
-		if err := decoder.Decode(value.Interface()); err != nil || string(entry[key]) == "null" {
+		if err := json.Unmarshal(entry[key], value.Interface()); err != nil || string(entry[key]) == "null" {
 			problems = append(problems, fmt.Sprintf("stage %q: %s = %s: must be %s", stage, key, entry[key], describeType(target.Type())))
 			continue
 		}
@@ -250,4 +249,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// uniqueInOrder drops repeated names: "go run . dev dev" builds dev once
+// instead of failing on a duplicate stack ID.
+func uniqueInOrder(names []string) []string {
+	var unique []string
+	for _, name := range names {
+		if !slices.Contains(unique, name) {
+			unique = append(unique, name)
+		}
+	}
+	return unique
 }
