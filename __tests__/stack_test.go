@@ -115,7 +115,7 @@ func expectedValues(e stageExpectation) map[string]any {
 		writer + "cluster_identifier":  "${aws_rds_cluster.cluster.id}",
 		writer + "instance_class":      "db.serverless",
 		writer + "engine":              "${aws_rds_cluster.cluster.engine}",
-		writer + "engine_version":      "${aws_rds_cluster.cluster.engine_version}",
+		writer + "engine_version":      absent,
 		writer + "publicly_accessible": false,
 
 		// The SSM parameters that publish the ARNs.

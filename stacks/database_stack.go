@@ -97,12 +97,14 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		Tags:                         &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},
 	})
 
+	// No engine_version on the writer: it follows the cluster's. The cluster
+	// ignores a minor version AWS upgraded to on its own; an instance with
+	// the cluster's configured version would diff against it forever.
 	rdsclusterinstance.NewRdsClusterInstance(stack, jsii.String("writer"), &rdsclusterinstance.RdsClusterInstanceConfig{
 		Identifier:         jsii.String(cfg.WriterIdentifier()),
 		ClusterIdentifier:  cluster.Id(),
 		InstanceClass:      jsii.String("db.serverless"),
 		Engine:             cluster.Engine(),
-		EngineVersion:      cluster.EngineVersion(),
 		PubliclyAccessible: jsii.Bool(false),
 		Tags:               &map[string]*string{"Name": jsii.String(cfg.WriterIdentifier())},
 	})
