@@ -1,7 +1,8 @@
 // Command aurora-stages synthesizes one Terraform stack per deployment stage,
-// each with its own Aurora PostgreSQL Serverless v2 database.
+// each with its own Aurora PostgreSQL Serverless v2 database, and the
+// bootstrap stack that creates the bucket holding their state.
 //
-// Usage: go run . [stage ...]   (no stage: every configured stage)
+// Usage: go run . [stack ...]   (no stack: bootstrap and every stage)
 package main
 
 import (
@@ -16,11 +17,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	configs, err := settings.StageConfigs(os.Args[1:])
+	resolved, err := settings.Resolve(os.Args[1:])
 	if err != nil {
 		fail(err)
 	}
-	if err := stacks.Synthesize("", configs); err != nil {
+	if err := stacks.Synthesize("", resolved); err != nil {
 		fail(err)
 	}
 }

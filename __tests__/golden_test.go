@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite __tests__/testdata/<stage>.tf.j
 // byte, so a reviewer sees every change to the real Terraform as a diff.
 // After an intended change: go test ./__tests__/ -run TestGolden -update
 func TestGoldenFiles(t *testing.T) {
-	for _, stage := range testStages {
+	for _, stage := range testStacks {
 		t.Run(stage, func(t *testing.T) {
 			got, err := os.ReadFile(stackFile(t, stage))
 			if err != nil {

@@ -13,7 +13,7 @@ var secretArguments = []string{"secret_string", "secret_binary", "master_passwor
 // No resource may set an argument whose value Terraform keeps in state or
 // in a plan; the password reaches AWS only through write-only arguments.
 func TestNoResourceSetsAnArgumentThatStoresASecret(t *testing.T) {
-	for _, stage := range testStages {
+	for _, stage := range testStacks {
 		resources, _ := stackJSON(t, stage)["resource"].(map[string]any)
 		walkKeys(resources, "resource", func(path, key string) {
 			if slices.Contains(secretArguments, key) {

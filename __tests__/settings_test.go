@@ -17,11 +17,11 @@ func resolve(t *testing.T, context string, env map[string]string, only ...string
 	if err != nil {
 		t.Fatal(err)
 	}
-	configs, err := settings.StageConfigs(only)
+	resolved, err := settings.Resolve(only)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return configs
+	return resolved.Stages
 }
 
 func stageNames(configs []stacks.StageConfig) []string {
@@ -39,12 +39,12 @@ func TestRepositoryConfigurationIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	configs, err := settings.StageConfigs(nil)
+	resolved, err := settings.Resolve(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := stageNames(configs); !slices.Equal(got, []string{"dev", "production"}) {
-		t.Errorf("stages = %q, want dev and production", got)
+	if got := stageNames(resolved.Stages); !slices.Equal(got, []string{"dev", "production"}) || resolved.Bootstrap == nil {
+		t.Errorf("stages = %q, bootstrap %v; want dev and production, and the bootstrap stack", got, resolved.Bootstrap)
 	}
 }
 
@@ -101,10 +101,29 @@ func TestNewStagesStartFromAProfile(t *testing.T) {
 	}
 }
 
-func TestCommandLineSelectsStages(t *testing.T) {
-	configs := resolve(t, withStages(`{"dev": {}, "production": {}, "staging": {}}`), nil, "staging", "dev", "staging")
-	if got := stageNames(configs); !slices.Equal(got, []string{"staging", "dev"}) {
-		t.Errorf("stages = %q, want staging and dev, once each", got)
+func TestCommandLineSelectsStacks(t *testing.T) {
+	settings, err := stacks.ParseContext([]byte(withStages(`{"dev": {}, "production": {}, "staging": {}}`)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args          []string
+		wantStages    []string
+		wantBootstrap bool
+	}{
+		{nil, []string{"dev", "production", "staging"}, true},
+		{[]string{"staging", "dev", "staging"}, []string{"staging", "dev"}, false},
+		{[]string{"bootstrap"}, nil, true},
+		{[]string{"dev", "bootstrap"}, []string{"dev"}, true},
+	}
+	for _, c := range cases {
+		resolved, err := settings.Resolve(c.args)
+		if err != nil {
+			t.Fatalf("args %q: %v", c.args, err)
+		}
+		if got := stageNames(resolved.Stages); !slices.Equal(got, c.wantStages) || (resolved.Bootstrap != nil) != c.wantBootstrap {
+			t.Errorf("args %q: stages %q, bootstrap %v; want stages %q, bootstrap %v", c.args, got, resolved.Bootstrap != nil, c.wantStages, c.wantBootstrap)
+		}
 	}
 }
 
@@ -127,7 +146,7 @@ func TestAppRejectsBadConfigurationWithoutAStackTrace(t *testing.T) {
 		{"bad capacity", withStages(`{"dev": {"maxCapacity": 512}}`), nil,
 			`stage "dev": maxCapacity = 512: must be 1 to 256 ACU in steps of 0.5`},
 		{"unknown stage", withStages(`{"dev": {}}`), []string{"staging"},
-			`stage "staging" named on the command line is not configured; configured stages: dev`},
+			`stage "staging" named on the command line is not configured; configured stacks: bootstrap, dev`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

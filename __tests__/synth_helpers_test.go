@@ -39,6 +39,9 @@ const testContext = `{
 
 var testStages = []string{"dev", "load", "production", "staging"}
 
+// testStacks are all the stacks the test configuration synthesizes.
+var testStacks = append([]string{"bootstrap"}, testStages...)
+
 // noEnv stands in for os.Getenv, so the developer's environment cannot
 // change what the tests see.
 func noEnv(string) string { return "" }
@@ -54,7 +57,7 @@ var synthOnce struct {
 	err    error
 }
 
-// synthesized synthesizes every test stage once per test binary, through
+// synthesized synthesizes every test stack once per test binary, through
 // the same stacks.Synthesize the app calls, and returns the output folder.
 func synthesized(t *testing.T) string {
 	t.Helper()
@@ -67,14 +70,14 @@ func synthesized(t *testing.T) string {
 			synthOnce.err = err
 			return
 		}
-		configs, err := settings.StageConfigs(nil)
+		resolved, err := settings.Resolve(nil)
 		if err != nil {
 			synthOnce.err = err
 			return
 		}
 		synthOnce.outdir, synthOnce.err = os.MkdirTemp("", "aurora-stages-synth-")
 		if synthOnce.err == nil {
-			synthOnce.err = stacks.Synthesize(synthOnce.outdir, configs)
+			synthOnce.err = stacks.Synthesize(synthOnce.outdir, resolved)
 		}
 	})
 	if synthOnce.err != nil {

@@ -20,7 +20,7 @@ func problemsOf(t *testing.T, context string, env map[string]string, only ...str
 	t.Helper()
 	settings, err := stacks.ParseContext([]byte(context), envOf(env))
 	if err == nil {
-		_, err = settings.StageConfigs(only)
+		_, err = settings.Resolve(only)
 	}
 	if err == nil {
 		return nil
@@ -119,25 +119,36 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 
 		// Account settings, from the context or the environment.
 		{"empty service", `{"service": "", "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
-			`all stages (dev, production): service = "" (from cdktf.json context.service): must not be empty`},
+			`all stacks (bootstrap, dev, production): service = "" (from cdktf.json context.service): must not be empty`},
 		{"service with an underscore", `{"region": "us-east-1", "stateBucket": "movies-state"}`, map[string]string{"DB_SERVICE": "my_movies"}, nil,
-			`all stages (dev, production): service = "my_movies" (from environment variable DB_SERVICE): must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen`},
+			`all stacks (bootstrap, dev, production): service = "my_movies" (from environment variable DB_SERVICE): must start with a lowercase letter and hold only lowercase letters, digits and single hyphens, not ending with a hyphen`},
 		{"no state bucket", `{"region": "us-east-1"}`, nil, nil,
-			`all stages (dev, production): stateBucket = "" (from default): must not be empty: set context.stateBucket in cdktf.json or DB_STATE_BUCKET to a bucket you own`},
+			`all stacks (bootstrap, dev, production): stateBucket = "" (from default): must not be empty: set context.stateBucket in cdktf.json or DB_STATE_BUCKET to a bucket you own`},
 		{"state bucket with uppercase", withStages(`{"dev": {}}`), map[string]string{"DB_STATE_BUCKET": "Movies_State"}, nil,
-			`all stages (dev): stateBucket = "Movies_State" (from environment variable DB_STATE_BUCKET): must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not shaped like an IP address`},
+			`all stacks (bootstrap, dev): stateBucket = "Movies_State" (from environment variable DB_STATE_BUCKET): must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not shaped like an IP address`},
 		{"state bucket shaped like an IP address", withStages(`{"dev": {}}`), map[string]string{"DB_STATE_BUCKET": "192.168.1.1"}, nil,
-			`all stages (dev): stateBucket = "192.168.1.1" (from environment variable DB_STATE_BUCKET): must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not shaped like an IP address`},
+			`all stacks (bootstrap, dev): stateBucket = "192.168.1.1" (from environment variable DB_STATE_BUCKET): must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not shaped like an IP address`},
 		{"unknown region", withStages(`{"dev": {}}`), map[string]string{"DB_REGION": "mars-1"}, nil,
-			`all stages (dev): region = "mars-1" (from environment variable DB_REGION): must be an AWS region code such as us-east-1 or eu-central-1`},
+			`all stacks (bootstrap, dev): region = "mars-1" (from environment variable DB_REGION): must be an AWS region code such as us-east-1 or eu-central-1`},
 		{"state key prefix with a leading slash", withStages(`{"dev": {}}`), map[string]string{"DB_STATE_KEY_PREFIX": "/team"}, nil,
-			`all stages (dev): stateKeyPrefix = "/team" (from environment variable DB_STATE_KEY_PREFIX): must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash`},
+			`all stacks (bootstrap, dev): stateKeyPrefix = "/team" (from environment variable DB_STATE_KEY_PREFIX): must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash`},
 		{"state key prefix with a double slash", `{` + accountJSON + `, "stateKeyPrefix": "a//b"}`, nil, nil,
-			`all stages (dev, production): stateKeyPrefix = "a//b" (from cdktf.json context.stateKeyPrefix): must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash`},
+			`all stacks (bootstrap, dev, production): stateKeyPrefix = "a//b" (from cdktf.json context.stateKeyPrefix): must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash`},
+
+		{"local endpoint without a port", withStages(`{"dev": {}}`), map[string]string{"DB_LOCAL_ENDPOINT": "http://localhost"}, nil,
+			`all stacks (bootstrap, dev): localEndpoint = "http://localhost" (from environment variable DB_LOCAL_ENDPOINT): must be empty for a real AWS account, or the URL of an AWS emulator such as http://127.0.0.1:5000`},
+		{"local endpoint without a scheme", withStages(`{"dev": {}}`), map[string]string{"DB_LOCAL_ENDPOINT": "127.0.0.1:5000"}, nil,
+			`all stacks (bootstrap, dev): localEndpoint = "127.0.0.1:5000" (from environment variable DB_LOCAL_ENDPOINT): must be empty for a real AWS account, or the URL of an AWS emulator such as http://127.0.0.1:5000`},
+		{"state versions kept no day", `{` + accountJSON + `, "stateVersionRetentionDays": 0}`, nil, nil,
+			`stack "bootstrap": context.stateVersionRetentionDays = 0: must be 1 to 3650 days`},
+		{"state versions kept for a fraction of a day", `{` + accountJSON + `, "stateVersionRetentionDays": 0.5}`, nil, nil,
+			`context.stateVersionRetentionDays = 0.5: must be a whole number of days`},
+		{"stage named bootstrap", withStages(`{"bootstrap": {}}`), nil, nil,
+			`stage "bootstrap": stage name = "bootstrap": is reserved for the stack that creates the state bucket; choose another name`},
 
 		// The shape of the configuration.
 		{"unknown stage on the command line", withStages(`{"dev": {}, "production": {}}`), nil, []string{"stagin"},
-			`stage "stagin" named on the command line is not configured; configured stages: dev, production`},
+			`stage "stagin" named on the command line is not configured; configured stacks: bootstrap, dev, production`},
 		{"misspelt stage setting", withStages(`{"dev": {"maxCapcity": 8}}`), nil, nil,
 			`stage "dev": maxCapcity: unknown setting; allowed: autoPauseSeconds, backupRetentionDays, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, keepAutomatedBackups, logExports, masterUsername, maxCapacity, minCapacity, preventDestroy, secretRecoveryWindowDays, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
@@ -155,7 +166,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"no stages", withStages(`{}`), nil, nil,
 			`context.stages is empty: configure at least one stage, e.g. {"dev": {}}`},
 		{"misspelt context setting", `{` + accountJSON + `, "statebucket": "x"}`, nil, nil,
-			`context.statebucket: unknown setting; allowed: region, service, stages, stateBucket, stateKeyPrefix`},
+			`context.statebucket: unknown setting; allowed: localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateVersionRetentionDays`},
 		{"service not a string", `{"service": 5, "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
 			`context.service = 5: must be a string`},
 	}
@@ -176,7 +187,7 @@ func TestEveryProblemIsReportedAtOnce(t *testing.T) {
 	  "stages": {"dev": {"maxCapacity": 300}, "production": {"backupRetentionDays": 90, "masterUsername": "admin"}}}`
 	problems := problemsOf(t, context, nil)
 	wantPrefixes := []string{
-		`all stages (dev, production): stateBucket = ""`,
+		`all stacks (bootstrap, dev, production): stateBucket = ""`,
 		`stage "dev": maxCapacity = 300`,
 		`stage "production": backupRetentionDays = 90`,
 		`stage "production": masterUsername = "admin"`,
@@ -211,7 +222,7 @@ func TestBoundaryValuesAreValid(t *testing.T) {
 
 func ExampleConfigError() {
 	settings, _ := stacks.ParseContext([]byte(withStages(`{"dev": {"maxCapacity": 300}}`)), noEnv)
-	_, err := settings.StageConfigs(nil)
+	_, err := settings.Resolve(nil)
 	fmt.Println(err)
 	// Output:
 	// invalid configuration:

@@ -3,7 +3,6 @@ package stacks
 import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdsclusterinstance"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
@@ -28,29 +27,12 @@ const masterPassword = "ephemeral.aws_secretsmanager_random_password.master_pass
 func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.TerraformStack {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(cfg.Stage))
 
-	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
-		Region: jsii.String(cfg.Account.Region),
-		DefaultTags: &[]*provider.AwsProviderDefaultTags{{
-			Tags: &map[string]*string{
-				"service":    jsii.String(cfg.Account.Service),
-				"stage":      jsii.String(cfg.Stage),
-				"managed-by": jsii.String("cdktf"),
-			},
-		}},
+	newAwsProvider(stack, cfg.Account, map[string]string{
+		"service":    cfg.Account.Service,
+		"stage":      cfg.Stage,
+		"managed-by": "cdktf",
 	})
-	// Escape hatch: the prebuilt bindings pin the provider to exactly the
-	// version they were generated from (5.88.0); admit the newer 5.x releases.
-	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), jsii.String(AWSProviderConstraint))
-
-	backend := cdktf.NewS3Backend(stack, &cdktf.S3BackendConfig{
-		Bucket:  jsii.String(cfg.Account.StateBucket),
-		Key:     jsii.String(cfg.StateKey()),
-		Region:  jsii.String(cfg.Account.Region),
-		Encrypt: jsii.Bool(true),
-	})
-	// Escape hatch: CDKTF's S3 backend predates S3-native state locking
-	// (Terraform 1.10), so it has no use_lockfile argument.
-	backend.AddOverride(jsii.String("use_lockfile"), jsii.Bool(true))
+	newS3Backend(stack, cfg.Account, cfg.StateKey())
 
 	// Escape hatch: CDKTF has no ephemeral blocks. The seed recipe asked for
 	// a password without punctuation or spaces, which every client can quote.
@@ -93,8 +75,11 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		FinalSnapshotIdentifier:      finalSnapshot(cfg),
 		DeleteAutomatedBackups:       jsii.Bool(!cfg.KeepAutomatedBackups),
 		EnabledCloudwatchLogsExports: jsii.Strings(cfg.LogExports...),
-		Lifecycle:                    &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(cfg.PreventDestroy)},
-		Tags:                         &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},
+		Lifecycle: &cdktf.TerraformResourceLifecycle{
+			PreventDestroy: jsii.Bool(cfg.PreventDestroy),
+			IgnoreChanges:  emulatorClusterQuirks(cfg.Account),
+		},
+		Tags: &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},
 	})
 
 	// No engine_version on the writer: it follows the cluster's. The cluster

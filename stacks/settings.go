@@ -22,6 +22,9 @@ type AccountSettings struct {
 	StateBucket string `json:"stateBucket"`
 	// StateKeyPrefix, if set, is put in front of every stage's state key.
 	StateKeyPrefix string `json:"stateKeyPrefix"`
+	// LocalEndpoint, if set, points the AWS provider and the S3 backend at
+	// an AWS emulator on that URL (see target.go). Empty for a real account.
+	LocalEndpoint string `json:"localEndpoint"`
 }
 
 // accountSetting ties an account setting to its context key and environment variable.
@@ -36,6 +39,7 @@ var accountSettingSources = []accountSetting{
 	{"region", "DB_REGION", func(a *AccountSettings) *string { return &a.Region }},
 	{"stateBucket", "DB_STATE_BUCKET", func(a *AccountSettings) *string { return &a.StateBucket }},
 	{"stateKeyPrefix", "DB_STATE_KEY_PREFIX", func(a *AccountSettings) *string { return &a.StateKeyPrefix }},
+	{"localEndpoint", "DB_LOCAL_ENDPOINT", func(a *AccountSettings) *string { return &a.LocalEndpoint }},
 }
 
 // defaultAccountSettings apply where neither the context nor the environment
@@ -44,6 +48,10 @@ var accountSettingSources = []accountSetting{
 func defaultAccountSettings() AccountSettings {
 	return AccountSettings{Service: "movies", Region: "us-east-1"}
 }
+
+// defaultStateVersionRetentionDays keeps replaced state versions for a
+// quarter: long enough to notice and roll back a bad apply.
+const defaultStateVersionRetentionDays = 90
 
 // defaultStages are the stages that exist when the context lists none.
 var defaultStages = []string{"dev", "production"}
@@ -54,6 +62,8 @@ type Settings struct {
 	Account AccountSettings
 	// Stages maps each stage name to its entry: setting name to JSON value.
 	Stages map[string]map[string]json.RawMessage
+	// StateVersionRetentionDays is the bootstrap stack's setting of the same name.
+	StateVersionRetentionDays int
 	// sources says where each account setting came from, for error messages.
 	sources map[string]string
 }
@@ -86,10 +96,19 @@ func ParseContext(context []byte, getenv func(string) string) (*Settings, error)
 	if err := json.Unmarshal(context, &raw); err != nil {
 		return nil, &ConfigError{Problems: []string{fmt.Sprintf("context: not a JSON object: %v", err)}}
 	}
-	settings := &Settings{Account: defaultAccountSettings(), sources: map[string]string{}}
+	settings := &Settings{
+		Account:                   defaultAccountSettings(),
+		StateVersionRetentionDays: defaultStateVersionRetentionDays,
+		sources:                   map[string]string{},
+	}
 	var problems []string
 
-	known := map[string]bool{"stages": true}
+	known := map[string]bool{"stages": true, "stateVersionRetentionDays": true}
+	if value, ok := raw["stateVersionRetentionDays"]; ok {
+		if err := json.Unmarshal(value, &settings.StateVersionRetentionDays); err != nil || string(value) == "null" {
+			problems = append(problems, fmt.Sprintf("context.stateVersionRetentionDays = %s: must be a whole number of days", value))
+		}
+	}
 	for _, s := range accountSettingSources {
 		known[s.contextKey] = true
 		settings.sources[s.contextKey] = "default"
@@ -143,39 +162,63 @@ func (s *Settings) StageNames() []string {
 	return sortedKeys(s.Stages)
 }
 
-// StageConfigs resolves and validates the named stages (all stages when
-// only is empty). It returns every problem found in any of them at once.
-func (s *Settings) StageConfigs(only []string) ([]StageConfig, error) {
+// BootstrapStack is the ID of the stack that creates the state bucket.
+const BootstrapStack = "bootstrap"
+
+// BootstrapConfig is what the bootstrap stack is built from.
+type BootstrapConfig struct {
+	Account AccountSettings
+	// StateVersionRetentionDays is how long a replaced version of a state
+	// file is kept in the bucket before it expires.
+	StateVersionRetentionDays int
+}
+
+// Stacks is what one synthesis builds.
+type Stacks struct {
+	// Bootstrap is nil when the command line named only stages.
+	Bootstrap *BootstrapConfig
+	Stages    []StageConfig
+}
+
+// Resolve validates the settings and resolves the stacks named on the
+// command line: the bootstrap stack and every stage when only is empty.
+// It returns every problem found, in any stage, at once.
+func (s *Settings) Resolve(only []string) (*Stacks, error) {
 	var problems []string
+	resolved := &Stacks{}
 	names := s.StageNames()
 	if len(names) == 0 {
 		problems = append(problems, "context.stages is empty: configure at least one stage, e.g. {\"dev\": {}}")
 	}
+	withBootstrap := len(only) == 0
 	if len(only) > 0 {
-		for _, stage := range only {
-			if _, ok := s.Stages[stage]; !ok {
-				problems = append(problems, fmt.Sprintf("stage %q named on the command line is not configured; configured stages: %s", stage, strings.Join(names, ", ")))
+		var selected []string
+		for _, name := range uniqueInOrder(only) {
+			if name == BootstrapStack {
+				withBootstrap = true
+			} else if _, ok := s.Stages[name]; ok {
+				selected = append(selected, name)
+			} else {
+				problems = append(problems, fmt.Sprintf("stage %q named on the command line is not configured; configured stacks: %s", name, strings.Join(append([]string{BootstrapStack}, names...), ", ")))
 			}
 		}
-		names = uniqueInOrder(only)
+		names = selected
 	}
-	problems = append(problems, s.validateAccount(names)...)
+	problems = append(problems, s.validateAccount(names, withBootstrap)...)
+	if withBootstrap {
+		resolved.Bootstrap = &BootstrapConfig{Account: s.Account, StateVersionRetentionDays: s.StateVersionRetentionDays}
+	}
 
-	var configs []StageConfig
 	for _, stage := range names {
-		entry, ok := s.Stages[stage]
-		if !ok {
-			continue
-		}
-		cfg, entryProblems := resolveStage(stage, entry, s.Account)
+		cfg, entryProblems := resolveStage(stage, s.Stages[stage], s.Account)
 		problems = append(problems, entryProblems...)
 		problems = append(problems, cfg.Validate()...)
-		configs = append(configs, cfg)
+		resolved.Stages = append(resolved.Stages, cfg)
 	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}
 	}
-	return configs, nil
+	return resolved, nil
 }
 
 // resolveStage starts from the stage's profile and applies its entry.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -35,6 +36,7 @@ const (
 	maxSecretName       = 512
 	maxParameterName    = 1011
 	maxPostgresName     = 63
+	maxStateVersionDays = 3650
 )
 
 // auroraPostgresMinimums gives, per supported major version, the first minor
@@ -64,9 +66,12 @@ var (
 
 // validateAccount checks the account settings; a problem there affects
 // every listed stage, so the message names them all.
-func (s *Settings) validateAccount(stages []string) []string {
+func (s *Settings) validateAccount(stages []string, withBootstrap bool) []string {
 	var problems []string
-	scope := "all stages (" + strings.Join(stages, ", ") + ")"
+	if withBootstrap {
+		stages = append([]string{BootstrapStack}, stages...)
+	}
+	scope := "all stacks (" + strings.Join(stages, ", ") + ")"
 	report := func(key, value, rule string) {
 		problems = append(problems, fmt.Sprintf("%s: %s = %q (from %s): %s", scope, key, value, s.sources[key], rule))
 	}
@@ -83,6 +88,14 @@ func (s *Settings) validateAccount(stages []string) []string {
 	p := a.StateKeyPrefix
 	if !stateKeyPrefix.MatchString(p) || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//") {
 		report("stateKeyPrefix", p, "must be empty or path segments of letters, digits and !_.*'()- joined by single slashes, with no leading or trailing slash")
+	}
+	if e := a.LocalEndpoint; e != "" {
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Port() == "" || (u.Path != "" && u.Path != "/") {
+			report("localEndpoint", e, "must be empty for a real AWS account, or the URL of an AWS emulator such as http://127.0.0.1:5000")
+		}
+	}
+	if withBootstrap && (s.StateVersionRetentionDays < 1 || s.StateVersionRetentionDays > maxStateVersionDays) {
+		problems = append(problems, fmt.Sprintf("stack %q: context.stateVersionRetentionDays = %d: must be 1 to %d days", BootstrapStack, s.StateVersionRetentionDays, maxStateVersionDays))
 	}
 	return problems
 }
@@ -101,6 +114,8 @@ func (c StageConfig) Validate() []string {
 
 	if msg := checkLowercaseName(c.Stage); msg != "" {
 		report("stage name", c.Stage, msg)
+	} else if c.Stage == BootstrapStack {
+		report("stage name", c.Stage, "is reserved for the stack that creates the state bucket; choose another name")
 	}
 
 	if msg := checkEngineVersion(c.EngineVersion, c.MinCapacity == 0); msg != "" {

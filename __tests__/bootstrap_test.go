@@ -1,0 +1,148 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"aurora-stages/stacks"
+)
+
+func TestBootstrapStackCreatesAGuardedStateBucket(t *testing.T) {
+	doc := stackJSON(t, "bootstrap")
+	bucket := "${aws_s3_bucket.state.id}"
+	expectValues(t, "bootstrap", doc, map[string]any{
+		"terraform.backend.local.path":                                                "../../../terraform.bootstrap.tfstate",
+		"terraform.backend.s3":                                                        absent,
+		"provider.aws.region":                                                         "eu-west-1",
+		"provider.aws.default_tags.tags":                                              map[string]any{"service": "movies", "stage": "bootstrap", "managed-by": "cdktf"},
+		"terraform.required_providers.aws.version":                                    ">= 5.88.0, < 6.0.0",
+		"resource.aws_s3_bucket.state.bucket":                                         "movies-terraform-state-test",
+		"resource.aws_s3_bucket.state.lifecycle":                                      map[string]any{"prevent_destroy": true},
+		"resource.aws_s3_bucket.state.force_destroy":                                  absent,
+		"resource.aws_s3_bucket_versioning.state_versioning.bucket":                   bucket,
+		"resource.aws_s3_bucket_versioning.state_versioning.versioning_configuration": map[string]any{"status": "Enabled"},
+		"resource.aws_s3_bucket_server_side_encryption_configuration.state_encryption.rule": []any{
+			map[string]any{"apply_server_side_encryption_by_default": map[string]any{"sse_algorithm": "AES256"}},
+		},
+		"resource.aws_s3_bucket_public_access_block.state_public_access": map[string]any{
+			"//":                      map[string]any{"metadata": map[string]any{"path": "bootstrap/state_public_access", "uniqueId": "state_public_access"}},
+			"bucket":                  bucket,
+			"block_public_acls":       true,
+			"block_public_policy":     true,
+			"ignore_public_acls":      true,
+			"restrict_public_buckets": true,
+		},
+		"resource.aws_s3_bucket_ownership_controls.state_ownership.rule": map[string]any{"object_ownership": "BucketOwnerEnforced"},
+		"resource.aws_s3_bucket_policy.state_tls_only.policy":            `${jsonencode({"Statement" = [{"Action" = "s3:*", "Condition" = {"Bool" = {"aws:SecureTransport" = "false"}}, "Effect" = "Deny", "Principal" = "*", "Resource" = [aws_s3_bucket.state.arn, join("", [aws_s3_bucket.state.arn, "/*"])], "Sid" = "DenyInsecureTransport"}], "Version" = "2012-10-17"})}`,
+		"resource.aws_s3_bucket_lifecycle_configuration.state_versions_expiry.rule": []any{map[string]any{
+			"id":                                "expire-replaced-state-versions",
+			"status":                            "Enabled",
+			"filter":                            []any{map[string]any{"prefix": ""}},
+			"noncurrent_version_expiration":     []any{map[string]any{"noncurrent_days": 90.0}},
+			"abort_incomplete_multipart_upload": []any{map[string]any{"days_after_initiation": 7.0}},
+		}},
+		"output.state_bucket.value":     "${aws_s3_bucket.state.bucket}",
+		"output.state_bucket_arn.value": "${aws_s3_bucket.state.arn}",
+	})
+}
+
+const localEndpoint = "http://127.0.0.1:4566"
+
+var localSynth struct {
+	sync.Once
+	outdir string
+	err    error
+}
+
+// localStackJSON synthesizes the test configuration once more with the
+// local switch on (DB_LOCAL_ENDPOINT) and parses one stack of it.
+func localStackJSON(t *testing.T, stack string) map[string]any {
+	t.Helper()
+	synthesized(t) // skips in -short mode, like every synthesis
+	localSynth.Do(func() {
+		settings, err := stacks.ParseContext([]byte(testContext), envOf(map[string]string{"DB_LOCAL_ENDPOINT": localEndpoint}))
+		if err != nil {
+			localSynth.err = err
+			return
+		}
+		resolved, err := settings.Resolve(nil)
+		if err != nil {
+			localSynth.err = err
+			return
+		}
+		localSynth.outdir, localSynth.err = os.MkdirTemp("", "aurora-stages-local-synth-")
+		if localSynth.err == nil {
+			localSynth.err = stacks.Synthesize(localSynth.outdir, resolved)
+		}
+	})
+	if localSynth.err != nil {
+		t.Fatalf("local synthesis failed: %v", localSynth.err)
+	}
+	doc := map[string]any{}
+	readJSON(t, filepath.Join(localSynth.outdir, "stacks", stack, "cdk.tf.json"), &doc)
+	return doc
+}
+
+// What the local switch adds, per path. For a real account every one of
+// these paths must be absent.
+var localOnlySettings = map[string]map[string]any{
+	"provider": {
+		"provider.aws.access_key":                  "test",
+		"provider.aws.secret_key":                  "test",
+		"provider.aws.skip_credentials_validation": true,
+		"provider.aws.skip_requesting_account_id":  true,
+		"provider.aws.skip_metadata_api_check":     "true",
+		"provider.aws.skip_region_validation":      true,
+		"provider.aws.s3_use_path_style":           true,
+		"provider.aws.endpoints": []any{map[string]any{
+			"iam": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
+			"secretsmanager": localEndpoint, "ssm": localEndpoint, "sts": localEndpoint,
+		}},
+	},
+	"backend": {
+		"terraform.backend.s3.access_key":                  "test",
+		"terraform.backend.s3.secret_key":                  "test",
+		"terraform.backend.s3.skip_credentials_validation": true,
+		"terraform.backend.s3.skip_requesting_account_id":  true,
+		"terraform.backend.s3.skip_metadata_api_check":     true,
+		"terraform.backend.s3.skip_region_validation":      true,
+		"terraform.backend.s3.use_path_style":              true,
+		"terraform.backend.s3.endpoints":                   map[string]any{"iam": localEndpoint, "s3": localEndpoint, "sts": localEndpoint},
+	},
+	"cluster": {
+		"resource.aws_rds_cluster.cluster.lifecycle.ignore_changes": []any{"enable_http_endpoint", "scaling_configuration"},
+	},
+}
+
+func absentAll(paths map[string]any) map[string]any {
+	want := map[string]any{}
+	for path := range paths {
+		want[path] = absent
+	}
+	return want
+}
+
+// The local switch points provider and backend at the emulator; for a real
+// account the synthesized Terraform carries none of it.
+func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
+	for _, stage := range testStages {
+		for _, part := range []string{"provider", "backend", "cluster"} {
+			expectValues(t, stage, stackJSON(t, stage), absentAll(localOnlySettings[part]))
+			expectValues(t, stage+" (local)", localStackJSON(t, stage), localOnlySettings[part])
+		}
+		// Locally the Data API stays requested: only moto's report of it is ignored.
+		expectValues(t, stage+" (local)", localStackJSON(t, stage), map[string]any{
+			"resource.aws_rds_cluster.cluster.enable_http_endpoint": true,
+			"terraform.backend.s3.bucket":                           "movies-terraform-state-test",
+			"terraform.backend.s3.use_lockfile":                     true,
+		})
+	}
+	expectValues(t, "bootstrap", stackJSON(t, "bootstrap"), absentAll(localOnlySettings["provider"]))
+	expectValues(t, "bootstrap (local)", localStackJSON(t, "bootstrap"), localOnlySettings["provider"])
+	// A local run keeps its bootstrap state apart from the real account's.
+	expectValues(t, "bootstrap (local)", localStackJSON(t, "bootstrap"), map[string]any{
+		"terraform.backend.local.path": "../../../.local/terraform.bootstrap.tfstate",
+	})
+}

@@ -1,0 +1,104 @@
+package stacks
+
+import (
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlifecycleconfiguration"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketownershipcontrols"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpublicaccessblock"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketserversideencryptionconfiguration"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketversioning"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+)
+
+// BootstrapStatePath is where the bootstrap stack keeps its own state,
+// relative to the folder terraform runs in (<outdir>/stacks/bootstrap): the
+// project's top folder for a real account, .local/ beside it for an
+// emulator, so a local run never touches the real account's state. The
+// bucket cannot hold the state of the stack that creates it.
+func BootstrapStatePath(account AccountSettings) string {
+	if account.LocalEndpoint != "" {
+		return "../../../.local/terraform.bootstrap.tfstate"
+	}
+	return "../../../terraform.bootstrap.tfstate"
+}
+
+// NewBootstrapStack builds the stack that creates the state bucket every
+// stage's S3 backend uses, the counterpart of `cdk bootstrap`. Deploy it
+// once per account before any stage: `cdktf deploy bootstrap`.
+func NewBootstrapStack(scope constructs.Construct, cfg BootstrapConfig) cdktf.TerraformStack {
+	stack := cdktf.NewTerraformStack(scope, jsii.String(BootstrapStack))
+	newAwsProvider(stack, cfg.Account, map[string]string{
+		"service":    cfg.Account.Service,
+		"stage":      BootstrapStack,
+		"managed-by": "cdktf",
+	})
+	cdktf.NewLocalBackend(stack, &cdktf.LocalBackendConfig{Path: jsii.String(BootstrapStatePath(cfg.Account))})
+
+	// Every stage's state lives here: Terraform refuses to destroy it.
+	bucket := s3bucket.NewS3Bucket(stack, jsii.String("state"), &s3bucket.S3BucketConfig{
+		Bucket:    jsii.String(cfg.Account.StateBucket),
+		Lifecycle: &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)},
+	})
+
+	// Versions are what lets a broken state be rolled back.
+	s3bucketversioning.NewS3BucketVersioningA(stack, jsii.String("state_versioning"), &s3bucketversioning.S3BucketVersioningAConfig{
+		Bucket:                  bucket.Id(),
+		VersioningConfiguration: &s3bucketversioning.S3BucketVersioningVersioningConfiguration{Status: jsii.String("Enabled")},
+	})
+	s3bucketserversideencryptionconfiguration.NewS3BucketServerSideEncryptionConfigurationA(stack, jsii.String("state_encryption"), &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationAConfig{
+		Bucket: bucket.Id(),
+		Rule: &[]*s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{{
+			ApplyServerSideEncryptionByDefault: &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA{
+				SseAlgorithm: jsii.String("AES256"),
+			},
+		}},
+	})
+	s3bucketpublicaccessblock.NewS3BucketPublicAccessBlock(stack, jsii.String("state_public_access"), &s3bucketpublicaccessblock.S3BucketPublicAccessBlockConfig{
+		Bucket:                bucket.Id(),
+		BlockPublicAcls:       jsii.Bool(true),
+		BlockPublicPolicy:     jsii.Bool(true),
+		IgnorePublicAcls:      jsii.Bool(true),
+		RestrictPublicBuckets: jsii.Bool(true),
+	})
+	s3bucketownershipcontrols.NewS3BucketOwnershipControls(stack, jsii.String("state_ownership"), &s3bucketownershipcontrols.S3BucketOwnershipControlsConfig{
+		Bucket: bucket.Id(),
+		Rule:   &s3bucketownershipcontrols.S3BucketOwnershipControlsRule{ObjectOwnership: jsii.String("BucketOwnerEnforced")},
+	})
+	s3bucketpolicy.NewS3BucketPolicy(stack, jsii.String("state_tls_only"), &s3bucketpolicy.S3BucketPolicyConfig{
+		Bucket: bucket.Id(),
+		Policy: cdktf.Fn_Jsonencode(map[string]interface{}{
+			"Version": "2012-10-17",
+			"Statement": []interface{}{map[string]interface{}{
+				"Sid":       "DenyInsecureTransport",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "s3:*",
+				"Resource":  []interface{}{bucket.Arn(), cdktf.Fn_Join(jsii.String(""), jsii.Strings(*bucket.Arn(), "/*"))},
+				"Condition": map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}},
+			}},
+		}),
+	})
+	// Each apply replaces a state file; keep the replaced versions for a
+	// while, not forever.
+	s3bucketlifecycleconfiguration.NewS3BucketLifecycleConfiguration(stack, jsii.String("state_versions_expiry"), &s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationConfig{
+		Bucket: bucket.Id(),
+		Rule: &[]*s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRule{{
+			Id:     jsii.String("expire-replaced-state-versions"),
+			Status: jsii.String("Enabled"),
+			Filter: &[]*s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleFilter{{Prefix: jsii.String("")}},
+			NoncurrentVersionExpiration: &[]*s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration{{
+				NoncurrentDays: jsii.Number(float64(cfg.StateVersionRetentionDays)),
+			}},
+			AbortIncompleteMultipartUpload: &[]*s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload{{
+				DaysAfterInitiation: jsii.Number(7),
+			}},
+		}},
+	})
+
+	output(stack, "state_bucket", bucket.Bucket(), "The bucket that holds every stage's Terraform state")
+	output(stack, "state_bucket_arn", bucket.Arn(), "ARN of the state bucket")
+	return stack
+}

@@ -1,0 +1,97 @@
+package stacks
+
+import (
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+)
+
+// The AWS provider and the S3 backend point at a real account unless the
+// account settings name a local endpoint (DB_LOCAL_ENDPOINT): an AWS
+// emulator such as moto, which answers every service on one address. For a
+// real account none of the settings below are synthesized.
+
+// localCredentials are the fixed keys an emulator accepts.
+const localCredentials = "test"
+
+// newAwsProvider configures the AWS provider of a stack.
+func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, tags map[string]string) {
+	config := &provider.AwsProviderConfig{
+		Region: jsii.String(account.Region),
+		DefaultTags: &[]*provider.AwsProviderDefaultTags{{
+			Tags: stringMap(tags),
+		}},
+	}
+	if local := account.LocalEndpoint; local != "" {
+		config.AccessKey = jsii.String(localCredentials)
+		config.SecretKey = jsii.String(localCredentials)
+		config.SkipCredentialsValidation = jsii.Bool(true)
+		config.SkipRequestingAccountId = jsii.Bool(true)
+		config.SkipMetadataApiCheck = jsii.String("true")
+		config.SkipRegionValidation = jsii.Bool(true)
+		config.S3UsePathStyle = jsii.Bool(true)
+		config.Endpoints = &[]*provider.AwsProviderEndpoints{{
+			Iam:            jsii.String(local),
+			Rds:            jsii.String(local),
+			S3:             jsii.String(local),
+			Secretsmanager: jsii.String(local),
+			Ssm:            jsii.String(local),
+			Sts:            jsii.String(local),
+		}}
+	}
+	provider.NewAwsProvider(stack, jsii.String("aws"), config)
+	// Escape hatch: the prebuilt bindings pin the provider to exactly the
+	// version they were generated from (5.88.0); admit the newer 5.x releases.
+	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), jsii.String(AWSProviderConstraint))
+}
+
+// newS3Backend stores a stage's state in the state bucket under its own key,
+// encrypted and locked.
+func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key string) {
+	config := &cdktf.S3BackendConfig{
+		Bucket:  jsii.String(account.StateBucket),
+		Key:     jsii.String(key),
+		Region:  jsii.String(account.Region),
+		Encrypt: jsii.Bool(true),
+	}
+	if local := account.LocalEndpoint; local != "" {
+		config.AccessKey = jsii.String(localCredentials)
+		config.SecretKey = jsii.String(localCredentials)
+		config.SkipCredentialsValidation = jsii.Bool(true)
+		config.SkipRequestingAccountId = jsii.Bool(true)
+		config.SkipMetadataApiCheck = jsii.Bool(true)
+		config.SkipRegionValidation = jsii.Bool(true)
+		config.UsePathStyle = jsii.Bool(true)
+		config.Endpoints = &cdktf.S3BackendEndpointConfig{
+			S3:  jsii.String(local),
+			Sts: jsii.String(local),
+			Iam: jsii.String(local),
+		}
+	}
+	backend := cdktf.NewS3Backend(stack, config)
+	// Escape hatch: CDKTF's S3 backend predates S3-native state locking
+	// (Terraform 1.10), so it has no use_lockfile argument.
+	backend.AddOverride(jsii.String("use_lockfile"), jsii.Bool(true))
+}
+
+// emulatorClusterQuirks lists the cluster arguments whose value moto reports
+// differently from AWS, which would make every plan after a local deploy show
+// changes: moto reports the Data API as off for Serverless v2 clusters
+// (HttpEndpointEnabled false), and returns an empty Serverless v1
+// ScalingConfigurationInfo for provisioned clusters, which the provider reads
+// as a scaling_configuration block. The arguments keep their real values;
+// locally only their drift is ignored. Nil for a real account.
+func emulatorClusterQuirks(account AccountSettings) *[]*string {
+	if account.LocalEndpoint == "" {
+		return nil
+	}
+	return jsii.Strings("enable_http_endpoint", "scaling_configuration")
+}
+
+func stringMap(m map[string]string) *map[string]*string {
+	out := map[string]*string{}
+	for k, v := range m {
+		out[k] = jsii.String(v)
+	}
+	return &out
+}
