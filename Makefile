@@ -19,17 +19,23 @@ export CHECKPOINT_DISABLE := 1
 export USER_TF_CLI_CONFIG_FILE := $(TF_CLI_CONFIG_FILE)
 ifneq ($(wildcard /opt/tf-plugins/registry.terraform.io),)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform/mirror.tfrc
+# cdktf runs `terraform providers lock` after a stack's first init, and that
+# command asks the registry unless told of the mirror.
+export TF_CLI_ARGS_providers_lock := -fs-mirror=/opt/tf-plugins
 endif
 
 NPM_INSTALLED := node_modules/.package-lock.json
+LOCAL_AWS := sh scripts/local-aws.sh
 GO_PACKAGES := ./... ./__tests__/
 
-.PHONY: help tools synth test test-fast fmt clean
+.PHONY: help tools synth test test-fast local local-down fmt clean
 
 help:
 	@echo "make synth   synthesize every stage into cdktf.out/stacks/<stage>/cdk.tf.json"
 	@echo "make test    format check, go vet, and every test (offline terraform validate included)"
 	@echo "make test-fast  the tests that neither synthesize nor run terraform"
+	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
+	@echo "make local-down  stop that emulator"
 	@echo "make fmt     gofmt the Go sources"
 	@echo "make clean   remove cdktf.out and node_modules"
 
@@ -44,10 +50,22 @@ synth: tools
 	go run . $(STAGES)
 
 test: tools
+	@$(LOCAL_AWS) install
 	@unformatted="$$(gofmt -l main.go stacks __tests__)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)
 	go test -count=1 $(GO_PACKAGES)
+
+# Deploys with the real cdktf CLI, terraform and AWS provider to moto on
+# 127.0.0.1. Running it again reuses the emulator and changes nothing.
+local: tools
+	@$(LOCAL_AWS) up
+	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy bootstrap --auto-approve
+	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy dev --auto-approve --outputs-file .local/outputs.json
+	@$(LOCAL_AWS) show .local/outputs.json dev
+
+local-down:
+	@$(LOCAL_AWS) down
 
 test-fast:
 	go test -count=1 -short $(GO_PACKAGES)
@@ -55,5 +73,5 @@ test-fast:
 fmt:
 	gofmt -w main.go stacks __tests__
 
-clean:
-	rm -rf cdktf.out node_modules
+clean: local-down
+	rm -rf cdktf.out node_modules .local

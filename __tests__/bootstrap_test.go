@@ -116,6 +116,15 @@ var localOnlySettings = map[string]map[string]any{
 	},
 }
 
+// stackResource is one resource of the real account's synthesis.
+func stackResource(t *testing.T, stack, address string) any {
+	value, ok := lookup(stackJSON(t, stack), "resource."+address)
+	if !ok {
+		t.Fatalf("stack %s has no %s", stack, address)
+	}
+	return value
+}
+
 func absentAll(paths map[string]any) map[string]any {
 	want := map[string]any{}
 	for path := range paths {
@@ -141,8 +150,16 @@ func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
 	}
 	expectValues(t, "bootstrap", stackJSON(t, "bootstrap"), absentAll(localOnlySettings["provider"]))
 	expectValues(t, "bootstrap (local)", localStackJSON(t, "bootstrap"), localOnlySettings["provider"])
-	// A local run keeps its bootstrap state apart from the real account's.
+	// A local run keeps its bootstrap state apart from the real account's,
+	// and goes without the TLS-only policy moto cannot evaluate.
 	expectValues(t, "bootstrap (local)", localStackJSON(t, "bootstrap"), map[string]any{
-		"terraform.backend.local.path": "../../../.local/terraform.bootstrap.tfstate",
+		"terraform.backend.local.path":                   "../../../.local/terraform.bootstrap.tfstate",
+		"resource.aws_s3_bucket_policy":                  absent,
+		"resource.aws_s3_bucket_versioning":              map[string]any{"state_versioning": stackResource(t, "bootstrap", "aws_s3_bucket_versioning.state_versioning")},
+		"resource.aws_s3_bucket_public_access_block":     map[string]any{"state_public_access": stackResource(t, "bootstrap", "aws_s3_bucket_public_access_block.state_public_access")},
+		"resource.aws_s3_bucket_lifecycle_configuration": map[string]any{"state_versions_expiry": stackResource(t, "bootstrap", "aws_s3_bucket_lifecycle_configuration.state_versions_expiry")},
+	})
+	expectValues(t, "bootstrap", stackJSON(t, "bootstrap"), map[string]any{
+		"resource.aws_s3_bucket_policy.state_tls_only.bucket": "${aws_s3_bucket.state.id}",
 	})
 }

@@ -67,20 +67,22 @@ func NewBootstrapStack(scope constructs.Construct, cfg BootstrapConfig) cdktf.Te
 		Bucket: bucket.Id(),
 		Rule:   &s3bucketownershipcontrols.S3BucketOwnershipControlsRule{ObjectOwnership: jsii.String("BucketOwnerEnforced")},
 	})
-	s3bucketpolicy.NewS3BucketPolicy(stack, jsii.String("state_tls_only"), &s3bucketpolicy.S3BucketPolicyConfig{
-		Bucket: bucket.Id(),
-		Policy: cdktf.Fn_Jsonencode(map[string]interface{}{
-			"Version": "2012-10-17",
-			"Statement": []interface{}{map[string]interface{}{
-				"Sid":       "DenyInsecureTransport",
-				"Effect":    "Deny",
-				"Principal": "*",
-				"Action":    "s3:*",
-				"Resource":  []interface{}{bucket.Arn(), cdktf.Fn_Join(jsii.String(""), jsii.Strings(*bucket.Arn(), "/*"))},
-				"Condition": map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}},
-			}},
-		}),
-	})
+	if emulatorEnforcesTLSPolicy(cfg.Account) {
+		s3bucketpolicy.NewS3BucketPolicy(stack, jsii.String("state_tls_only"), &s3bucketpolicy.S3BucketPolicyConfig{
+			Bucket: bucket.Id(),
+			Policy: cdktf.Fn_Jsonencode(map[string]interface{}{
+				"Version": "2012-10-17",
+				"Statement": []interface{}{map[string]interface{}{
+					"Sid":       "DenyInsecureTransport",
+					"Effect":    "Deny",
+					"Principal": "*",
+					"Action":    "s3:*",
+					"Resource":  []interface{}{bucket.Arn(), cdktf.Fn_Join(jsii.String(""), jsii.Strings(*bucket.Arn(), "/*"))},
+					"Condition": map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}},
+				}},
+			}),
+		})
+	}
 	// Each apply replaces a state file; keep the replaced versions for a
 	// while, not forever.
 	s3bucketlifecycleconfiguration.NewS3BucketLifecycleConfiguration(stack, jsii.String("state_versions_expiry"), &s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationConfig{

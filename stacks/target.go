@@ -74,18 +74,28 @@ func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key strin
 	backend.AddOverride(jsii.String("use_lockfile"), jsii.Bool(true))
 }
 
+// Where moto differs from AWS, the local target works around it here and
+// nowhere else; a real account gets none of these.
+
 // emulatorClusterQuirks lists the cluster arguments whose value moto reports
 // differently from AWS, which would make every plan after a local deploy show
 // changes: moto reports the Data API as off for Serverless v2 clusters
 // (HttpEndpointEnabled false), and returns an empty Serverless v1
 // ScalingConfigurationInfo for provisioned clusters, which the provider reads
 // as a scaling_configuration block. The arguments keep their real values;
-// locally only their drift is ignored. Nil for a real account.
+// locally only their drift is ignored.
 func emulatorClusterQuirks(account AccountSettings) *[]*string {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
 	return jsii.Strings("enable_http_endpoint", "scaling_configuration")
+}
+
+// emulatorEnforcesTLSPolicy is false on moto: it ignores a policy's
+// conditions, so the state bucket's "deny unless aws:SecureTransport" would
+// deny every request, over TLS or not. Locally the bucket goes without it.
+func emulatorEnforcesTLSPolicy(account AccountSettings) bool {
+	return account.LocalEndpoint == ""
 }
 
 func stringMap(m map[string]string) *map[string]*string {

@@ -1,0 +1,102 @@
+#!/bin/sh
+# The local AWS target: moto's server, from a project-local virtual
+# environment, on a free loopback port. Everything it keeps is in .local/.
+#
+#   install      create .local/venv with the pinned moto (idempotent)
+#   up           start the emulator, or reuse the one this script started
+#   endpoint     print its URL
+#   show F S     print stage S's outputs from outputs file F and its SSM parameters
+#   down         stop the emulator this script started, and nothing else
+set -eu
+
+cd "$(dirname "$0")/.."
+state=.local
+venv=$state/venv
+pidfile=$state/moto.pid
+portfile=$state/moto.port
+# Pinned: moto's behaviour is what the local quirks in stacks/target.go and
+# the README's notes were checked against.
+moto_version=5.2.5
+
+running() {
+	[ -f "$pidfile" ] || return 1
+	pid=$(cat "$pidfile")
+	# Only a process that is this script's moto_server counts: a pid file left
+	# by a reboot may name an unrelated process now.
+	tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "moto_server" || return 1
+}
+
+responds() {
+	"$venv/bin/python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/moto-api/', timeout=2)" "$(endpoint)" 2>/dev/null
+}
+
+endpoint() {
+	echo "http://127.0.0.1:$(cat "$portfile")"
+}
+
+install() {
+	mkdir -p "$state"
+	if [ ! -x "$venv/bin/moto_server" ] || ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$moto_version')"; then
+		python3 -m venv "$venv"
+		"$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
+	fi
+}
+
+up() {
+	install
+	if running && responds; then
+		echo "AWS emulator already running at $(endpoint) (pid $(cat "$pidfile"))"
+		return
+	fi
+	port=$("$venv/bin/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+	echo "$port" > "$portfile"
+	setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$state/moto.log" 2>&1 < /dev/null &
+	echo $! > "$pidfile"
+	tries=0
+	until responds; do
+		tries=$((tries + 1))
+		if [ "$tries" -gt 100 ] || ! running; then
+			echo "the AWS emulator did not start; see $state/moto.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	echo "AWS emulator running at $(endpoint) (pid $(cat "$pidfile"))"
+}
+
+show() {
+	# $1: the outputs file of `cdktf deploy --outputs-file`; $2: the stage.
+	"$venv/bin/python" - "$(endpoint)" "$1" "$2" <<'PY'
+import json, sys, boto3
+endpoint, outputs_file, stage = sys.argv[1:]
+outputs = json.load(open(outputs_file))[stage]
+print(f"Outputs of {stage}:")
+for name, value in sorted(outputs.items()):
+    print(f"  {name} = {value}")
+region = outputs["cluster_arn"].split(":")[3]
+ssm = boto3.client("ssm", endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
+print("SSM parameters:")
+for key in ("credentials_arn_parameter", "resource_arn_parameter"):
+    name = outputs[key]
+    print(f"  {name} = {ssm.get_parameter(Name=name)['Parameter']['Value']}")
+PY
+}
+
+down() {
+	if running; then
+		kill "$(cat "$pidfile")"
+		echo "AWS emulator stopped"
+	else
+		echo "no AWS emulator started by this project is running"
+	fi
+	rm -f "$pidfile" "$portfile"
+}
+
+case "${1:-}" in
+install) install ;;
+up) up ;;
+endpoint) endpoint ;;
+show) show "$2" "$3" ;;
+down) down ;;
+*) echo "usage: $0 install|up|endpoint|show OUTPUTS_FILE STAGE|down" >&2; exit 2 ;;
+esac
