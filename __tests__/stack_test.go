@@ -83,6 +83,7 @@ func expectedValues(e stageExpectation) map[string]any {
 		version + "secret_string_wo":         `${jsonencode({"dbClusterIdentifier" = aws_rds_cluster.cluster.cluster_identifier, "dbname" = aws_rds_cluster.cluster.database_name, "engine" = "postgres", "host" = aws_rds_cluster.cluster.endpoint, "password" = local.master_password, "port" = aws_rds_cluster.cluster.port, "username" = aws_rds_cluster.cluster.master_username})}`,
 		version + "secret_string_wo_version": e.credentialsVersion,
 		version + "secret_string":            absent,
+		version + "lifecycle":                map[string]any{"create_before_destroy": true},
 
 		// The cluster.
 		cluster + "cluster_identifier":                                          clusterID,

@@ -151,15 +151,10 @@ type absentMarker struct{}
 
 var absent = absentMarker{}
 
-// repoRoot is the repository's top folder; tests run in __tests__.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
+// repoRootPath is the repository's top folder; tests run in __tests__.
+var repoRootPath, _ = filepath.Abs("..")
+
+func repoRoot(t *testing.T) string { return repoRootPath }
 
 func readJSON(t *testing.T, path string, into any) {
 	t.Helper()

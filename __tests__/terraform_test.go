@@ -15,14 +15,18 @@ import (
 // since the public Terraform registry is out of their reach.
 const providerMirror = "/opt/tf-plugins"
 
-// terraformEnv returns the environment for terraform. Where the provider
-// mirror exists it points terraform at the repository's CLI configuration
-// for it (the user's own configuration file is neither read nor written);
+// terraformEnv returns the environment for terraform and cdktf. Where the
+// provider mirror exists it points terraform at the repository's CLI
+// configuration for it (the user's own configuration file is neither read nor written);
 // elsewhere terraform uses whatever the user configured.
 func terraformEnv(t *testing.T) []string {
 	env := append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	if _, err := os.Stat(providerMirror); err == nil {
-		env = append(env, "TF_CLI_CONFIG_FILE="+filepath.Join(repoRoot(t), "terraform", "mirror.tfrc"))
+		env = append(env,
+			"TF_CLI_CONFIG_FILE="+filepath.Join(repoRoot(t), "terraform", "mirror.tfrc"),
+			// cdktf runs `terraform providers lock`, which asks the registry
+			// unless told of the mirror.
+			"TF_CLI_ARGS_providers_lock=-fs-mirror="+providerMirror)
 	}
 	return env
 }

@@ -108,6 +108,10 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 			"dbClusterIdentifier": cluster.ClusterIdentifier(),
 		}),
 		SecretStringWoVersion: jsii.Number(float64(cfg.CredentialsVersion)),
+		// A new credentials version replaces this resource. Destroying the
+		// old version first would leave the secret without a current value
+		// while the cluster is being modified; create the new one first.
+		Lifecycle: &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 	})
 
 	credentialsArn := ssmparameter.NewSsmParameter(stack, jsii.String("credentials_arn"), &ssmparameter.SsmParameterConfig{

@@ -1,0 +1,446 @@
+package tests
+
+// The life cycle against a local AWS: the real cdktf CLI, terraform and AWS
+// provider deploy to moto on 127.0.0.1, and the AWS SDK reads the result
+// back. Each test has an emulator and a project folder of its own and runs
+// in parallel with the others; stopping its emulator at the end removes
+// whatever it deployed. Slow (the provider's RDS waiters take about 30 s per
+// cluster and per instance), so skipped in -short mode.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"aurora-stages/internal/localaws"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+const lifecycleBucket = "movies-terraform-state-local"
+
+var appBinary struct {
+	sync.Once
+	path string
+	err  error
+}
+
+// project is a folder with a cdktf.json whose app is the built binary of
+// this repository, so a test sets its own stages without touching the
+// repository's configuration, and a deploy's files stay in its folder.
+type project struct {
+	t        *testing.T
+	dir      string
+	emulator *localaws.Emulator
+}
+
+func newProject(t *testing.T, stages string) *project {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("deploys to a local AWS emulator; skipped in -short mode (make test runs it)")
+	}
+	t.Parallel()
+	appBinary.Do(func() {
+		dir, err := os.MkdirTemp("", "aurora-stages-app-")
+		if err != nil {
+			appBinary.err = err
+			return
+		}
+		appBinary.path = filepath.Join(dir, "aurora-stages")
+		build := exec.Command("go", "build", "-o", appBinary.path, ".")
+		build.Dir = repoRootPath
+		if out, err := build.CombinedOutput(); err != nil {
+			appBinary.err = errors.New(err.Error() + "\n" + string(out))
+		}
+	})
+	if appBinary.err != nil {
+		t.Fatalf("go build: %v", appBinary.err)
+	}
+	p := &project{t: t, dir: t.TempDir(), emulator: localaws.Start(t, repoRoot(t), "us-east-1")}
+	p.setStages(stages)
+	return p
+}
+
+// setStages writes the project's cdktf.json with the given stages.
+func (p *project) setStages(stages string) {
+	config := `{"language": "go", "app": "` + appBinary.path + `", "sendCrashReports": "false",
+	  "context": {"service": "movies", "region": "us-east-1", "stateBucket": "` + lifecycleBucket + `", "stages": ` + stages + `}}`
+	if err := os.WriteFile(filepath.Join(p.dir, "cdktf.json"), []byte(config), 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *project) env() []string {
+	root := repoRoot(p.t)
+	env := append(terraformEnv(p.t),
+		"PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"DB_LOCAL_ENDPOINT="+p.emulator.Endpoint,
+		"CI=1",
+	)
+	return env
+}
+
+// run runs a command in the project folder (or in dir below it) and
+// returns its combined output and error.
+func (p *project) run(dir string, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = filepath.Join(p.dir, dir)
+	cmd.Env = p.env()
+	out, err := cmd.CombinedOutput()
+	return stripANSI(string(out)), err
+}
+
+// cdktf runs the project's cdktf CLI.
+func (p *project) cdktf(args ...string) (string, error) {
+	return p.run("", filepath.Join(repoRoot(p.t), "node_modules", ".bin", "cdktf"), args...)
+}
+
+func (p *project) deploy(stack string) string {
+	p.t.Helper()
+	out, err := p.cdktf("deploy", stack, "--auto-approve")
+	if err != nil {
+		p.t.Fatalf("cdktf deploy %s: %v\n%s", stack, err, out)
+	}
+	return out
+}
+
+// terraform runs terraform in a stack's synthesized folder.
+func (p *project) terraform(stack string, args ...string) (string, error) {
+	return p.run(filepath.Join("cdktf.out", "stacks", stack), "terraform", args...)
+}
+
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;?]*[A-Za-z]")
+
+func stripANSI(s string) string { return ansiEscape.ReplaceAllString(s, "") }
+
+// The emulator, read back with the SDK.
+
+func (p *project) secretValue(name string) map[string]any {
+	p.t.Helper()
+	out, err := p.emulator.SecretsManager().GetSecretValue(localaws.Context(p.t), &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	if err != nil {
+		p.t.Fatalf("reading secret %s: %v", name, err)
+	}
+	var value map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &value); err != nil {
+		p.t.Fatalf("secret %s is not JSON: %v", name, err)
+	}
+	return value
+}
+
+func (p *project) cluster(id string) *rdsCluster {
+	p.t.Helper()
+	out, err := p.emulator.RDS().DescribeDBClusters(localaws.Context(p.t), &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String(id)})
+	if err != nil || len(out.DBClusters) != 1 {
+		p.t.Fatalf("describing cluster %s: %v", id, err)
+	}
+	c := out.DBClusters[0]
+	return &rdsCluster{
+		arn: aws.ToString(c.DBClusterArn), resourceID: aws.ToString(c.DbClusterResourceId),
+		engine: aws.ToString(c.Engine), engineVersion: aws.ToString(c.EngineVersion), engineMode: aws.ToString(c.EngineMode),
+		minACU: aws.ToFloat64(c.ServerlessV2ScalingConfiguration.MinCapacity), maxACU: aws.ToFloat64(c.ServerlessV2ScalingConfiguration.MaxCapacity),
+		autoPause:  aws.ToInt32(c.ServerlessV2ScalingConfiguration.SecondsUntilAutoPause),
+		backupDays: aws.ToInt32(c.BackupRetentionPeriod), deletionProtection: aws.ToBool(c.DeletionProtection),
+		storageEncrypted: aws.ToBool(c.StorageEncrypted), databaseName: aws.ToString(c.DatabaseName), masterUsername: aws.ToString(c.MasterUsername),
+	}
+}
+
+type rdsCluster struct {
+	arn, resourceID, engine, engineVersion, engineMode, databaseName, masterUsername string
+	minACU, maxACU                                                                   float64
+	autoPause, backupDays                                                            int32
+	deletionProtection, storageEncrypted                                             bool
+}
+
+func (p *project) parameter(name string) string {
+	p.t.Helper()
+	out, err := p.emulator.SSM().GetParameter(localaws.Context(p.t), &ssm.GetParameterInput{Name: aws.String(name)})
+	if err != nil {
+		p.t.Fatalf("reading parameter %s: %v", name, err)
+	}
+	return aws.ToString(out.Parameter.Value)
+}
+
+func (p *project) stateObject(stage string) []byte {
+	p.t.Helper()
+	out, err := p.emulator.S3().GetObject(localaws.Context(p.t), &s3.GetObjectInput{Bucket: aws.String(lifecycleBucket), Key: aws.String("movies/" + stage + "/terraform.tfstate")})
+	if err != nil {
+		p.t.Fatalf("reading the %s state from the bucket: %v", stage, err)
+	}
+	defer out.Body.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(out.Body); err != nil {
+		p.t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// 1. A deploy of dev creates the stage's database, credentials and parameters.
+func TestLocalDeployDev(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	p.deploy("bootstrap")
+	p.deploy("dev")
+
+	secret := p.secretValue("movies-dev-credentials")
+	for _, key := range []string{"username", "password", "host", "port", "dbname", "engine", "dbClusterIdentifier"} {
+		if _, ok := secret[key]; !ok {
+			t.Errorf("secret lacks %q: keys %v", key, mapKeys(secret))
+		}
+	}
+	c := p.cluster("main-movies-dev-cluster")
+	if secret["username"] != "dbadmin" || secret["dbname"] != "main" || secret["engine"] != "postgres" ||
+		secret["dbClusterIdentifier"] != "main-movies-dev-cluster" || secret["port"] != 5432.0 || secret["host"] == "" {
+		t.Errorf("secret = %v without its password; want dbadmin, main, postgres, main-movies-dev-cluster, 5432 and a host", withoutPassword(secret))
+	}
+	if password, _ := secret["password"].(string); !regexp.MustCompile(`^[A-Za-z0-9]{32}$`).MatchString(password) {
+		t.Errorf("password has %d characters or holds punctuation or spaces; want 32 letters and digits", len(password))
+	}
+	versions, err := p.emulator.SecretsManager().ListSecretVersionIds(localaws.Context(t), &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String("movies-dev-credentials")})
+	if err != nil || len(versions.Versions) != 1 {
+		t.Errorf("secret versions: %v (err %v), want exactly one", versions, err)
+	}
+
+	want := rdsCluster{arn: c.arn, resourceID: c.resourceID, engine: "aurora-postgresql", engineVersion: "16.6", engineMode: "provisioned",
+		databaseName: "main", masterUsername: "dbadmin", minACU: 0, maxACU: 4, autoPause: 3600, backupDays: 1, deletionProtection: false, storageEncrypted: true}
+	if *c != want {
+		t.Errorf("cluster = %+v\nwant      %+v", *c, want)
+	}
+	instances, err := p.emulator.RDS().DescribeDBInstances(localaws.Context(t), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("main-movies-dev-writer")})
+	if err != nil || len(instances.DBInstances) != 1 {
+		t.Fatalf("describing the writer: %v", err)
+	}
+	writer := instances.DBInstances[0]
+	if aws.ToString(writer.DBInstanceClass) != "db.serverless" || aws.ToString(writer.DBClusterIdentifier) != "main-movies-dev-cluster" || aws.ToBool(writer.PubliclyAccessible) {
+		t.Errorf("writer: class %s, cluster %s, public %v; want db.serverless in main-movies-dev-cluster, not public",
+			aws.ToString(writer.DBInstanceClass), aws.ToString(writer.DBClusterIdentifier), aws.ToBool(writer.PubliclyAccessible))
+	}
+
+	secretInfo, err := p.emulator.SecretsManager().DescribeSecret(localaws.Context(t), &secretsmanager.DescribeSecretInput{SecretId: aws.String("movies-dev-credentials")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.parameter("movies-dev-credentials-arn"); got != aws.ToString(secretInfo.ARN) {
+		t.Errorf("movies-dev-credentials-arn = %q, want the secret's ARN %q", got, aws.ToString(secretInfo.ARN))
+	}
+	if got := p.parameter("movies-dev-resource-arn"); got != c.arn {
+		t.Errorf("movies-dev-resource-arn = %q, want the cluster's ARN %q", got, c.arn)
+	}
+}
+
+// 2 and 3. The state is in the bucket under the dev key without the
+// password, a saved plan does not hold it either, and a re-plan right after
+// the deploy has nothing to do.
+func TestLocalStateAndPlanHoldNoPassword(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	p.deploy("bootstrap")
+	p.deploy("dev")
+	password := p.secretValue("movies-dev-credentials")["password"].(string)
+
+	state := p.stateObject("dev")
+	if !bytes.Contains(state, []byte(`"main-movies-dev-cluster"`)) {
+		t.Fatalf("the state under movies/dev/terraform.tfstate does not describe the dev cluster:\n%.500s", state)
+	}
+	if bytes.Contains(state, []byte(password)) {
+		t.Errorf("the dev state holds the master password")
+	}
+
+	if out, err := p.terraform("dev", "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=saved.tfplan"); err != nil {
+		t.Errorf("re-plan right after deploy: %v (exit 2 means changes)\n%s", err, out)
+	}
+	planJSON, err := p.terraform("dev", "show", "-json", "saved.tfplan")
+	if err != nil {
+		t.Fatalf("terraform show -json: %v\n%s", err, planJSON)
+	}
+	if !strings.Contains(planJSON, `"format_version"`) {
+		t.Fatalf("terraform show -json printed no plan:\n%.500s", planJSON)
+	}
+	if strings.Contains(planJSON, password) {
+		t.Errorf("the saved plan holds the master password")
+	}
+}
+
+// 4. Two deploys of one stage at once: the state lock refuses one, and the
+// state stays whole.
+func TestLocalConcurrentDeploysAreLocked(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	p.deploy("bootstrap")
+
+	type result struct {
+		out string
+		err error
+	}
+	results := make([]result, 2)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Two output folders: two people deploying from two checkouts.
+			out, err := p.cdktf("deploy", "dev", "--auto-approve", "--output", "out"+string(rune('a'+i)))
+			results[i] = result{out, err}
+		}()
+	}
+	wg.Wait()
+
+	var refused, succeeded int
+	for _, r := range results {
+		switch {
+		case r.err == nil:
+			succeeded++
+		case strings.Contains(r.out, "Error acquiring the state lock"):
+			refused++
+		default:
+			t.Errorf("a deploy failed for another reason than the lock: %v\n%s", r.err, r.out)
+		}
+	}
+	if succeeded != 1 || refused != 1 {
+		t.Fatalf("%d deploys succeeded and %d were refused by the lock; want one of each", succeeded, refused)
+	}
+
+	var state struct {
+		Resources []struct {
+			Type string `json:"type"`
+			Name string `json:"name"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(p.stateObject("dev"), &state); err != nil {
+		t.Fatalf("the dev state does not parse after the concurrent deploys: %v", err)
+	}
+	if len(state.Resources) != 6 {
+		t.Errorf("the dev state holds %d resources, want 6: %+v", len(state.Resources), state.Resources)
+	}
+	for _, dir := range []string{"outa", "outb"} {
+		if _, err := os.Stat(filepath.Join(p.dir, dir, "stacks", "dev", ".terraform")); err != nil {
+			continue
+		}
+		out, err := p.run(filepath.Join(dir, "stacks", "dev"), "terraform", "plan", "-input=false", "-no-color", "-detailed-exitcode")
+		if err != nil {
+			t.Errorf("re-plan in %s after the concurrent deploys: %v (exit 2 means changes)\n%s", dir, err, out)
+		}
+	}
+}
+
+// 5. Raising credentialsVersion rotates the password in place.
+func TestLocalRotation(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	p.deploy("bootstrap")
+	p.deploy("dev")
+	before := p.secretValue("movies-dev-credentials")["password"].(string)
+	clusterBefore := p.cluster("main-movies-dev-cluster")
+
+	p.setStages(`{"dev": {"credentialsVersion": 2}}`)
+	out := p.deploy("dev")
+	// The cluster is modified in place; the secret version is replaced, the
+	// new one created before the old one goes, so the secret always has a
+	// current value.
+	if !strings.Contains(out, "Apply complete! Resources: 1 added, 1 changed, 1 destroyed.") ||
+		!strings.Contains(out, "aws_rds_cluster.cluster: Modifying...") || strings.Contains(out, "aws_rds_cluster.cluster: Destroying...") {
+		t.Errorf("rotation deploy: want the cluster modified in place and only the secret version replaced:\n%s", tail(out, 40))
+	}
+	created := strings.Index(out, "aws_secretsmanager_secret_version.credentials_value: Creation complete")
+	destroyed := strings.Index(out, "aws_secretsmanager_secret_version.credentials_value (deposed object")
+	if created < 0 || destroyed < 0 || destroyed < created {
+		t.Errorf("rotation deploy: want the new secret version created before the old one is destroyed (created at %d, destroyed at %d):\n%s", created, destroyed, tail(out, 40))
+	}
+
+	after := p.secretValue("movies-dev-credentials")["password"].(string)
+	if after == before {
+		t.Errorf("the password did not change")
+	}
+	if clusterAfter := p.cluster("main-movies-dev-cluster"); clusterAfter.resourceID != clusterBefore.resourceID {
+		t.Errorf("cluster resource ID %s -> %s: the cluster was replaced", clusterBefore.resourceID, clusterAfter.resourceID)
+	}
+	state := p.stateObject("dev")
+	if bytes.Contains(state, []byte(after)) || bytes.Contains(state, []byte(before)) {
+		t.Errorf("the dev state holds a master password")
+	}
+}
+
+// 6. Production: a first diff only creates; once deployed, a destroy is refused.
+func TestLocalProductionRefusesDestroy(t *testing.T) {
+	p := newProject(t, `{"production": {}}`)
+	p.deploy("bootstrap")
+
+	diff, err := p.cdktf("diff", "production")
+	if err != nil {
+		t.Fatalf("cdktf diff production: %v\n%s", err, diff)
+	}
+	if !strings.Contains(diff, "Plan: 6 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("cdktf diff production: want only 6 creations:\n%s", tail(diff, 40))
+	}
+	p.deploy("production")
+	if c := p.cluster("main-movies-production-cluster"); !c.deletionProtection || c.backupDays != 30 || c.maxACU != 256 || c.autoPause != 10800 {
+		t.Errorf("production cluster = %+v; want deletion protection, 30 days of backups, 256 ACU, pause after 10800 s", *c)
+	}
+
+	out, err := p.cdktf("destroy", "production", "--auto-approve")
+	if err == nil {
+		t.Fatalf("cdktf destroy production succeeded; want it refused:\n%s", tail(out, 40))
+	}
+	if !strings.Contains(out, "prevent_destroy") {
+		t.Errorf("cdktf destroy production failed, but not on prevent_destroy:\n%s", tail(out, 40))
+	}
+	p.cluster("main-movies-production-cluster")
+}
+
+// 7. Destroying dev leaves nothing of it behind.
+func TestLocalDestroyDev(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	p.deploy("bootstrap")
+	p.deploy("dev")
+
+	if out, err := p.cdktf("destroy", "dev", "--auto-approve"); err != nil {
+		t.Fatalf("cdktf destroy dev: %v\n%s", err, tail(out, 40))
+	}
+	ctx := localaws.Context(t)
+	if secrets, err := p.emulator.SecretsManager().ListSecrets(ctx, &secretsmanager.ListSecretsInput{}); err != nil || len(secrets.SecretList) != 0 {
+		t.Errorf("secrets after destroy: %v (err %v), want none", secrets, err)
+	}
+	if clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{}); err != nil || len(clusters.DBClusters) != 0 {
+		t.Errorf("clusters after destroy: %d (err %v), want none", len(clusters.DBClusters), err)
+	}
+	if instances, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{}); err != nil || len(instances.DBInstances) != 0 {
+		t.Errorf("instances after destroy: %d (err %v), want none", len(instances.DBInstances), err)
+	}
+	if parameters, err := p.emulator.SSM().DescribeParameters(ctx, &ssm.DescribeParametersInput{}); err != nil || len(parameters.Parameters) != 0 {
+		t.Errorf("SSM parameters after destroy: %d (err %v), want none", len(parameters.Parameters), err)
+	}
+}
+
+func mapKeys(m map[string]any) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func withoutPassword(secret map[string]any) map[string]any {
+	copy := map[string]any{}
+	for k, v := range secret {
+		if k != "password" {
+			copy[k] = v
+		}
+	}
+	return copy
+}
+
+// tail keeps the last n lines of a long command output for a failure message.
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
