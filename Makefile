@@ -28,14 +28,15 @@ NPM_INSTALLED := node_modules/.package-lock.json
 LOCAL_AWS := sh scripts/local-aws.sh
 GO_PACKAGES := ./... ./__tests__/
 
-.PHONY: help tools synth test test-fast local local-down fmt clean
+.PHONY: help tools synth test test-fast local local-down bench-local fmt clean
 
 help:
 	@echo "make synth   synthesize every stage into cdktf.out/stacks/<stage>/cdk.tf.json"
 	@echo "make test    format check, go vet, and every test (offline terraform validate included)"
-	@echo "make test-fast  the tests that neither synthesize nor run terraform"
+	@echo "make test-fast  the tests that need neither Node.js, terraform nor the emulator"
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
+	@echo "make bench-local  time make local, a no-op diff and the life-cycle tests"
 	@echo "make fmt     gofmt the Go sources"
 	@echo "make clean   remove cdktf.out and node_modules"
 
@@ -66,6 +67,10 @@ local: tools
 
 local-down:
 	@$(LOCAL_AWS) down
+
+bench-local: tools
+	@$(LOCAL_AWS) install
+	@bash scripts/bench-local.sh
 
 test-fast:
 	go test -count=1 -short $(GO_PACKAGES)

@@ -67,7 +67,7 @@ func newProject(t *testing.T, stages string) *project {
 	if appBinary.err != nil {
 		t.Fatalf("go build: %v", appBinary.err)
 	}
-	p := &project{t: t, dir: t.TempDir(), emulator: localaws.Start(t, repoRoot(t), "us-east-1")}
+	p := &project{t: t, dir: t.TempDir(), emulator: localaws.Start(t, repoRootPath, "us-east-1")}
 	p.setStages(stages)
 	return p
 }
@@ -82,7 +82,7 @@ func (p *project) setStages(stages string) {
 }
 
 func (p *project) env() []string {
-	root := repoRoot(p.t)
+	root := repoRootPath
 	env := append(terraformEnv(p.t),
 		"PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"DB_LOCAL_ENDPOINT="+p.emulator.Endpoint,
@@ -103,7 +103,7 @@ func (p *project) run(dir string, name string, args ...string) (string, error) {
 
 // cdktf runs the project's cdktf CLI.
 func (p *project) cdktf(args ...string) (string, error) {
-	return p.run("", filepath.Join(repoRoot(p.t), "node_modules", ".bin", "cdktf"), args...)
+	return p.run("", filepath.Join(repoRootPath, "node_modules", ".bin", "cdktf"), args...)
 }
 
 func (p *project) deploy(stack string) string {

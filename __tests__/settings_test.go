@@ -35,7 +35,7 @@ func stageNames(configs []stacks.StageConfig) []string {
 // The repository's own cdktf.json is what `make synth` and `cdktf deploy`
 // read: it must hold a valid configuration of dev and production.
 func TestRepositoryConfigurationIsValid(t *testing.T) {
-	settings, err := stacks.LoadCdktfJSON(filepath.Join(repoRoot(t), "cdktf.json"), noEnv)
+	settings, err := stacks.LoadCdktfJSON(filepath.Join(repoRootPath, "cdktf.json"), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestCommandLineSelectsStacks(t *testing.T) {
 func TestAppRejectsBadConfigurationWithoutAStackTrace(t *testing.T) {
 	binary := filepath.Join(t.TempDir(), "aurora-stages")
 	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Dir = repoRoot(t)
+	build.Dir = repoRootPath
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

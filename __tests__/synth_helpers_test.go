@@ -154,8 +154,6 @@ var absent = absentMarker{}
 // repoRootPath is the repository's top folder; tests run in __tests__.
 var repoRootPath, _ = filepath.Abs("..")
 
-func repoRoot(t *testing.T) string { return repoRootPath }
-
 func readJSON(t *testing.T, path string, into any) {
 	t.Helper()
 	data, err := os.ReadFile(path)

@@ -23,7 +23,7 @@ func terraformEnv(t *testing.T) []string {
 	env := append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	if _, err := os.Stat(providerMirror); err == nil {
 		env = append(env,
-			"TF_CLI_CONFIG_FILE="+filepath.Join(repoRoot(t), "terraform", "mirror.tfrc"),
+			"TF_CLI_CONFIG_FILE="+filepath.Join(repoRootPath, "terraform", "mirror.tfrc"),
 			// cdktf runs `terraform providers lock`, which asks the registry
 			// unless told of the mirror.
 			"TF_CLI_ARGS_providers_lock=-fs-mirror="+providerMirror)
