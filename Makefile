@@ -55,7 +55,7 @@ test: tools
 	@unformatted="$$(gofmt -l main.go stacks __tests__)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)
-	go test -count=1 $(GO_PACKAGES)
+	go test -count=1 -timeout 45m $(GO_PACKAGES)
 
 # Deploys with the real cdktf CLI, terraform and AWS provider to moto on
 # 127.0.0.1. Running it again reuses the emulator and changes nothing.
