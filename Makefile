@@ -28,7 +28,7 @@ NPM_INSTALLED := node_modules/.package-lock.json
 LOCAL_AWS := sh scripts/local-aws.sh
 GO_PACKAGES := ./... ./__tests__/
 
-.PHONY: help tools synth test test-fast local local-down bench-local fmt clean
+.PHONY: help tools synth test test-fast local local-down bench-local review plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize every stage into cdktf.out/stacks/<stage>/cdk.tf.json"
@@ -37,6 +37,8 @@ help:
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
 	@echo "make bench-local  time make local, a no-op diff and the life-cycle tests"
+	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
+	@echo "make plan-fixtures  regenerate the review tests' plans against a local AWS emulator"
 	@echo "make fmt     gofmt the Go sources"
 	@echo "make clean   remove cdktf.out and node_modules"
 
@@ -71,6 +73,16 @@ local-down:
 bench-local: tools
 	@$(LOCAL_AWS) install
 	@bash scripts/bench-local.sh
+
+# Plans the stage in its synthesized folder and summarizes the plan; extra
+# flags through ARGS, e.g. ARGS="--format markdown" or ARGS="--accept-risks 'who: why'".
+review: tools
+	@test -n "$(STAGE)" || { echo "name the stage: make review STAGE=production"; exit 1; }
+	go run ./cmd/review --stage "$(STAGE)" $(ARGS)
+
+plan-fixtures: tools
+	@$(LOCAL_AWS) install
+	go test -count=1 -timeout 30m -run TestRegeneratePlanFixtures ./__tests__/ -regen-plans
 
 test-fast:
 	go test -count=1 -short $(GO_PACKAGES)

@@ -1,0 +1,84 @@
+package tests
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"aurora-stages/review"
+)
+
+var regenPlans = flag.Bool("regen-plans", false, "regenerate __tests__/testdata/plans/ from real plans against a local AWS emulator (make plan-fixtures)")
+
+// planFixtures are real plans, made by terraform against moto, that the
+// review tests read. Each is `terraform show -json` of a saved plan.
+var planFixtures = []string{
+	"no-changes", "scaling", "rotation", "master-username", "production-deletion-protection-off", "stage-removed",
+}
+
+func planFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "plans", name+".json"))
+	if err != nil {
+		t.Fatalf("%v (regenerate with make plan-fixtures)", err)
+	}
+	return data
+}
+
+// TestRegeneratePlanFixtures deploys dev and production to a fresh emulator,
+// changes their settings one at a time and saves each plan. It runs only
+// with -regen-plans; the review tests read what it saved.
+func TestRegeneratePlanFixtures(t *testing.T) {
+	if !*regenPlans {
+		t.Skip("regenerates the plan fixtures only with -regen-plans (make plan-fixtures)")
+	}
+	p := newProject(t, `{"dev": {}, "production": {}}`)
+	p.deploy("bootstrap")
+	p.deploy("dev")
+	p.deploy("production")
+	password := p.secretValue("movies-dev-credentials")["password"].(string)
+	dir := filepath.Join(repoRootPath, "__tests__", "testdata", "plans")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	save := func(name, stage string, planArgs ...string) {
+		t.Helper()
+		if out, err := p.cdktf("synth"); err != nil {
+			t.Fatalf("%s: cdktf synth: %v\n%s", name, err, out)
+		}
+		args := append([]string{"plan", "-input=false", "-no-color", "-out=fixture.tfplan"}, planArgs...)
+		if out, err := p.terraform(stage, args...); err != nil {
+			t.Fatalf("%s: terraform plan: %v\n%s", name, err, out)
+		}
+		planJSON, err := p.terraform(stage, "show", "-json", "fixture.tfplan")
+		if err != nil {
+			t.Fatalf("%s: terraform show: %v\n%s", name, err, planJSON)
+		}
+		if strings.Contains(planJSON, password) {
+			t.Fatalf("%s: the plan holds the deployed master password; not saved", name)
+		}
+		if _, err := review.ParsePlan([]byte(planJSON)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".json"), []byte(planJSON), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	save("no-changes", "dev")
+	p.setStages(`{"dev": {"maxCapacity": 8}, "production": {}}`)
+	save("scaling", "dev")
+	p.setStages(`{"dev": {"credentialsVersion": 2}, "production": {}}`)
+	save("rotation", "dev")
+	p.setStages(`{"dev": {"masterUsername": "dbowner"}, "production": {}}`)
+	save("master-username", "dev")
+	p.setStages(`{"dev": {}, "production": {"deletionProtection": false}}`)
+	save("production-deletion-protection-off", "production")
+	// A stage removed from cdktf.json is no longer synthesized; what remains
+	// for it is its state, and the plan that matters is its destruction.
+	p.setStages(`{"dev": {}, "production": {}}`)
+	save("stage-removed", "dev", "-destroy")
+}

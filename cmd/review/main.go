@@ -1,0 +1,119 @@
+// Command review summarizes what a Terraform plan does to a stage and flags
+// what could lose data, for a reviewer and as a CI gate.
+//
+//	go run ./cmd/review --stage production               synthesize, plan and review
+//	go run ./cmd/review --plan-json plan.json [--stage x] review a plan produced elsewhere
+//
+// Exit status: 0 nothing flagged (or risks accepted), 1 error, 2 risks flagged.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"aurora-stages/review"
+	"aurora-stages/stacks"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("review", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	stage := flags.String("stage", "", "the stage to plan and review (its stack in cdktf.json)")
+	planJSON := flags.String("plan-json", "", "review this `file`, the output of `terraform show -json PLANFILE`, instead of planning")
+	format := flags.String("format", "text", "output format: text or markdown")
+	accept := flags.String("accept-risks", "", "accept the flagged risks: `who and why`, echoed in the output; exit 0 instead of 2")
+	outdir := flags.String("outdir", "cdktf.out", "where to synthesize")
+	if err := flags.Parse(args); err != nil {
+		return 1 // flag's own status, 2, means "risks flagged" here
+	}
+	if *format != "text" && *format != "markdown" {
+		fmt.Fprintf(stderr, "review: --format %q: must be text or markdown\n", *format)
+		return 1
+	}
+	if *stage == "" && *planJSON == "" {
+		fmt.Fprintln(stderr, "review: name a stage (--stage production) or a plan (--plan-json FILE)")
+		return 1
+	}
+
+	var data []byte
+	var err error
+	if *planJSON != "" {
+		data, err = os.ReadFile(*planJSON)
+	} else {
+		data, err = planStage(*stage, *outdir, stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "review:", err)
+		return 1
+	}
+	plan, err := review.ParsePlan(data)
+	if err != nil {
+		fmt.Fprintln(stderr, "review:", err)
+		return 1
+	}
+	label := *stage
+	if label == "" {
+		label = filepath.Base(*planJSON)
+	}
+	report := review.NewReport(label, plan)
+	report.Acceptance = *accept
+	if *format == "markdown" {
+		fmt.Fprint(stdout, report.Markdown())
+	} else {
+		fmt.Fprint(stdout, report.Text())
+	}
+	return report.ExitCode()
+}
+
+// planStage synthesizes the stage, plans it in its synthesized folder and
+// returns the saved plan as JSON. Terraform's own output goes to stderr.
+func planStage(stage, outdir string, stderr io.Writer) ([]byte, error) {
+	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	resolved, err := settings.Resolve([]string{stage})
+	if err != nil {
+		return nil, err
+	}
+	if len(resolved.Stages) != 1 {
+		return nil, fmt.Errorf("%q is not a stage: review plans one stage's database stack", stage)
+	}
+	if err := stacks.Synthesize(outdir, resolved); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(outdir, "stacks", stage)
+	terraform := func(stdout io.Writer, args ...string) error {
+		cmd := exec.Command("terraform", args...)
+		cmd.Dir = dir
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("terraform %s in %s: %w", args[0], dir, err)
+		}
+		return nil
+	}
+	if err := terraform(stderr, "init", "-input=false", "-no-color"); err != nil {
+		return nil, err
+	}
+	if err := terraform(stderr, "plan", "-input=false", "-no-color", "-out=review.tfplan"); err != nil {
+		return nil, err
+	}
+	var planJSON bytes.Buffer
+	if err := terraform(&planJSON, "show", "-json", "review.tfplan"); err != nil {
+		return nil, err
+	}
+	if planJSON.Len() == 0 {
+		return nil, errors.New("terraform show -json printed nothing")
+	}
+	return planJSON.Bytes(), nil
+}

@@ -1,0 +1,142 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Report is a plan as a reviewer reads it: counts, each changed resource
+// with its changed attributes, and the risks.
+type Report struct {
+	Stage   string
+	Counts  map[Action]int
+	Changes []ResourceReport
+	Risks   []Risk
+	// Acceptance, if set, is who accepted the risks and why; it turns a
+	// risky plan into a passing one and is echoed in the output.
+	Acceptance string
+}
+
+// ResourceReport is one changed resource.
+type ResourceReport struct {
+	Address    string
+	Action     Action
+	Attributes []AttributeChange
+}
+
+// counted are the actions the summary line counts, in its order.
+var counted = []Action{Create, Update, Replace, Delete}
+
+// NewReport reads a plan of one stage.
+func NewReport(stage string, plan *Plan) *Report {
+	r := &Report{Stage: stage, Counts: map[Action]int{}, Risks: FindRisks(plan)}
+	for _, rc := range plan.ResourceChanges {
+		if rc.Mode != "" && rc.Mode != "managed" {
+			continue
+		}
+		action := rc.Change.action()
+		if action == NoOp || action == Read {
+			continue
+		}
+		r.Counts[action]++
+		report := ResourceReport{Address: rc.Address, Action: action}
+		if action == Update || action == Replace {
+			report.Attributes = rc.Change.attributeChanges()
+		}
+		r.Changes = append(r.Changes, report)
+	}
+	return r
+}
+
+// ExitCode is 0 when nothing is flagged or the risks were accepted, 2 when
+// risks are flagged.
+func (r *Report) ExitCode() int {
+	if len(r.Risks) > 0 && r.Acceptance == "" {
+		return 2
+	}
+	return 0
+}
+
+var symbols = map[Action]string{Create: "+", Update: "~", Replace: "-/+", Delete: "-", Forget: "forget"}
+
+func (r *Report) summaryLine() string {
+	var parts []string
+	for _, action := range counted {
+		parts = append(parts, fmt.Sprintf("%d to %s", r.Counts[action], action))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Text renders the report for a terminal or a pipeline log.
+func (r *Report) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Plan for stage %s: %s\n", r.Stage, r.summaryLine())
+	if len(r.Changes) == 0 {
+		b.WriteString("No changes.\n")
+	}
+	for _, c := range r.Changes {
+		fmt.Fprintf(&b, "\n%s %s (%s)\n", symbols[c.Action], c.Address, c.Action)
+		for _, a := range c.Attributes {
+			fmt.Fprintf(&b, "    %s: %s -> %s%s\n", a.Name, a.Before, a.After, forces(a))
+		}
+	}
+	r.writeVerdict(&b, func(risk Risk) string { return fmt.Sprintf("  ! %s: %s\n", risk.Address, risk.Reason) }, "")
+	return b.String()
+}
+
+// Markdown renders the report for a pull-request comment.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Plan for stage `%s`\n\n%s\n", r.Stage, r.summaryLine())
+	if len(r.Changes) == 0 {
+		b.WriteString("\nNo changes.\n")
+	} else {
+		b.WriteString("\n| action | resource | attribute | before | after |\n| --- | --- | --- | --- | --- |\n")
+		for _, c := range r.Changes {
+			if len(c.Attributes) == 0 {
+				fmt.Fprintf(&b, "| %s | `%s` | | | |\n", c.Action, c.Address)
+			}
+			for i, a := range c.Attributes {
+				action, address := "", ""
+				if i == 0 {
+					action, address = string(c.Action), "`"+c.Address+"`"
+				}
+				fmt.Fprintf(&b, "| %s | %s | `%s`%s | %s | %s |\n", action, address, a.Name, forces(a), cell(a.Before), cell(a.After))
+			}
+		}
+	}
+	r.writeVerdict(&b, func(risk Risk) string { return fmt.Sprintf("- :warning: `%s`: %s\n", risk.Address, risk.Reason) }, "\n")
+	return b.String()
+}
+
+func (r *Report) writeVerdict(b *strings.Builder, line func(Risk) string, gap string) {
+	if len(r.Risks) == 0 {
+		fmt.Fprintf(b, "\n%sNo risks flagged.\n", gap)
+		return
+	}
+	fmt.Fprintf(b, "\n%sRISKS (%d):\n%s", gap, len(r.Risks), gap)
+	for _, risk := range r.Risks {
+		b.WriteString(line(risk))
+	}
+	if r.Acceptance != "" {
+		fmt.Fprintf(b, "\n%sRisks accepted: %s\n", gap, r.Acceptance)
+	} else {
+		fmt.Fprintf(b, "\n%sNot accepted: exit status 2. To proceed, rerun with --accept-risks \"<who and why>\".\n", gap)
+	}
+}
+
+func forces(a AttributeChange) string {
+	if a.ForcesReplacement {
+		return " (forces replacement)"
+	}
+	return ""
+}
+
+// cell keeps a value from breaking a Markdown table.
+func cell(value string) string {
+	value = strings.ReplaceAll(value, "|", `\|`)
+	if len(value) > 120 {
+		value = value[:117] + "..."
+	}
+	return "`" + value + "`"
+}

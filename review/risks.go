@@ -1,0 +1,104 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Risk is one thing in a plan a reviewer must not miss, with its reason.
+type Risk struct {
+	Address string
+	Reason  string
+}
+
+// dataResources are the resources whose deletion or replacement loses data
+// or credentials, with what is lost.
+var dataResources = map[string]string{
+	"aws_rds_cluster":           "the database and its automated backups",
+	"aws_rds_cluster_instance":  "the writer: the database has no capacity until a new one is up",
+	"aws_secretsmanager_secret": "the master credentials every client reads",
+}
+
+// FindRisks lists the risky changes of a plan, in the plan's order.
+func FindRisks(plan *Plan) []Risk {
+	var risks []Risk
+	for _, rc := range plan.ResourceChanges {
+		if rc.Mode != "" && rc.Mode != "managed" {
+			continue
+		}
+		flag := func(format string, args ...any) {
+			risks = append(risks, Risk{Address: rc.Address, Reason: fmt.Sprintf(format, args...)})
+		}
+		action := rc.Change.action()
+		if lost, ok := dataResources[rc.Type]; ok {
+			switch action {
+			case Delete:
+				flag("deleted: %s", lost)
+			case Replace:
+				forcedBy := strings.Join(rc.Change.replacedBy(), ", ")
+				if forcedBy == "" {
+					forcedBy = "a replacement requested outside the configuration (-replace or a tainted resource)"
+				}
+				flag("replaced (destroyed and created anew), forced by %s: %s", forcedBy, lost)
+			}
+		}
+		if rc.Type == "aws_rds_cluster" && (action == Update || action == Replace) {
+			risks = append(risks, clusterRisks(rc)...)
+		}
+		if rc.Type == "aws_ssm_parameter" && (action == Update || action == Replace || action == Delete) {
+			if action == Delete {
+				flag("deleted: every consumer that reads this parameter for an ARN breaks")
+			} else if before, after := str(rc.Change.Before, "value"), str(rc.Change.After, "value"); before != after {
+				flag("value changes (%s -> %s): every consumer of the ARN is affected", render(before), valueOrUnknown(rc.Change, "value"))
+			}
+		}
+	}
+	return risks
+}
+
+func clusterRisks(rc ResourceChange) []Risk {
+	var risks []Risk
+	flag := func(format string, args ...any) {
+		risks = append(risks, Risk{Address: rc.Address, Reason: fmt.Sprintf(format, args...)})
+	}
+	before, after := rc.Change.Before, rc.Change.After
+
+	if was, _ := boolean(before, "deletion_protection"); was {
+		if now, known := boolean(after, "deletion_protection"); known && !now {
+			flag("deletion protection turned off: AWS will no longer refuse to delete the cluster")
+		}
+	}
+	if skippedBefore, known := boolean(before, "skip_final_snapshot"); known && !skippedBefore {
+		if skippedAfter, _ := boolean(after, "skip_final_snapshot"); skippedAfter {
+			flag("final snapshot skipped: deleting the cluster would keep no copy of its data")
+		}
+	}
+	if was, ok := number(before, "backup_retention_period"); ok {
+		if now, ok := number(after, "backup_retention_period"); ok && now < was {
+			flag("backups shortened from %g to %g days: older restore points are lost", was, now)
+		}
+	}
+	if was, _ := boolean(before, "enable_http_endpoint"); was {
+		if now, known := boolean(after, "enable_http_endpoint"); known && !now {
+			flag("Data API turned off: every client that queries through it breaks")
+		}
+	}
+	if scalingBefore, scalingAfter := nested(before, "serverlessv2_scaling_configuration"), nested(after, "serverlessv2_scaling_configuration"); scalingBefore != nil && scalingAfter != nil {
+		minBefore, okMin := number(scalingBefore, "min_capacity")
+		maxAfter, okMax := number(scalingAfter, "max_capacity")
+		if okMin && okMax && maxAfter < minBefore {
+			flag("maximum capacity lowered to %g ACU, below the current minimum of %g ACU", maxAfter, minBefore)
+		}
+	}
+	if was, now := str(before, "engine_version"), str(after, "engine_version"); was != "" && now != "" && majorVersion(was) != majorVersion(now) {
+		flag("engine major version changes from %s to %s: a major upgrade, with downtime and no way back", was, now)
+	}
+	return risks
+}
+
+func valueOrUnknown(c Change, name string) string {
+	if unknown, _ := c.AfterUnknown.(map[string]any); isTrue(unknown[name]) {
+		return "(known after apply)"
+	}
+	return render(str(c.After, name))
+}
