@@ -195,7 +195,7 @@ func TestLocalDeployDev(t *testing.T) {
 	secret := p.secretValue("movies-dev-credentials")
 	for _, key := range []string{"username", "password", "host", "port", "dbname", "engine", "dbClusterIdentifier"} {
 		if _, ok := secret[key]; !ok {
-			t.Errorf("secret lacks %q: keys %v", key, mapKeys(secret))
+			t.Errorf("secret lacks %q: keys %v", key, mapKeysOf(secret))
 		}
 	}
 	c := p.cluster("main-movies-dev-cluster")
@@ -416,14 +416,6 @@ func TestLocalDestroyDev(t *testing.T) {
 	if parameters, err := p.emulator.SSM().DescribeParameters(ctx, &ssm.DescribeParametersInput{}); err != nil || len(parameters.Parameters) != 0 {
 		t.Errorf("SSM parameters after destroy: %d (err %v), want none", len(parameters.Parameters), err)
 	}
-}
-
-func mapKeys(m map[string]any) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
 }
 
 func withoutPassword(secret map[string]any) map[string]any {

@@ -116,13 +116,20 @@ func (c Change) attributeChanges() []AttributeChange {
 	var changes []AttributeChange
 	for _, name := range sortedNames(names) {
 		unknown := isTrue(afterUnknown[name])
-		if !unknown && reflect.DeepEqual(before[name], after[name]) {
+		forcesReplacement := slices.ContainsFunc(c.ReplacePaths, func(path []any) bool { return len(path) > 0 && path[0] == name })
+		switch {
+		case forcesReplacement:
+			// Always shown: this is why the resource is replaced.
+		case unknown && !hasSensitive(beforeSensitive[name]):
+			// Computed by AWS (an ARN, an endpoint): noise in a review.
+			continue
+		case reflect.DeepEqual(before[name], after[name]):
+			continue
+		case isZero(before[name]) && isZero(after[name]):
+			// An unset argument the provider read back as "", 0 or false.
 			continue
 		}
-		if isEmpty(before[name]) && isEmpty(after[name]) && !unknown {
-			continue
-		}
-		change := AttributeChange{Name: name, Before: render(before[name]), After: render(after[name])}
+		change := AttributeChange{Name: name, Before: render(before[name]), After: render(after[name]), ForcesReplacement: forcesReplacement}
 		if before == nil {
 			change.Before = "(none)"
 		}
@@ -140,11 +147,6 @@ func (c Change) attributeChanges() []AttributeChange {
 		}
 		if slices.Contains(writeOnly, name) {
 			change.Before, change.After = "(sensitive)", "(sensitive)"
-		}
-		for _, path := range c.ReplacePaths {
-			if len(path) > 0 && path[0] == name {
-				change.ForcesReplacement = true
-			}
 		}
 		changes = append(changes, change)
 	}
@@ -201,14 +203,27 @@ func hasSensitive(marker any) bool {
 	return false
 }
 
-func isEmpty(value any) bool {
+// isZero is true for null, "", 0, false, and lists and objects of nothing
+// but such values.
+func isZero(value any) bool {
 	switch v := value.(type) {
 	case nil:
 		return true
+	case string:
+		return v == ""
+	case float64:
+		return v == 0
+	case bool:
+		return !v
 	case []any:
-		return len(v) == 0
+		return !slices.ContainsFunc(v, func(item any) bool { return !isZero(item) })
 	case map[string]any:
-		return len(v) == 0
+		for _, item := range v {
+			if !isZero(item) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

@@ -8,7 +8,8 @@ import (
 // Report is a plan as a reviewer reads it: counts, each changed resource
 // with its changed attributes, and the risks.
 type Report struct {
-	Stage   string
+	// Subject names what was planned: "stage production", or a plan file.
+	Subject string
 	Counts  map[Action]int
 	Changes []ResourceReport
 	Risks   []Risk
@@ -27,9 +28,9 @@ type ResourceReport struct {
 // counted are the actions the summary line counts, in its order.
 var counted = []Action{Create, Update, Replace, Delete}
 
-// NewReport reads a plan of one stage.
-func NewReport(stage string, plan *Plan) *Report {
-	r := &Report{Stage: stage, Counts: map[Action]int{}, Risks: FindRisks(plan)}
+// NewReport reads a plan.
+func NewReport(subject string, plan *Plan) *Report {
+	r := &Report{Subject: subject, Counts: map[Action]int{}, Risks: FindRisks(plan)}
 	for _, rc := range plan.ResourceChanges {
 		if rc.Mode != "" && rc.Mode != "managed" {
 			continue
@@ -70,7 +71,7 @@ func (r *Report) summaryLine() string {
 // Text renders the report for a terminal or a pipeline log.
 func (r *Report) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Plan for stage %s: %s\n", r.Stage, r.summaryLine())
+	fmt.Fprintf(&b, "Plan for %s: %s\n", r.Subject, r.summaryLine())
 	if len(r.Changes) == 0 {
 		b.WriteString("No changes.\n")
 	}
@@ -87,7 +88,7 @@ func (r *Report) Text() string {
 // Markdown renders the report for a pull-request comment.
 func (r *Report) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Plan for stage `%s`\n\n%s\n", r.Stage, r.summaryLine())
+	fmt.Fprintf(&b, "### Plan for %s\n\n%s\n", r.Subject, r.summaryLine())
 	if len(r.Changes) == 0 {
 		b.WriteString("\nNo changes.\n")
 	} else {

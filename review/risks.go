@@ -3,6 +3,8 @@ package review
 import (
 	"fmt"
 	"strings"
+
+	"aurora-stages/stacks"
 )
 
 // Risk is one thing in a plan a reviewer must not miss, with its reason.
@@ -48,8 +50,9 @@ func FindRisks(plan *Plan) []Risk {
 		if rc.Type == "aws_ssm_parameter" && (action == Update || action == Replace || action == Delete) {
 			if action == Delete {
 				flag("deleted: every consumer that reads this parameter for an ARN breaks")
-			} else if before, after := str(rc.Change.Before, "value"), str(rc.Change.After, "value"); before != after {
-				flag("value changes (%s -> %s): every consumer of the ARN is affected", render(before), valueOrUnknown(rc.Change, "value"))
+			} else if str(rc.Change.Before, "value") != str(rc.Change.After, "value") {
+				// No values here: the provider marks a parameter's value sensitive.
+				flag("value changes: every consumer that reads this parameter for an ARN is affected")
 			}
 		}
 	}
@@ -96,9 +99,20 @@ func clusterRisks(rc ResourceChange) []Risk {
 	return risks
 }
 
-func valueOrUnknown(c Change, name string) string {
-	if unknown, _ := c.AfterUnknown.(map[string]any); isTrue(unknown[name]) {
-		return "(known after apply)"
+// ConfigRisks flags what a stage's settings give up that a plan cannot
+// show: Terraform's prevent_destroy is not part of a plan, and a skipped
+// final snapshot only matters on a later destroy.
+func ConfigRisks(cfg stacks.StageConfig) []Risk {
+	if cfg.Profile != stacks.ProductionProfile {
+		return nil
 	}
-	return render(str(c.After, name))
+	var risks []Risk
+	address := "aws_rds_cluster.cluster"
+	if !cfg.PreventDestroy {
+		risks = append(risks, Risk{address, "prevent_destroy is off on a production-profile stage: Terraform will no longer refuse a plan that destroys the database"})
+	}
+	if !cfg.FinalSnapshot {
+		risks = append(risks, Risk{address, "final snapshot skipped on a production-profile stage: a destroy would keep no copy of the data"})
+	}
+	return risks
 }

@@ -47,10 +47,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	var data []byte
 	var err error
+	var configRisks []review.Risk
 	if *planJSON != "" {
 		data, err = os.ReadFile(*planJSON)
 	} else {
-		data, err = planStage(*stage, *outdir, stderr)
+		var cfg stacks.StageConfig
+		cfg, data, err = planStage(*stage, *outdir, stderr)
+		configRisks = review.ConfigRisks(cfg)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "review:", err)
@@ -61,11 +64,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "review:", err)
 		return 1
 	}
-	label := *stage
-	if label == "" {
-		label = filepath.Base(*planJSON)
+	subject := "stage " + *stage
+	if *planJSON != "" {
+		subject = "plan file " + filepath.Base(*planJSON)
+		if *stage != "" {
+			subject = "stage " + *stage + " (plan file " + filepath.Base(*planJSON) + ")"
+		}
 	}
-	report := review.NewReport(label, plan)
+	report := review.NewReport(subject, plan)
+	report.Risks = append(report.Risks, configRisks...)
 	report.Acceptance = *accept
 	if *format == "markdown" {
 		fmt.Fprint(stdout, report.Markdown())
@@ -76,21 +83,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // planStage synthesizes the stage, plans it in its synthesized folder and
-// returns the saved plan as JSON. Terraform's own output goes to stderr.
-func planStage(stage, outdir string, stderr io.Writer) ([]byte, error) {
+// returns its settings and the saved plan as JSON. Terraform's own output
+// goes to stderr.
+func planStage(stage, outdir string, stderr io.Writer) (stacks.StageConfig, []byte, error) {
+	var cfg stacks.StageConfig
 	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	resolved, err := settings.Resolve([]string{stage})
 	if err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	if len(resolved.Stages) != 1 {
-		return nil, fmt.Errorf("%q is not a stage: review plans one stage's database stack", stage)
+		return cfg, nil, fmt.Errorf("%q is not a stage: review plans one stage's database stack", stage)
 	}
+	cfg = resolved.Stages[0]
 	if err := stacks.Synthesize(outdir, resolved); err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	dir := filepath.Join(outdir, "stacks", stage)
 	terraform := func(stdout io.Writer, args ...string) error {
@@ -103,17 +113,17 @@ func planStage(stage, outdir string, stderr io.Writer) ([]byte, error) {
 		return nil
 	}
 	if err := terraform(stderr, "init", "-input=false", "-no-color"); err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	if err := terraform(stderr, "plan", "-input=false", "-no-color", "-out=review.tfplan"); err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	var planJSON bytes.Buffer
 	if err := terraform(&planJSON, "show", "-json", "review.tfplan"); err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	if planJSON.Len() == 0 {
-		return nil, errors.New("terraform show -json printed nothing")
+		return cfg, nil, errors.New("terraform show -json printed nothing")
 	}
-	return planJSON.Bytes(), nil
+	return cfg, planJSON.Bytes(), nil
 }

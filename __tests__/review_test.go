@@ -1,0 +1,293 @@
+package tests
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"aurora-stages/review"
+	"aurora-stages/stacks"
+)
+
+// What the review makes of each real plan in testdata/plans.
+var reviewExpectations = []struct {
+	fixture string
+	counts  map[review.Action]int
+	changes map[string][]string // address -> attribute lines, "name: before -> after"
+	risks   []string            // "address: reason"
+}{
+	{
+		fixture: "no-changes",
+		counts:  map[review.Action]int{},
+	},
+	{
+		fixture: "scaling",
+		counts:  map[review.Action]int{review.Update: 1},
+		changes: map[string][]string{"aws_rds_cluster.cluster": {
+			`serverlessv2_scaling_configuration: [{"max_capacity":4,"min_capacity":0,"seconds_until_auto_pause":3600}] -> [{"max_capacity":8,"min_capacity":0,"seconds_until_auto_pause":3600}]`,
+		}},
+	},
+	{
+		fixture: "rotation",
+		counts:  map[review.Action]int{review.Update: 1, review.Replace: 1},
+		changes: map[string][]string{
+			"aws_rds_cluster.cluster":                             {"master_password_wo_version: 1 -> 2"},
+			"aws_secretsmanager_secret_version.credentials_value": {"secret_string_wo_version: 1 -> 2 (forces replacement)"},
+		},
+	},
+	{
+		fixture: "master-username",
+		counts:  map[review.Action]int{review.Update: 1, review.Replace: 2},
+		changes: map[string][]string{
+			// enable_http_endpoint: moto reported the Data API off (see README).
+			"aws_rds_cluster.cluster":         {"enable_http_endpoint: false -> true", `master_username: "dbadmin" -> "dbowner" (forces replacement)`},
+			"aws_rds_cluster_instance.writer": {`cluster_identifier: "main-movies-dev-cluster" -> (known after apply) (forces replacement)`},
+			"aws_ssm_parameter.resource_arn":  {"value: (sensitive) -> (sensitive)"},
+		},
+		risks: []string{
+			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by master_username: the database and its automated backups",
+			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
+			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter for an ARN is affected",
+		},
+	},
+	{
+		fixture: "production-deletion-protection-off",
+		counts:  map[review.Action]int{review.Update: 1},
+		changes: map[string][]string{"aws_rds_cluster.cluster": {"deletion_protection: true -> false"}},
+		risks:   []string{"aws_rds_cluster.cluster: deletion protection turned off: AWS will no longer refuse to delete the cluster"},
+	},
+	{
+		fixture: "stage-removed",
+		counts:  map[review.Action]int{review.Delete: 6},
+		changes: map[string][]string{
+			"aws_rds_cluster.cluster": nil, "aws_rds_cluster_instance.writer": nil, "aws_secretsmanager_secret.credentials": nil,
+			"aws_secretsmanager_secret_version.credentials_value": nil, "aws_ssm_parameter.credentials_arn": nil, "aws_ssm_parameter.resource_arn": nil,
+		},
+		risks: []string{
+			"aws_rds_cluster.cluster: deleted: the database and its automated backups",
+			"aws_rds_cluster_instance.writer: deleted: the writer: the database has no capacity until a new one is up",
+			"aws_secretsmanager_secret.credentials: deleted: the master credentials every client reads",
+			"aws_ssm_parameter.credentials_arn: deleted: every consumer that reads this parameter for an ARN breaks",
+			"aws_ssm_parameter.resource_arn: deleted: every consumer that reads this parameter for an ARN breaks",
+		},
+	},
+}
+
+func TestReviewOfRealPlans(t *testing.T) {
+	for _, e := range reviewExpectations {
+		t.Run(e.fixture, func(t *testing.T) {
+			plan, err := review.ParsePlan(planFixture(t, e.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := review.NewReport("stage dev", plan)
+
+			for _, action := range []review.Action{review.Create, review.Update, review.Replace, review.Delete} {
+				if r.Counts[action] != e.counts[action] {
+					t.Errorf("%s: %d to %s, want %d", e.fixture, r.Counts[action], action, e.counts[action])
+				}
+			}
+			got := map[string][]string{}
+			for _, c := range r.Changes {
+				var lines []string
+				for _, a := range c.Attributes {
+					line := a.Name + ": " + a.Before + " -> " + a.After
+					if a.ForcesReplacement {
+						line += " (forces replacement)"
+					}
+					lines = append(lines, line)
+				}
+				got[c.Address] = lines
+			}
+			if len(got) != len(e.changes) {
+				t.Errorf("%s: changed resources %v, want %v", e.fixture, mapKeysOf(got), mapKeysOf(e.changes))
+			}
+			for address, want := range e.changes {
+				if !slices.Equal(got[address], want) {
+					t.Errorf("%s: %s changes\n got %q\nwant %q", e.fixture, address, got[address], want)
+				}
+			}
+			var risks []string
+			for _, risk := range r.Risks {
+				risks = append(risks, risk.Address+": "+risk.Reason)
+			}
+			if !slices.Equal(risks, e.risks) {
+				t.Errorf("%s: risks\n got %q\nwant %q", e.fixture, risks, e.risks)
+			}
+			wantExit := 0
+			if len(e.risks) > 0 {
+				wantExit = 2
+			}
+			if r.ExitCode() != wantExit {
+				t.Errorf("%s: exit code %d, want %d", e.fixture, r.ExitCode(), wantExit)
+			}
+			// Both formats name every flagged resource and its reason.
+			for _, output := range []string{r.Text(), r.Markdown()} {
+				for _, risk := range r.Risks {
+					if !strings.Contains(output, risk.Reason) || !strings.Contains(output, risk.Address) {
+						t.Errorf("%s: output lacks the risk %q on %s:\n%s", e.fixture, risk.Reason, risk.Address, output)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Sensitive and write-only values never print, whatever their format: a
+// plan made by hand puts secrets where a real one would mark them.
+func TestReviewNeverPrintsSensitiveValues(t *testing.T) {
+	plan, err := review.ParsePlan([]byte(`{"format_version": "1.2", "resource_changes": [
+	  {"address": "aws_ssm_parameter.resource_arn", "mode": "managed", "type": "aws_ssm_parameter", "name": "resource_arn",
+	   "change": {"actions": ["update"], "before": {"value": "hunter2-before"}, "after": {"value": "hunter2-after"},
+	              "after_unknown": {}, "before_sensitive": {"value": true}, "after_sensitive": {"value": true}}},
+	  {"address": "aws_rds_cluster.cluster", "mode": "managed", "type": "aws_rds_cluster", "name": "cluster",
+	   "change": {"actions": ["update"], "before": {"master_password_wo": null, "tags": {"a": "b"}},
+	              "after": {"master_password_wo": "hunter2-write-only", "tags": {"a": "hunter2-nested"}},
+	              "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {"tags": {"a": true}}}}
+	]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := review.NewReport("stage dev", plan)
+	for format, output := range map[string]string{"text": r.Text(), "markdown": r.Markdown()} {
+		if strings.Contains(output, "hunter2") {
+			t.Errorf("%s output prints a sensitive value:\n%s", format, output)
+		}
+		if strings.Count(output, "(sensitive)") < 4 {
+			t.Errorf("%s output does not say (sensitive) for each hidden value:\n%s", format, output)
+		}
+	}
+}
+
+func TestConfigRisksOfProductionProfile(t *testing.T) {
+	settings, err := stacks.ParseContext([]byte(withStages(`{"dev": {}, "production": {"preventDestroy": false, "finalSnapshot": false}}`)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolved, err := settings.Resolve(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, production := resolved.Stages[0], resolved.Stages[1]
+	if risks := review.ConfigRisks(dev); len(risks) != 0 {
+		t.Errorf("dev: %v, want no risks: dev neither prevents destroy nor keeps a final snapshot by design", risks)
+	}
+	var reasons []string
+	for _, risk := range review.ConfigRisks(production) {
+		reasons = append(reasons, risk.Reason)
+	}
+	want := []string{
+		"prevent_destroy is off on a production-profile stage: Terraform will no longer refuse a plan that destroys the database",
+		"final snapshot skipped on a production-profile stage: a destroy would keep no copy of the data",
+	}
+	if !slices.Equal(reasons, want) {
+		t.Errorf("production risks\n got %q\nwant %q", reasons, want)
+	}
+}
+
+var reviewBinary struct {
+	sync.Once
+	path string
+	err  error
+}
+
+func buildReview(t *testing.T) string {
+	t.Helper()
+	reviewBinary.Do(func() {
+		dir, err := os.MkdirTemp("", "aurora-stages-review-")
+		if err != nil {
+			reviewBinary.err = err
+			return
+		}
+		reviewBinary.path = filepath.Join(dir, "review")
+		build := exec.Command("go", "build", "-o", reviewBinary.path, "./cmd/review")
+		build.Dir = repoRootPath
+		if out, err := build.CombinedOutput(); err != nil {
+			reviewBinary.err = errors.New(err.Error() + "\n" + string(out))
+		}
+	})
+	if reviewBinary.err != nil {
+		t.Fatalf("go build ./cmd/review: %v", reviewBinary.err)
+	}
+	return reviewBinary.path
+}
+
+func runReview(t *testing.T, dir string, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(buildReview(t), args...)
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.CombinedOutput()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exitErr):
+		return string(out), exitErr.ExitCode()
+	}
+	t.Fatalf("review: %v", err)
+	return "", 0
+}
+
+// The exit status is the CI gate: 0 nothing flagged, 1 error, 2 risks
+// flagged; an acceptance turns 2 into 0 and is echoed.
+func TestReviewCommandExitStatus(t *testing.T) {
+	plans := filepath.Join(repoRootPath, "__tests__", "testdata", "plans")
+	cases := []struct {
+		name     string
+		args     []string
+		wantExit int
+		wantOut  string
+	}{
+		{"no changes", []string{"--plan-json", filepath.Join(plans, "no-changes.json")}, 0, "No changes."},
+		{"risky", []string{"--plan-json", filepath.Join(plans, "stage-removed.json")}, 2, "Not accepted: exit status 2"},
+		{"risky, accepted", []string{"--plan-json", filepath.Join(plans, "stage-removed.json"), "--accept-risks", "alice: dev is retired (TICKET-42)"}, 0,
+			"Risks accepted: alice: dev is retired (TICKET-42)"},
+		{"markdown", []string{"--plan-json", filepath.Join(plans, "production-deletion-protection-off.json"), "--stage", "production", "--format", "markdown"}, 2,
+			"### Plan for stage production (plan file production-deletion-protection-off.json)"},
+		{"missing plan file", []string{"--plan-json", filepath.Join(plans, "nope.json")}, 1, "no such file"},
+		{"not a plan", []string{"--plan-json", filepath.Join(repoRootPath, "cdktf.json")}, 1, "not a Terraform JSON plan"},
+		{"unknown format", []string{"--plan-json", filepath.Join(plans, "no-changes.json"), "--format", "html"}, 1, `--format "html": must be text or markdown`},
+		{"unknown flag", []string{"--plan", "x"}, 1, "flag provided but not defined: -plan"},
+		{"nothing to review", nil, 1, "name a stage (--stage production) or a plan (--plan-json FILE)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, exit := runReview(t, repoRootPath, os.Environ(), c.args...)
+			if exit != c.wantExit || !strings.Contains(out, c.wantOut) {
+				t.Errorf("review %q: exit %d, want %d; output should contain %q:\n%s", c.args, exit, c.wantExit, c.wantOut, out)
+			}
+		})
+	}
+}
+
+// End to end against the emulator: review a deployed production stage,
+// then the same stage with deletion protection off.
+func TestLocalReviewProduction(t *testing.T) {
+	p := newProject(t, `{"production": {}}`)
+	p.deploy("bootstrap")
+	p.deploy("production")
+
+	out, exit := runReview(t, p.dir, p.env(), "--stage", "production")
+	if exit != 0 || !strings.Contains(out, "Plan for stage production: 0 to create, 0 to update in place, 0 to replace, 0 to delete") {
+		t.Errorf("review of a deployed production: exit %d, want 0 and no changes:\n%s", exit, tail(out, 30))
+	}
+	p.setStages(`{"production": {"deletionProtection": false}}`)
+	out, exit = runReview(t, p.dir, p.env(), "--stage", "production", "--format", "markdown")
+	if exit != 2 || !strings.Contains(out, "deletion protection turned off") {
+		t.Errorf("review with deletion protection off: exit %d, want 2 and the risk flagged:\n%s", exit, tail(out, 30))
+	}
+}
+
+func mapKeysOf[V any](m map[string]V) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
