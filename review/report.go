@@ -81,7 +81,7 @@ func (r *Report) Text() string {
 			fmt.Fprintf(&b, "    %s: %s -> %s%s\n", a.Name, a.Before, a.After, forces(a))
 		}
 	}
-	r.writeVerdict(&b, func(risk Risk) string { return fmt.Sprintf("  ! %s: %s\n", risk.Address, risk.Reason) }, "")
+	r.writeVerdict(&b, false)
 	return b.String()
 }
 
@@ -106,23 +106,33 @@ func (r *Report) Markdown() string {
 			}
 		}
 	}
-	r.writeVerdict(&b, func(risk Risk) string { return fmt.Sprintf("- :warning: `%s`: %s\n", risk.Address, risk.Reason) }, "\n")
+	r.writeVerdict(&b, true)
 	return b.String()
 }
 
-func (r *Report) writeVerdict(b *strings.Builder, line func(Risk) string, gap string) {
+// writeVerdict ends both formats: the risks, then whether they were accepted.
+func (r *Report) writeVerdict(b *strings.Builder, markdown bool) {
+	emphasis := func(s string) string { return s }
+	line := func(risk Risk) string { return fmt.Sprintf("  ! %s: %s\n", risk.Address, risk.Reason) }
+	if markdown {
+		emphasis = func(s string) string { return "**" + s + "**" }
+		line = func(risk Risk) string { return fmt.Sprintf("- :warning: `%s`: %s\n", risk.Address, risk.Reason) }
+	}
 	if len(r.Risks) == 0 {
-		fmt.Fprintf(b, "\n%sNo risks flagged.\n", gap)
+		fmt.Fprintf(b, "\n%s\n", emphasis("No risks flagged."))
 		return
 	}
-	fmt.Fprintf(b, "\n%sRISKS (%d):\n%s", gap, len(r.Risks), gap)
+	fmt.Fprintf(b, "\n%s\n", emphasis(fmt.Sprintf("RISKS (%d):", len(r.Risks))))
+	if markdown {
+		b.WriteString("\n")
+	}
 	for _, risk := range r.Risks {
 		b.WriteString(line(risk))
 	}
 	if r.Acceptance != "" {
-		fmt.Fprintf(b, "\n%sRisks accepted: %s\n", gap, r.Acceptance)
+		fmt.Fprintf(b, "\n%s %s\n", emphasis("Risks accepted:"), r.Acceptance)
 	} else {
-		fmt.Fprintf(b, "\n%sNot accepted: exit status 2. To proceed, rerun with --accept-risks \"<who and why>\".\n", gap)
+		fmt.Fprintf(b, "\n%s To proceed, rerun with --accept-risks \"<who and why>\".\n", emphasis("Not accepted: exit status 2."))
 	}
 }
 
