@@ -60,11 +60,13 @@ test: tools
 	go test -count=1 -timeout 45m $(GO_PACKAGES)
 
 # Deploys with the real cdktf CLI, terraform and AWS provider to moto on
-# 127.0.0.1. Running it again reuses the emulator and changes nothing.
+# 127.0.0.1, synthesizing into .local/cdktf.out so the real account's
+# cdktf.out is never touched. Running it again reuses the emulator and
+# changes nothing.
 local: tools
 	@$(LOCAL_AWS) up
-	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy bootstrap --auto-approve
-	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy dev --auto-approve --outputs-file .local/outputs.json
+	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy bootstrap --auto-approve --output .local/cdktf.out
+	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy dev --auto-approve --output .local/cdktf.out --outputs-file .local/outputs.json
 	@$(LOCAL_AWS) show .local/outputs.json dev
 
 local-down:

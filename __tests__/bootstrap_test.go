@@ -153,7 +153,7 @@ func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
 	// A local run keeps its bootstrap state apart from the real account's,
 	// and goes without the TLS-only policy moto cannot evaluate.
 	expectValues(t, "bootstrap (local)", localStackJSON(t, "bootstrap"), map[string]any{
-		"terraform.backend.local.path":                   "../../../.local/terraform.bootstrap.tfstate",
+		"terraform.backend.local.path":                   "../../../terraform.bootstrap.local.tfstate",
 		"resource.aws_s3_bucket_policy":                  absent,
 		"resource.aws_s3_bucket_versioning":              map[string]any{"state_versioning": stackResource(t, "bootstrap", "aws_s3_bucket_versioning.state_versioning")},
 		"resource.aws_s3_bucket_public_access_block":     map[string]any{"state_public_access": stackResource(t, "bootstrap", "aws_s3_bucket_public_access_block.state_public_access")},

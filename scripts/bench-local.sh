@@ -19,12 +19,11 @@ seconds() {
 mkdir -p .local
 log=.local/bench.log
 sh scripts/local-aws.sh down > /dev/null
-rm -f .local/terraform.bootstrap.tfstate .local/terraform.bootstrap.tfstate.backup
 
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr)"
 echo "make local (from a stopped emulator): $(seconds make --no-print-directory local) s"
 endpoint=$(sh scripts/local-aws.sh endpoint)
-echo "cdktf diff dev (no changes):          $(seconds env DB_LOCAL_ENDPOINT="$endpoint" cdktf diff dev) s"
+echo "cdktf diff dev (no changes):          $(seconds env DB_LOCAL_ENDPOINT="$endpoint" cdktf diff dev --output .local/cdktf.out) s"
 grep -q "No changes" "$log" || { echo "the diff was not empty (see $log)" >&2; exit 1; }
 echo "life cycle (7 tests, go test -run TestLocal): $(seconds go test -count=1 -timeout 60m -run TestLocal ./__tests__/) s"
 sh scripts/local-aws.sh down > /dev/null

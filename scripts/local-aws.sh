@@ -1,6 +1,8 @@
 #!/bin/sh
 # The local AWS target: moto's server, from a project-local virtual
-# environment, on a free loopback port. Everything it keeps is in .local/.
+# environment, on a free loopback port. Everything it keeps is in .local/,
+# the synthesized stacks for it included (.local/cdktf.out), apart from the
+# real account's cdktf.out.
 #
 #   install      create .local/venv with the pinned moto (idempotent)
 #   up           start the emulator, or reuse the one this script started
@@ -48,7 +50,20 @@ up() {
 		echo "AWS emulator already running at $(endpoint) (pid $(cat "$pidfile"))"
 		return
 	fi
-	port=$("$venv/bin/python" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+	# A fresh emulator holds nothing: what was synthesized and deployed for
+	# the last one (its folder, its bootstrap state) is stale.
+	rm -rf "$state/cdktf.out" "$state"/terraform.bootstrap.local.tfstate*
+	# The previous port if it is free, so URLs people copied keep working.
+	port=$("$venv/bin/python" - "$(cat "$portfile" 2>/dev/null || echo 0)" <<'PY'
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+PY
+)
 	echo "$port" > "$portfile"
 	setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$state/moto.log" 2>&1 < /dev/null &
 	echo $! > "$pidfile"
@@ -89,7 +104,7 @@ down() {
 	else
 		echo "no AWS emulator started by this project is running"
 	fi
-	rm -f "$pidfile" "$portfile"
+	rm -f "$pidfile"
 }
 
 case "${1:-}" in

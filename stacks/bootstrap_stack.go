@@ -13,14 +13,14 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 )
 
-// BootstrapStatePath is where the bootstrap stack keeps its own state,
-// relative to the folder terraform runs in (<outdir>/stacks/bootstrap): the
-// project's top folder for a real account, .local/ beside it for an
-// emulator, so a local run never touches the real account's state. The
-// bucket cannot hold the state of the stack that creates it.
+// BootstrapStatePath is where the bootstrap stack keeps its own state (the
+// bucket cannot hold the state of the stack that creates it), relative to
+// the folder terraform runs in, <outdir>/stacks/bootstrap: beside the output
+// folder. An emulator's state has a name of its own, so a local run never
+// overwrites the real account's.
 func BootstrapStatePath(account AccountSettings) string {
 	if account.LocalEndpoint != "" {
-		return "../../../.local/terraform.bootstrap.tfstate"
+		return "../../../terraform.bootstrap.local.tfstate"
 	}
 	return "../../../terraform.bootstrap.tfstate"
 }
