@@ -10,23 +10,28 @@ import (
 	"os"
 
 	"aurora-stages/stacks"
+
+	"github.com/aws/jsii-runtime-go"
 )
 
 func main() {
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
-	if err != nil {
-		fail(err)
-	}
-	resolved, err := settings.Resolve(os.Args[1:])
-	if err != nil {
-		fail(err)
-	}
-	if err := stacks.Synthesize("", resolved); err != nil {
-		fail(err)
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "aurora-stages:", err)
+		os.Exit(1)
 	}
 }
 
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "aurora-stages:", err)
-	os.Exit(1)
+func run(args []string) error {
+	// Stops jsii's Node.js child and removes the folder it unpacked its
+	// runtime into, which would otherwise stay behind in the temp directory.
+	defer jsii.Close()
+	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	if err != nil {
+		return err
+	}
+	resolved, err := settings.Resolve(args)
+	if err != nil {
+		return err
+	}
+	return stacks.Synthesize("", resolved)
 }

@@ -1,12 +1,8 @@
 package tests
 
 import (
-	"os"
 	"path/filepath"
-	"sync"
 	"testing"
-
-	"aurora-stages/stacks"
 )
 
 func TestBootstrapStackCreatesAGuardedStateBucket(t *testing.T) {
@@ -50,38 +46,12 @@ func TestBootstrapStackCreatesAGuardedStateBucket(t *testing.T) {
 
 const localEndpoint = "http://127.0.0.1:4566"
 
-var localSynth struct {
-	sync.Once
-	outdir string
-	err    error
-}
-
-// localStackJSON synthesizes the test configuration once more with the
-// local switch on (DB_LOCAL_ENDPOINT) and parses one stack of it.
+// localStackJSON parses one stack of the test configuration synthesized
+// with the local switch on (DB_LOCAL_ENDPOINT).
 func localStackJSON(t *testing.T, stack string) map[string]any {
 	t.Helper()
-	synthesized(t) // skips in -short mode, like every synthesis
-	localSynth.Do(func() {
-		settings, err := stacks.ParseContext([]byte(testContext), envOf(map[string]string{"DB_LOCAL_ENDPOINT": localEndpoint}))
-		if err != nil {
-			localSynth.err = err
-			return
-		}
-		resolved, err := settings.Resolve(nil)
-		if err != nil {
-			localSynth.err = err
-			return
-		}
-		localSynth.outdir, localSynth.err = os.MkdirTemp("", "aurora-stages-local-synth-")
-		if localSynth.err == nil {
-			localSynth.err = stacks.Synthesize(localSynth.outdir, resolved)
-		}
-	})
-	if localSynth.err != nil {
-		t.Fatalf("local synthesis failed: %v", localSynth.err)
-	}
 	doc := map[string]any{}
-	readJSON(t, filepath.Join(localSynth.outdir, "stacks", stack, "cdk.tf.json"), &doc)
+	readJSON(t, filepath.Join(synthesizedFor(t, localEndpoint), "stacks", stack, "cdk.tf.json"), &doc)
 	return doc
 }
 

@@ -10,7 +10,6 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,18 +29,13 @@ import (
 
 const lifecycleBucket = "movies-terraform-state-local"
 
-var appBinary struct {
-	sync.Once
-	path string
-	err  error
-}
-
 // project is a folder with a cdktf.json whose app is the built binary of
 // this repository, so a test sets its own stages without touching the
 // repository's configuration, and a deploy's files stay in its folder.
 type project struct {
 	t        *testing.T
 	dir      string
+	app      string
 	emulator *localaws.Emulator
 }
 
@@ -51,30 +45,15 @@ func newProject(t *testing.T, stages string) *project {
 		t.Skip("deploys to a local AWS emulator; skipped in -short mode (make test runs it)")
 	}
 	t.Parallel()
-	appBinary.Do(func() {
-		dir, err := os.MkdirTemp("", "aurora-stages-app-")
-		if err != nil {
-			appBinary.err = err
-			return
-		}
-		appBinary.path = filepath.Join(dir, "aurora-stages")
-		build := exec.Command("go", "build", "-o", appBinary.path, ".")
-		build.Dir = repoRootPath
-		if out, err := build.CombinedOutput(); err != nil {
-			appBinary.err = errors.New(err.Error() + "\n" + string(out))
-		}
-	})
-	if appBinary.err != nil {
-		t.Fatalf("go build: %v", appBinary.err)
-	}
-	p := &project{t: t, dir: t.TempDir(), emulator: localaws.Start(t, repoRootPath, "us-east-1")}
+	app := goBinary(t, ".")
+	p := &project{t: t, dir: t.TempDir(), app: app, emulator: localaws.Start(t, repoRootPath, "us-east-1")}
 	p.setStages(stages)
 	return p
 }
 
 // setStages writes the project's cdktf.json with the given stages.
 func (p *project) setStages(stages string) {
-	config := `{"language": "go", "app": "` + appBinary.path + `", "sendCrashReports": "false",
+	config := `{"language": "go", "app": "` + p.app + `", "sendCrashReports": "false",
 	  "context": {"service": "movies", "region": "us-east-1", "stateBucket": "` + lifecycleBucket + `", "stages": ` + stages + `}}`
 	if err := os.WriteFile(filepath.Join(p.dir, "cdktf.json"), []byte(config), 0o644); err != nil {
 		p.t.Fatal(err)

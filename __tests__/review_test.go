@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"aurora-stages/review"
@@ -190,36 +189,9 @@ func TestConfigRisksOfProductionProfile(t *testing.T) {
 	}
 }
 
-var reviewBinary struct {
-	sync.Once
-	path string
-	err  error
-}
-
-func buildReview(t *testing.T) string {
-	t.Helper()
-	reviewBinary.Do(func() {
-		dir, err := os.MkdirTemp("", "aurora-stages-review-")
-		if err != nil {
-			reviewBinary.err = err
-			return
-		}
-		reviewBinary.path = filepath.Join(dir, "review")
-		build := exec.Command("go", "build", "-o", reviewBinary.path, "./cmd/review")
-		build.Dir = repoRootPath
-		if out, err := build.CombinedOutput(); err != nil {
-			reviewBinary.err = errors.New(err.Error() + "\n" + string(out))
-		}
-	})
-	if reviewBinary.err != nil {
-		t.Fatalf("go build ./cmd/review: %v", reviewBinary.err)
-	}
-	return reviewBinary.path
-}
-
 func runReview(t *testing.T, dir string, env []string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(buildReview(t), args...)
+	cmd := exec.Command(goBinary(t, "./cmd/review"), args...)
 	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.CombinedOutput()
 	var exitErr *exec.ExitError

@@ -130,12 +130,7 @@ func TestCommandLineSelectsStacks(t *testing.T) {
 // Bad configuration stops the app itself, before anything is synthesized:
 // exit status 1, one readable message, no Go or jsii stack trace.
 func TestAppRejectsBadConfigurationWithoutAStackTrace(t *testing.T) {
-	binary := filepath.Join(t.TempDir(), "aurora-stages")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Dir = repoRootPath
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	binary := goBinary(t, ".")
 
 	cases := []struct {
 		name    string

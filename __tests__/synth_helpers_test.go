@@ -6,8 +6,10 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -16,6 +18,8 @@ import (
 	"testing"
 
 	"aurora-stages/stacks"
+
+	"github.com/aws/jsii-runtime-go"
 )
 
 // testContext is the configuration the synthesis tests use. It is kept apart
@@ -51,39 +55,100 @@ func envOf(vars map[string]string) func(string) string {
 	return func(name string) string { return vars[name] }
 }
 
-var synthOnce struct {
+// once holds what a test binary computes a single time: a synthesis, a
+// built command. Its folder is removed when the tests end (TestMain).
+type once struct {
 	sync.Once
-	outdir string
-	err    error
+	path string
+	err  error
+}
+
+var (
+	syntheses sync.Map // local endpoint ("" for a real account) -> *once
+	binaries  sync.Map // package -> *once
+	tempDirs  struct {
+		sync.Mutex
+		paths []string
+	}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close() // stops Node.js and removes its unpacked runtime folder
+	for _, dir := range tempDirs.paths {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// newTempDir is a folder that outlives one test but not the test binary.
+func newTempDir(pattern string) (string, error) {
+	dir, err := os.MkdirTemp("", pattern)
+	if err == nil {
+		tempDirs.Lock()
+		tempDirs.paths = append(tempDirs.paths, dir)
+		tempDirs.Unlock()
+	}
+	return dir, err
 }
 
 // synthesized synthesizes every test stack once per test binary, through
 // the same stacks.Synthesize the app calls, and returns the output folder.
 func synthesized(t *testing.T) string {
+	return synthesizedFor(t, "")
+}
+
+// synthesizedFor does the same with DB_LOCAL_ENDPOINT set to endpoint.
+func synthesizedFor(t *testing.T, endpoint string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("synthesis starts Node.js; skipped in -short mode (make test runs it)")
 	}
-	synthOnce.Do(func() {
-		settings, err := stacks.ParseContext([]byte(testContext), noEnv)
+	value, _ := syntheses.LoadOrStore(endpoint, &once{})
+	synth := value.(*once)
+	synth.Do(func() {
+		settings, err := stacks.ParseContext([]byte(testContext), envOf(map[string]string{"DB_LOCAL_ENDPOINT": endpoint}))
 		if err != nil {
-			synthOnce.err = err
+			synth.err = err
 			return
 		}
 		resolved, err := settings.Resolve(nil)
 		if err != nil {
-			synthOnce.err = err
+			synth.err = err
 			return
 		}
-		synthOnce.outdir, synthOnce.err = os.MkdirTemp("", "aurora-stages-synth-")
-		if synthOnce.err == nil {
-			synthOnce.err = stacks.Synthesize(synthOnce.outdir, resolved)
+		if synth.path, synth.err = newTempDir("aurora-stages-synth-"); synth.err == nil {
+			synth.err = stacks.Synthesize(synth.path, resolved)
 		}
 	})
-	if synthOnce.err != nil {
-		t.Fatalf("synthesis failed: %v", synthOnce.err)
+	if synth.err != nil {
+		t.Fatalf("synthesis (DB_LOCAL_ENDPOINT=%q) failed: %v", endpoint, synth.err)
 	}
-	return synthOnce.outdir
+	return synth.path
+}
+
+// goBinary builds a command of this module once per test binary.
+func goBinary(t *testing.T, pkg string) string {
+	t.Helper()
+	value, _ := binaries.LoadOrStore(pkg, &once{})
+	binary := value.(*once)
+	binary.Do(func() {
+		dir, err := newTempDir("aurora-stages-bin-")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		binary.path = filepath.Join(dir, "command")
+		build := exec.Command("go", "build", "-o", binary.path, pkg)
+		build.Dir = repoRootPath
+		if out, err := build.CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatalf("go build %s: %v", pkg, binary.err)
+	}
+	return binary.path
 }
 
 // stackFile is the path of a stage's synthesized Terraform JSON.

@@ -13,12 +13,12 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 )
 
-// BootstrapStatePath is where the bootstrap stack keeps its own state (the
+// bootstrapStatePath is where the bootstrap stack keeps its own state (the
 // bucket cannot hold the state of the stack that creates it), relative to
 // the folder terraform runs in, <outdir>/stacks/bootstrap: beside the output
 // folder. An emulator's state has a name of its own, so a local run never
 // overwrites the real account's.
-func BootstrapStatePath(account AccountSettings) string {
+func bootstrapStatePath(account AccountSettings) string {
 	if account.LocalEndpoint != "" {
 		return "../../../terraform.bootstrap.local.tfstate"
 	}
@@ -35,7 +35,7 @@ func NewBootstrapStack(scope constructs.Construct, cfg BootstrapConfig) cdktf.Te
 		"stage":      BootstrapStack,
 		"managed-by": "cdktf",
 	})
-	cdktf.NewLocalBackend(stack, &cdktf.LocalBackendConfig{Path: jsii.String(BootstrapStatePath(cfg.Account))})
+	cdktf.NewLocalBackend(stack, &cdktf.LocalBackendConfig{Path: jsii.String(bootstrapStatePath(cfg.Account))})
 
 	// Every stage's state lives here: Terraform refuses to destroy it.
 	bucket := s3bucket.NewS3Bucket(stack, jsii.String("state"), &s3bucket.S3BucketConfig{

@@ -19,10 +19,14 @@ import (
 
 	"aurora-stages/review"
 	"aurora-stages/stacks"
+
+	"github.com/aws/jsii-runtime-go"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	jsii.Close() // stops the Node.js child of a synthesis and removes its runtime folder
+	os.Exit(code)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
