@@ -2,7 +2,7 @@
 # Wall times of the local AWS target, on this machine:
 #   1. `make local` from a stopped emulator (start moto, deploy bootstrap and dev)
 #   2. a no-op `cdktf diff dev` right after it
-#   3. the seven life-cycle tests (go test -run TestLocal), which run in parallel
+#   3. the tests against the emulator (go test -run TestLocal), which run in parallel
 # Run through `make bench-local`, which sets up PATH and the Terraform CLI
 # configuration. Prints one line per measurement; paste them as they are.
 set -euo pipefail
@@ -25,5 +25,5 @@ echo "make local (from a stopped emulator): $(seconds make --no-print-directory 
 endpoint=$(sh scripts/local-aws.sh endpoint)
 echo "cdktf diff dev (no changes):          $(seconds env DB_LOCAL_ENDPOINT="$endpoint" cdktf diff dev --output .local/cdktf.out) s"
 grep -q "No changes" "$log" || { echo "the diff was not empty (see $log)" >&2; exit 1; }
-echo "life cycle (7 tests, go test -run TestLocal): $(seconds go test -count=1 -timeout 60m -run TestLocal ./__tests__/) s"
+echo "life-cycle tests (go test -run TestLocal, in parallel): $(seconds go test -count=1 -timeout 60m -run TestLocal ./__tests__/) s"
 sh scripts/local-aws.sh down > /dev/null
