@@ -80,7 +80,7 @@ bench-local: tools
 # flags through ARGS, e.g. ARGS="--format markdown" or ARGS="--accept-risks 'who: why'".
 review: tools
 	@test -n "$(STAGE)" || { echo "name the stage: make review STAGE=production"; exit 1; }
-	go run ./cmd/review --stage "$(STAGE)" $(ARGS)
+	@go run ./cmd/review --stage "$(STAGE)" $(ARGS)
 
 plan-fixtures: tools
 	@$(LOCAL_AWS) install
