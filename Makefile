@@ -27,12 +27,14 @@ endif
 NPM_INSTALLED := node_modules/.package-lock.json
 LOCAL_AWS := sh scripts/local-aws.sh
 GO_PACKAGES := ./... ./__tests__/
+# The folders of Go sources; gofmt does not skip node_modules as go does.
+GO_SOURCES := main.go stacks review cmd internal __tests__
 
 .PHONY: help tools synth test test-fast local local-down bench-local review plan-fixtures fmt clean
 
 help:
-	@echo "make synth   synthesize every stage into cdktf.out/stacks/<stage>/cdk.tf.json"
-	@echo "make test    format check, go vet, and every test (offline terraform validate included)"
+	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
+	@echo "make test    format check, go vet, and every test (terraform validate and the emulator tests included)"
 	@echo "make test-fast  the tests that need neither Node.js, terraform nor the emulator"
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
@@ -54,7 +56,7 @@ synth: tools
 
 test: tools
 	@$(LOCAL_AWS) install
-	@unformatted="$$(gofmt -l main.go stacks __tests__)"; \
+	@unformatted="$$(gofmt -l $(GO_SOURCES))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)
 	go test -count=1 -timeout 45m $(GO_PACKAGES)
@@ -90,7 +92,7 @@ test-fast:
 	go test -count=1 -short $(GO_PACKAGES)
 
 fmt:
-	gofmt -w main.go stacks __tests__
+	gofmt -w $(GO_SOURCES)
 
 clean: local-down
 	rm -rf cdktf.out node_modules .local

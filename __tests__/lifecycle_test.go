@@ -60,9 +60,18 @@ func (p *project) setStages(stages string) {
 	}
 }
 
+// newDeployedDev is a project whose state bucket and dev stage are deployed.
+func newDeployedDev(t *testing.T) *project {
+	t.Helper()
+	p := newProject(t, `{"dev": {}}`)
+	p.deploy("bootstrap")
+	p.deploy("dev")
+	return p
+}
+
 func (p *project) env() []string {
 	root := repoRootPath
-	env := append(terraformEnv(p.t),
+	env := append(terraformEnv(),
 		"PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"DB_LOCAL_ENDPOINT="+p.emulator.Endpoint,
 		"CI=1",
@@ -167,9 +176,7 @@ func (p *project) stateObject(stage string) []byte {
 
 // 1. A deploy of dev creates the stage's database, credentials and parameters.
 func TestLocalDeployDev(t *testing.T) {
-	p := newProject(t, `{"dev": {}}`)
-	p.deploy("bootstrap")
-	p.deploy("dev")
+	p := newDeployedDev(t)
 
 	secret := p.secretValue("movies-dev-credentials")
 	for _, key := range []string{"username", "password", "host", "port", "dbname", "engine", "dbClusterIdentifier"} {
@@ -221,9 +228,7 @@ func TestLocalDeployDev(t *testing.T) {
 // password, a saved plan does not hold it either, and a re-plan right after
 // the deploy has nothing to do.
 func TestLocalStateAndPlanHoldNoPassword(t *testing.T) {
-	p := newProject(t, `{"dev": {}}`)
-	p.deploy("bootstrap")
-	p.deploy("dev")
+	p := newDeployedDev(t)
 	password := p.secretValue("movies-dev-credentials")["password"].(string)
 
 	state := p.stateObject("dev")
@@ -312,9 +317,7 @@ func TestLocalConcurrentDeploysAreLocked(t *testing.T) {
 
 // 5. Raising credentialsVersion rotates the password in place.
 func TestLocalRotation(t *testing.T) {
-	p := newProject(t, `{"dev": {}}`)
-	p.deploy("bootstrap")
-	p.deploy("dev")
+	p := newDeployedDev(t)
 	before := p.secretValue("movies-dev-credentials")["password"].(string)
 	clusterBefore := p.cluster("main-movies-dev-cluster")
 
@@ -375,9 +378,7 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 
 // 7. Destroying dev leaves nothing of it behind.
 func TestLocalDestroyDev(t *testing.T) {
-	p := newProject(t, `{"dev": {}}`)
-	p.deploy("bootstrap")
-	p.deploy("dev")
+	p := newDeployedDev(t)
 
 	if out, err := p.cdktf("destroy", "dev", "--auto-approve"); err != nil {
 		t.Fatalf("cdktf destroy dev: %v\n%s", err, tail(out, 40))

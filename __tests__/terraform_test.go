@@ -19,7 +19,7 @@ const providerMirror = "/opt/tf-plugins"
 // provider mirror exists it points terraform at the repository's CLI
 // configuration for it (the user's own configuration file is neither read nor written);
 // elsewhere terraform uses whatever the user configured.
-func terraformEnv(t *testing.T) []string {
+func terraformEnv() []string {
 	env := append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	if _, err := os.Stat(providerMirror); err == nil {
 		env = append(env,
@@ -46,7 +46,7 @@ func runTerraform(t *testing.T, dir string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command("terraform", args...)
 	cmd.Dir = dir
-	cmd.Env = terraformEnv(t)
+	cmd.Env = terraformEnv()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("terraform %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)

@@ -90,7 +90,7 @@ func LoadCdktfJSON(path string, getenv func(string) string) (*Settings, error) {
 // ParseContext reads settings from a cdktf.json context object and applies
 // the environment variable overrides from getenv. It reports every problem
 // with the shape of the context at once; the values are checked later, by
-// StageConfigs.
+// Resolve.
 func ParseContext(context []byte, getenv func(string) string) (*Settings, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(context, &raw); err != nil {

@@ -27,7 +27,6 @@ import (
 type Emulator struct {
 	// Endpoint is the URL every service answers on, for DB_LOCAL_ENDPOINT.
 	Endpoint string
-	Region   string
 	config   aws.Config
 }
 
@@ -57,7 +56,7 @@ func Start(t testing.TB, repoRoot, region string) *Emulator {
 		logFile.Close()
 	})
 
-	e := &Emulator{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), Region: region}
+	e := &Emulator{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		response, err := http.Get(e.Endpoint + "/moto-api/")
