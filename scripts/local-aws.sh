@@ -65,7 +65,8 @@ print(s.getsockname()[1])
 PY
 )
 	echo "$port" > "$portfile"
-	setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$state/moto.log" 2>&1 < /dev/null &
+	# AWS managed policies (the Enhanced Monitoring role's) exist only when asked for.
+	MOTO_IAM_LOAD_MANAGED_POLICIES=true setsid "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$state/moto.log" 2>&1 < /dev/null &
 	echo $! > "$pidfile"
 	tries=0
 	until responds; do

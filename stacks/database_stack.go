@@ -3,6 +3,7 @@ package stacks
 import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdsclusterinstance"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
@@ -45,8 +46,22 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	// plain "${...}" string would be escaped into a literal.
 	password := cdktf.NewTerraformLocal(stack, jsii.String("master_password"), jsii.String("${"+masterPassword+".random_password}")).AsString()
 
+	// The partition ("aws", "aws-cn", "aws-us-gov") of the ARNs built here,
+	// looked up once if any helper needs it.
+	var partition *string
+	awsPartition := func() string {
+		if partition == nil {
+			partition = dataawspartition.NewDataAwsPartition(stack, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
+		}
+		return *partition
+	}
+	key := newEncryptionKey(stack, cfg, awsPartition)
+	monitoringRole := newMonitoringRole(stack, cfg, awsPartition)
+	parameters := newParameterGroup(stack, cfg)
+
 	secret := secretsmanagersecret.NewSecretsmanagerSecret(stack, jsii.String("credentials"), &secretsmanagersecret.SecretsmanagerSecretConfig{
 		Name:                 jsii.String(cfg.SecretName()),
+		KmsKeyId:             key,
 		Description:          jsii.String("Master credentials of the " + cfg.Account.Service + " " + cfg.Stage + " Aurora PostgreSQL cluster " + cfg.ClusterIdentifier()),
 		RecoveryWindowInDays: jsii.Number(float64(cfg.SecretRecoveryWindowDays)),
 		Tags:                 &map[string]*string{"Name": jsii.String(cfg.SecretName())},
@@ -67,14 +82,17 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 			MaxCapacity:           jsii.Number(cfg.MaxCapacity),
 			SecondsUntilAutoPause: autoPause(cfg),
 		},
-		StorageEncrypted:             jsii.Bool(true),
-		CopyTagsToSnapshot:           jsii.Bool(true),
-		BackupRetentionPeriod:        jsii.Number(float64(cfg.BackupRetentionDays)),
-		DeletionProtection:           jsii.Bool(cfg.DeletionProtection),
-		SkipFinalSnapshot:            jsii.Bool(!cfg.FinalSnapshot),
-		FinalSnapshotIdentifier:      finalSnapshot(cfg),
-		DeleteAutomatedBackups:       jsii.Bool(!cfg.KeepAutomatedBackups),
-		EnabledCloudwatchLogsExports: jsii.Strings(cfg.LogExports...),
+		StorageEncrypted:                 jsii.Bool(true),
+		KmsKeyId:                         key,
+		IamDatabaseAuthenticationEnabled: jsii.Bool(cfg.IAMDatabaseAuthentication),
+		DbClusterParameterGroupName:      parameters.Name(),
+		CopyTagsToSnapshot:               jsii.Bool(true),
+		BackupRetentionPeriod:            jsii.Number(float64(cfg.BackupRetentionDays)),
+		DeletionProtection:               jsii.Bool(cfg.DeletionProtection),
+		SkipFinalSnapshot:                jsii.Bool(!cfg.FinalSnapshot),
+		FinalSnapshotIdentifier:          finalSnapshot(cfg),
+		DeleteAutomatedBackups:           jsii.Bool(!cfg.KeepAutomatedBackups),
+		EnabledCloudwatchLogsExports:     jsii.Strings(cfg.LogExports...),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
 			PreventDestroy: jsii.Bool(cfg.PreventDestroy),
 			IgnoreChanges:  emulatorClusterQuirks(cfg.Account),
@@ -91,7 +109,15 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		InstanceClass:      jsii.String("db.serverless"),
 		Engine:             cluster.Engine(),
 		PubliclyAccessible: jsii.Bool(false),
-		Tags:               &map[string]*string{"Name": jsii.String(cfg.WriterIdentifier())},
+		// Explicit, though it is AWS's default: a security review reads it here.
+		AutoMinorVersionUpgrade:            jsii.Bool(cfg.AutoMinorVersionUpgrade),
+		PerformanceInsightsEnabled:         jsii.Bool(cfg.PerformanceInsights),
+		PerformanceInsightsRetentionPeriod: ifEnabled(cfg.PerformanceInsights, jsii.Number(float64(cfg.PerformanceInsightsRetentionDays))),
+		PerformanceInsightsKmsKeyId:        ifEnabled(cfg.PerformanceInsights, key),
+		MonitoringInterval:                 jsii.Number(float64(cfg.MonitoringIntervalSeconds)),
+		MonitoringRoleArn:                  monitoringRole,
+		Lifecycle:                          &cdktf.TerraformResourceLifecycle{IgnoreChanges: emulatorWriterQuirks(cfg.Account)},
+		Tags:                               &map[string]*string{"Name": jsii.String(cfg.WriterIdentifier())},
 	})
 
 	// The JSON shape RDS's own secrets use, which the Data API and the
@@ -132,6 +158,9 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	output(stack, "secret_arn", secret.Arn(), "ARN of the secret with the master credentials, the Data API's secret ARN")
 	output(stack, "credentials_arn_parameter", credentialsArn.Name(), "SSM parameter that holds the secret's ARN")
 	output(stack, "resource_arn_parameter", resourceArn.Name(), "SSM parameter that holds the cluster's ARN")
+	if key != nil {
+		output(stack, "kms_key_arn", key, "KMS key of the cluster and the secret: whoever reads the secret needs kms:Decrypt on it")
+	}
 	return stack
 }
 
@@ -142,6 +171,14 @@ func autoPause(cfg StageConfig) *float64 {
 		return nil
 	}
 	return jsii.Number(float64(cfg.AutoPauseSeconds))
+}
+
+// ifEnabled sends a feature's argument only when the feature is on.
+func ifEnabled[T any](enabled bool, value *T) *T {
+	if !enabled {
+		return nil
+	}
+	return value
 }
 
 func finalSnapshot(cfg StageConfig) *string {

@@ -1,6 +1,9 @@
 package stacks
 
-import "path"
+import (
+	"path"
+	"strings"
+)
 
 // Names of the AWS resources a stage owns. Each follows the seed recipe's
 // naming, so existing tooling that looks them up keeps working.
@@ -36,6 +39,29 @@ func (c StageConfig) CredentialsArnParameter() string {
 // ResourceArnParameter is the SSM parameter holding the cluster's ARN.
 func (c StageConfig) ResourceArnParameter() string {
 	return c.Account.Service + "-" + c.Stage + "-resource-arn"
+}
+
+// ParameterGroupFamily is the cluster parameter group family of the engine
+// version, "aurora-postgresql<major>".
+func (c StageConfig) ParameterGroupFamily() string {
+	major, _, _ := strings.Cut(c.EngineVersion, ".")
+	return "aurora-postgresql" + major
+}
+
+// ParameterGroupName names the cluster parameter group after the family, so
+// a major version upgrade creates the new group before the old one goes.
+func (c StageConfig) ParameterGroupName() string {
+	return c.Account.Service + "-" + c.Stage + "-" + c.ParameterGroupFamily()
+}
+
+// KMSAliasName is the alias of the key the stack creates (kmsKey "create").
+func (c StageConfig) KMSAliasName() string {
+	return "alias/" + c.Account.Service + "-" + c.Stage + "-database"
+}
+
+// MonitoringRoleName is the IAM role Enhanced Monitoring publishes with.
+func (c StageConfig) MonitoringRoleName() string {
+	return c.Account.Service + "-" + c.Stage + "-rds-monitoring"
 }
 
 // StateKey is the stage's object key in the state bucket:

@@ -62,10 +62,47 @@ type StageConfig struct {
 	// 0 deletes it at once, so a destroyed stage can be deployed again under
 	// the same secret name.
 	SecretRecoveryWindowDays int `json:"secretRecoveryWindowDays"`
+
+	// KMSKey is the key that encrypts the cluster's storage, its Performance
+	// Insights data and the secret: KMSKeyAWSManaged for the AWS-managed keys
+	// (aws/rds, aws/secretsmanager), KMSKeyCreate for a customer-managed key
+	// the stack creates (rotated every year, 30 days to cancel a deletion),
+	// or the ARN of an existing key in the stage's region. Changing it
+	// replaces the cluster.
+	KMSKey string `json:"kmsKey"`
+	// IAMDatabaseAuthentication lets database users sign in with IAM tokens
+	// instead of passwords; the master user keeps its password.
+	IAMDatabaseAuthentication bool `json:"iamDatabaseAuthentication"`
+	// PerformanceInsights turns Performance Insights on for the writer, kept
+	// PerformanceInsightsRetentionDays (7 days is free).
+	PerformanceInsights              bool `json:"performanceInsights"`
+	PerformanceInsightsRetentionDays int  `json:"performanceInsightsRetentionDays"`
+	// MonitoringIntervalSeconds is how often Enhanced Monitoring samples the
+	// writer's operating system; 0 turns it off. Above 0 the stack creates
+	// the IAM role RDS publishes the metrics with.
+	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
+	// AutoMinorVersionUpgrade lets AWS apply minor engine versions to the
+	// writer in the maintenance window.
+	AutoMinorVersionUpgrade bool `json:"autoMinorVersionUpgrade"`
+	// LogStatement and LogMinDurationMs set PostgreSQL's log_statement
+	// (which statements are logged: none, ddl, mod or all) and
+	// log_min_duration_statement (statements slower than this many
+	// milliseconds are logged; -1 turns it off) in the cluster's
+	// parameter group.
+	LogStatement     string `json:"logStatement"`
+	LogMinDurationMs int    `json:"logMinDurationMs"`
 }
 
+// Values of KMSKey besides a key ARN.
+const (
+	KMSKeyAWSManaged = "aws-managed"
+	KMSKeyCreate     = "create"
+)
+
 // devProfile is cheap and disposable: it scales to zero after an hour idle
-// and a destroy removes everything, every time.
+// and a destroy removes everything, every time. It leaves out what costs
+// money without protecting data (a KMS key, Enhanced Monitoring, log
+// exports); the README's security section lists these relaxations.
 func devProfile() StageConfig {
 	return StageConfig{
 		Profile:                  DevProfile,
@@ -83,12 +120,23 @@ func devProfile() StageConfig {
 		KeepAutomatedBackups:     false,
 		LogExports:               []string{},
 		SecretRecoveryWindowDays: 0,
+
+		KMSKey:                           KMSKeyAWSManaged,
+		IAMDatabaseAuthentication:        true,
+		PerformanceInsights:              true,
+		PerformanceInsightsRetentionDays: 7,
+		MonitoringIntervalSeconds:        0,
+		AutoMinorVersionUpgrade:          true,
+		LogStatement:                     "ddl",
+		LogMinDurationMs:                 1000,
 	}
 }
 
 // productionProfile keeps the data: backups for 30 days, deletion refused by
 // both AWS and Terraform, a final snapshot and the automated backups kept if
 // the cluster is deleted all the same. 256 ACU is Serverless v2's ceiling.
+// It passes the Checkov baseline (security/): its own KMS key, logs
+// exported, Performance Insights and Enhanced Monitoring every minute.
 func productionProfile() StageConfig {
 	return StageConfig{
 		Profile:                  ProductionProfile,
@@ -106,6 +154,15 @@ func productionProfile() StageConfig {
 		KeepAutomatedBackups:     true,
 		LogExports:               []string{"postgresql"},
 		SecretRecoveryWindowDays: 30,
+
+		KMSKey:                           KMSKeyCreate,
+		IAMDatabaseAuthentication:        true,
+		PerformanceInsights:              true,
+		PerformanceInsightsRetentionDays: 7,
+		MonitoringIntervalSeconds:        60,
+		AutoMinorVersionUpgrade:          true,
+		LogStatement:                     "ddl",
+		LogMinDurationMs:                 1000,
 	}
 }
 

@@ -32,6 +32,7 @@ func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, tags ma
 		config.S3UsePathStyle = jsii.Bool(true)
 		config.Endpoints = &[]*provider.AwsProviderEndpoints{{
 			Iam:            jsii.String(local),
+			Kms:            jsii.String(local),
 			Rds:            jsii.String(local),
 			S3:             jsii.String(local),
 			Secretsmanager: jsii.String(local),
@@ -89,6 +90,15 @@ func emulatorClusterQuirks(account AccountSettings) *[]*string {
 		return nil
 	}
 	return jsii.Strings("enable_http_endpoint", "scaling_configuration")
+}
+
+// emulatorWriterQuirks does the same for the writer: moto accepts the
+// Performance Insights arguments but reports them as off.
+func emulatorWriterQuirks(account AccountSettings) *[]*string {
+	if account.LocalEndpoint == "" {
+		return nil
+	}
+	return jsii.Strings("performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id")
 }
 
 // emulatorEnforcesTLSPolicy is false on moto: it ignores a policy's

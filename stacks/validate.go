@@ -37,6 +37,9 @@ const (
 	maxParameterName    = 1011
 	maxPostgresName     = 63
 	maxStateVersionDays = 3650
+	maxIAMRoleName      = 64
+	maxPIRetentionDays  = 731
+	maxLogDurationMs    = math.MaxInt32
 )
 
 // auroraPostgresMinimums gives, per supported major version, the first minor
@@ -62,6 +65,10 @@ var (
 	reservedDBNames  = []string{"postgres", "template0", "template1", "rdsadmin"}
 	reservedUsers    = []string{"admin", "public", "rdsadmin", "rdsrepladmin", "rdstopmgr", "rds_superuser", "rds_replication", "rds_password", "rds_iam", "rds_ad"}
 	allowedLogExport = []string{"postgresql", "iam-db-auth-error"}
+	allowedLogStmt   = []string{"none", "ddl", "mod", "all"}
+	// RDS Enhanced Monitoring's intervals; 0 is off.
+	allowedIntervals = []int{0, 1, 5, 10, 15, 30, 60}
+	kmsKeyARN        = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[A-Za-z0-9-]+$`)
 )
 
 // validateAccount checks the account settings; a problem there affects
@@ -168,6 +175,22 @@ func (c StageConfig) Validate() []string {
 		report("secretRecoveryWindowDays", c.SecretRecoveryWindowDays, "must be 0 (delete at once) or 7 to 30 days")
 	}
 
+	if msg := checkKMSKey(c.KMSKey, c.Account.Region); msg != "" {
+		report("kmsKey", c.KMSKey, msg)
+	}
+	if r := c.PerformanceInsightsRetentionDays; r != 7 && (r < 31 || r > maxPIRetentionDays || r%31 != 0) {
+		report("performanceInsightsRetentionDays", r, fmt.Sprintf("must be 7 (free) or a multiple of 31 up to %d days", maxPIRetentionDays))
+	}
+	if !slices.Contains(allowedIntervals, c.MonitoringIntervalSeconds) {
+		report("monitoringIntervalSeconds", c.MonitoringIntervalSeconds, "must be one of 0 (off), 1, 5, 10, 15, 30, 60 seconds")
+	}
+	if !slices.Contains(allowedLogStmt, c.LogStatement) {
+		report("logStatement", c.LogStatement, "must be one of "+strings.Join(allowedLogStmt, ", "))
+	}
+	if c.LogMinDurationMs < -1 || c.LogMinDurationMs > maxLogDurationMs {
+		report("logMinDurationMs", c.LogMinDurationMs, fmt.Sprintf("must be -1 (off) or 0 to %d milliseconds", maxLogDurationMs))
+	}
+
 	// The names below are derived from the service and stage names, so a
 	// problem there is usually fixed by a shorter service or stage name.
 	// The cluster identifier is the longest RDS identifier of a stage (the
@@ -183,6 +206,11 @@ func (c StageConfig) Validate() []string {
 		if msg := checkParameterName(name); msg != "" {
 			report("SSM parameter name ("+derived+")", name, msg)
 		}
+	}
+	// The parameter group name and the KMS alias allow more characters than
+	// the cluster identifier; the IAM role name (64) does not.
+	if c.MonitoringIntervalSeconds > 0 && len(c.MonitoringRoleName()) > maxIAMRoleName {
+		report("monitoring role name ("+derived+")", c.MonitoringRoleName(), fmt.Sprintf("is %d characters: must be at most %d", len(c.MonitoringRoleName()), maxIAMRoleName))
 	}
 	return problems
 }
@@ -232,6 +260,21 @@ func checkEngineVersion(version string, scalesToZero bool) string {
 	minor, _ := strconv.Atoi(m[2])
 	minimums, ok := auroraPostgresMinimums[major]
 	if !ok || minor < minimums.dataAPI || (scalesToZero && minor < minimums.scaleToZero) {
+		return allowed
+	}
+	return ""
+}
+
+// checkKMSKey accepts the two keywords or a key ARN in the stage's region:
+// RDS encrypts a cluster only with a key of its own region, and needs the
+// key's ARN, not an alias.
+func checkKMSKey(key, region string) string {
+	allowed := fmt.Sprintf("must be %q (AWS-managed keys), %q (a key the stack creates) or the ARN of a KMS key in %s (arn:aws:kms:%s:<account>:key/<key id>)", KMSKeyAWSManaged, KMSKeyCreate, region, region)
+	if key == KMSKeyAWSManaged || key == KMSKeyCreate {
+		return ""
+	}
+	m := kmsKeyARN.FindStringSubmatch(key)
+	if m == nil || m[1] != region {
 		return allowed
 	}
 	return ""

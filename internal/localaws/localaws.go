@@ -42,6 +42,8 @@ func Start(t testing.TB, repoRoot, region string) *Emulator {
 	}
 	port := freePort(t)
 	cmd := exec.Command(server, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	// AWS managed policies (the Enhanced Monitoring role's) exist only when asked for.
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	logFile, err := os.Create(filepath.Join(t.TempDir(), "moto.log"))
 	if err != nil {
 		t.Fatal(err)

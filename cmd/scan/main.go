@@ -1,0 +1,71 @@
+// Command scan synthesizes bootstrap and every stage and holds them to the
+// security baseline: Checkov's verdict after the skips and relaxations of
+// security/checkov-skips.json.
+//
+//	go run ./cmd/scan [--outdir DIR] [--checkov PATH]
+//
+// Exit status: 0 the baseline holds, 1 a check failed or the scan could not run.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"aurora-stages/security"
+	"aurora-stages/stacks"
+
+	"github.com/aws/jsii-runtime-go"
+)
+
+func main() {
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	jsii.Close() // stops the Node.js child of the synthesis and removes its runtime folder
+	os.Exit(code)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("scan", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	outdir := flags.String("outdir", "cdktf.out", "where to synthesize the stacks that are scanned")
+	checkov := flags.String("checkov", ".local/checkov/bin/checkov", "the Checkov `executable` (make scan installs it there)")
+	policyFile := flags.String("policy", security.PolicyFile, "the skips and relaxations `file`")
+	if err := flags.Parse(args); err != nil {
+		return 1
+	}
+	report, err := scan(*outdir, *checkov, *policyFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "scan:", err)
+		return 1
+	}
+	report.WriteText(stdout)
+	if !report.OK() {
+		return 1
+	}
+	return 0
+}
+
+func scan(outdir, checkov, policyFile string) (*security.Report, error) {
+	policy, err := security.LoadPolicy(policyFile)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	resolved, err := settings.Resolve(nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := stacks.Synthesize(outdir, resolved); err != nil {
+		return nil, err
+	}
+	result, err := security.RunCheckov([]string{checkov}, filepath.Join(outdir, "stacks"))
+	if err != nil {
+		return nil, err
+	}
+	return security.Evaluate(result, security.Profiles(resolved), policy), nil
+}

@@ -1,0 +1,58 @@
+package stacks
+
+import (
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+)
+
+// kmsKeyDeletionDays is the longest wait AWS allows before it deletes a key:
+// once a key is gone, every snapshot encrypted with it is unreadable.
+const kmsKeyDeletionDays = 30
+
+// newEncryptionKey returns the ARN of the key that encrypts the cluster,
+// its Performance Insights data and the secret, or nil for the AWS-managed
+// keys. For kmsKey "create" it creates the key with its alias.
+func newEncryptionKey(stack cdktf.TerraformStack, cfg StageConfig, partition func() string) *string {
+	switch cfg.KMSKey {
+	case KMSKeyAWSManaged:
+		return nil
+	case KMSKeyCreate:
+	default:
+		return jsii.String(cfg.KMSKey)
+	}
+
+	account := dataawscalleridentity.NewDataAwsCallerIdentity(stack, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
+	// AWS's default key policy: the account administers the key, and IAM
+	// policies decide who may use it. Without this statement nobody could
+	// manage the key after creation.
+	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(stack, jsii.String("key_policy"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: &[]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
+			Sid:     jsii.String("AccountAdministersKeyThroughIAM"),
+			Effect:  jsii.String("Allow"),
+			Actions: jsii.Strings("kms:*"),
+			// In a key policy "*" is the key itself.
+			Resources: jsii.Strings("*"),
+			Principals: &[]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type:        jsii.String("AWS"),
+				Identifiers: jsii.Strings("arn:" + partition() + ":iam::" + *account.AccountId() + ":root"),
+			}},
+		}},
+	})
+	key := kmskey.NewKmsKey(stack, jsii.String("key"), &kmskey.KmsKeyConfig{
+		Description:          jsii.String("Encrypts the " + cfg.Account.Service + " " + cfg.Stage + " Aurora PostgreSQL cluster " + cfg.ClusterIdentifier() + ", its Performance Insights data and its credentials secret"),
+		EnableKeyRotation:    jsii.Bool(true),
+		DeletionWindowInDays: jsii.Number(kmsKeyDeletionDays),
+		Policy:               policy.Json(),
+		Lifecycle:            &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(cfg.PreventDestroy)},
+		Tags:                 &map[string]*string{"Name": jsii.String(cfg.KMSAliasName())},
+	})
+	kmsalias.NewKmsAlias(stack, jsii.String("key_alias"), &kmsalias.KmsAliasConfig{
+		Name:        jsii.String(cfg.KMSAliasName()),
+		TargetKeyId: key.KeyId(),
+	})
+	return key.Arn()
+}
