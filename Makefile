@@ -26,15 +26,17 @@ endif
 
 NPM_INSTALLED := node_modules/.package-lock.json
 LOCAL_AWS := sh scripts/local-aws.sh
+CHECKOV := sh scripts/checkov.sh
 GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
 GO_SOURCES := main.go stacks review cmd internal __tests__
 
-.PHONY: help tools synth test test-fast local local-down bench-local review plan-fixtures fmt clean
+.PHONY: help tools synth scan test test-fast local local-down bench-local review plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
-	@echo "make test    format check, go vet, and every test (terraform validate and the emulator tests included)"
+	@echo "make scan    synthesize every stack and scan it with Checkov against the security baseline (security/)"
+	@echo "make test    format check, go vet, and every test (terraform validate, the Checkov scan and the emulator tests included)"
 	@echo "make test-fast  the tests that need neither Node.js, terraform nor the emulator"
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
@@ -54,8 +56,15 @@ tools: $(NPM_INSTALLED)
 synth: tools
 	go run . $(STAGES)
 
+# Checkov from .local/checkov, pinned by security/checkov-requirements.txt;
+# the scan itself needs no network.
+scan: tools
+	@$(CHECKOV) install
+	go run ./cmd/scan
+
 test: tools
 	@$(LOCAL_AWS) install
+	@$(CHECKOV) install
 	@unformatted="$$(gofmt -l $(GO_SOURCES))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)

@@ -67,7 +67,7 @@ var localOnlySettings = map[string]map[string]any{
 		"provider.aws.skip_region_validation":      true,
 		"provider.aws.s3_use_path_style":           true,
 		"provider.aws.endpoints": []any{map[string]any{
-			"iam": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
+			"iam": localEndpoint, "kms": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
 			"secretsmanager": localEndpoint, "ssm": localEndpoint, "sts": localEndpoint,
 		}},
 	},
@@ -83,6 +83,7 @@ var localOnlySettings = map[string]map[string]any{
 	},
 	"cluster": {
 		"resource.aws_rds_cluster.cluster.lifecycle.ignore_changes": []any{"enable_http_endpoint", "scaling_configuration"},
+		"resource.aws_rds_cluster_instance.writer.lifecycle":        map[string]any{"ignore_changes": []any{"performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id"}},
 	},
 }
 

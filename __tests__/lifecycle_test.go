@@ -141,14 +141,15 @@ func (p *project) cluster(id string) *rdsCluster {
 		autoPause:  aws.ToInt32(c.ServerlessV2ScalingConfiguration.SecondsUntilAutoPause),
 		backupDays: aws.ToInt32(c.BackupRetentionPeriod), deletionProtection: aws.ToBool(c.DeletionProtection),
 		storageEncrypted: aws.ToBool(c.StorageEncrypted), databaseName: aws.ToString(c.DatabaseName), masterUsername: aws.ToString(c.MasterUsername),
+		iamAuth: aws.ToBool(c.IAMDatabaseAuthenticationEnabled), parameterGroup: aws.ToString(c.DBClusterParameterGroup),
 	}
 }
 
 type rdsCluster struct {
-	arn, resourceID, engine, engineVersion, engineMode, databaseName, masterUsername string
-	minACU, maxACU                                                                   float64
-	autoPause, backupDays                                                            int32
-	deletionProtection, storageEncrypted                                             bool
+	arn, resourceID, engine, engineVersion, engineMode, databaseName, masterUsername, parameterGroup string
+	minACU, maxACU                                                                                   float64
+	autoPause, backupDays                                                                            int32
+	deletionProtection, storageEncrypted, iamAuth                                                    bool
 }
 
 func (p *project) parameter(name string) string {
@@ -198,7 +199,8 @@ func TestLocalDeployDev(t *testing.T) {
 	}
 
 	want := rdsCluster{arn: c.arn, resourceID: c.resourceID, engine: "aurora-postgresql", engineVersion: "16.6", engineMode: "provisioned",
-		databaseName: "main", masterUsername: "dbadmin", minACU: 0, maxACU: 4, autoPause: 3600, backupDays: 1, deletionProtection: false, storageEncrypted: true}
+		databaseName: "main", masterUsername: "dbadmin", minACU: 0, maxACU: 4, autoPause: 3600, backupDays: 1, deletionProtection: false, storageEncrypted: true,
+		iamAuth: true, parameterGroup: "movies-dev-aurora-postgresql16"}
 	if *c != want {
 		t.Errorf("cluster = %+v\nwant      %+v", *c, want)
 	}
@@ -349,7 +351,8 @@ func TestLocalRotation(t *testing.T) {
 	}
 }
 
-// 6. Production: a first diff only creates; once deployed, a destroy is refused.
+// 6. Production: a first diff only creates; once deployed with its own KMS
+// key and Enhanced Monitoring, a destroy is refused.
 func TestLocalProductionRefusesDestroy(t *testing.T) {
 	p := newProject(t, `{"production": {}}`)
 	p.deploy("bootstrap")
@@ -358,12 +361,33 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cdktf diff production: %v\n%s", err, diff)
 	}
-	if !strings.Contains(diff, "Plan: 6 to add, 0 to change, 0 to destroy.") {
-		t.Errorf("cdktf diff production: want only 6 creations:\n%s", tail(diff, 40))
+	if !strings.Contains(diff, "Plan: 11 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("cdktf diff production: want only 11 creations:\n%s", tail(diff, 40))
 	}
 	p.deploy("production")
-	if c := p.cluster("main-movies-production-cluster"); !c.deletionProtection || c.backupDays != 30 || c.maxACU != 256 || c.autoPause != 10800 {
-		t.Errorf("production cluster = %+v; want deletion protection, 30 days of backups, 256 ACU, pause after 10800 s", *c)
+	if c := p.cluster("main-movies-production-cluster"); !c.deletionProtection || c.backupDays != 30 || c.maxACU != 256 || c.autoPause != 10800 || !c.iamAuth || c.parameterGroup != "movies-production-aurora-postgresql16" {
+		t.Errorf("production cluster = %+v; want deletion protection, 30 days of backups, 256 ACU, pause after 10800 s, IAM authentication, its parameter group", *c)
+	}
+	ctx := localaws.Context(t)
+	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String("main-movies-production-cluster")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := p.emulator.SecretsManager().DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("movies-production-credentials")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clusterKey, secretKey := aws.ToString(clusters.DBClusters[0].KmsKeyId), aws.ToString(secret.KmsKeyId)
+	if !strings.Contains(clusterKey, ":key/") || secretKey != clusterKey {
+		t.Errorf("KMS keys: cluster %q, secret %q; want the same key of the stack", clusterKey, secretKey)
+	}
+	instances, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("main-movies-production-writer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := instances.DBInstances[0]; aws.ToInt32(w.MonitoringInterval) != 60 || !strings.HasSuffix(aws.ToString(w.MonitoringRoleArn), ":role/movies-production-rds-monitoring") || !aws.ToBool(w.AutoMinorVersionUpgrade) {
+		t.Errorf("production writer: monitoring every %d s with %q, minor upgrades %v; want 60 s, the stack's role, true",
+			aws.ToInt32(w.MonitoringInterval), aws.ToString(w.MonitoringRoleArn), aws.ToBool(w.AutoMinorVersionUpgrade))
 	}
 
 	out, err := p.cdktf("destroy", "production", "--auto-approve")
@@ -395,6 +419,9 @@ func TestLocalDestroyDev(t *testing.T) {
 	}
 	if parameters, err := p.emulator.SSM().DescribeParameters(ctx, &ssm.DescribeParametersInput{}); err != nil || len(parameters.Parameters) != 0 {
 		t.Errorf("SSM parameters after destroy: %d (err %v), want none", len(parameters.Parameters), err)
+	}
+	if _, err := p.emulator.RDS().DescribeDBClusterParameterGroups(ctx, &rds.DescribeDBClusterParameterGroupsInput{DBClusterParameterGroupName: aws.String("movies-dev-aurora-postgresql16")}); err == nil {
+		t.Errorf("the parameter group movies-dev-aurora-postgresql16 is still there after destroy")
 	}
 }
 

@@ -21,30 +21,51 @@ type stageExpectation struct {
 	logExports             []any
 	recoveryWindowDays     float64
 	credentialsVersion     float64
+	kmsKey                 any // the key ARN expression, or absent for AWS-managed keys
+	iamAuth                bool
+	performanceInsights    bool
+	piRetentionDays        any // days, or absent when Performance Insights is off
+	monitoringInterval     float64
+	autoMinorUpgrade       bool
+	logStatement           string
+	logMinDurationMs       string
 }
+
+const (
+	createdKey  = "${aws_kms_key.key.arn}"
+	existingKey = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+)
 
 var stageExpectations = []stageExpectation{
 	{
 		stage: "dev", minCapacity: 0, maxCapacity: 4, autoPause: 3600.0, backupDays: 1,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
+		kmsKey: absent, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 0,
+		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 	},
 	{
 		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
 		deletionProtection: true, preventDestroy: true, finalSnapshotID: "main-movies-production-cluster-final",
 		deleteAutomatedBackups: false, logExports: []any{"postgresql"}, recoveryWindowDays: 30, credentialsVersion: 1,
+		kmsKey: createdKey, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 60,
+		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 	},
 	{
 		// Not production, so it starts from the dev profile; its entry
-		// overrides three settings.
+		// overrides a few settings.
 		stage: "staging", minCapacity: 0, maxCapacity: 16, autoPause: 3600.0, backupDays: 7,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 2,
+		kmsKey: existingKey, iamAuth: true, performanceInsights: false, piRetentionDays: absent, monitoringInterval: 30,
+		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 	},
 	{
 		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
+		kmsKey: absent, iamAuth: false, performanceInsights: true, piRetentionDays: 93.0, monitoringInterval: 0,
+		autoMinorUpgrade: false, logStatement: "none", logMinDurationMs: "-1",
 	},
 }
 
@@ -56,7 +77,16 @@ func expectedValues(e stageExpectation) map[string]any {
 	password := "ephemeral.aws_secretsmanager_random_password.master_password."
 	credentialsParam := "resource.aws_ssm_parameter.credentials_arn."
 	resourceParam := "resource.aws_ssm_parameter.resource_arn."
+	parameters := "resource.aws_rds_cluster_parameter_group.parameters."
 	clusterID := "main-movies-" + e.stage + "-cluster"
+	monitoringRole := any(absent)
+	if e.monitoringInterval > 0 {
+		monitoringRole = "${aws_iam_role.monitoring.arn}"
+	}
+	piKey := e.kmsKey
+	if !e.performanceInsights {
+		piKey = absent
+	}
 
 	return map[string]any{
 		// Provider, provider version and backend.
@@ -79,6 +109,7 @@ func expectedValues(e stageExpectation) map[string]any {
 		secret + "description":               "Master credentials of the movies " + e.stage + " Aurora PostgreSQL cluster " + clusterID,
 		secret + "recovery_window_in_days":   e.recoveryWindowDays,
 		secret + "tags":                      map[string]any{"Name": "movies-" + e.stage + "-credentials"},
+		secret + "kms_key_id":                e.kmsKey,
 		version + "secret_id":                "${aws_secretsmanager_secret.credentials.id}",
 		version + "secret_string_wo":         `${jsonencode({"dbClusterIdentifier" = aws_rds_cluster.cluster.cluster_identifier, "dbname" = aws_rds_cluster.cluster.database_name, "engine" = "postgres", "host" = aws_rds_cluster.cluster.endpoint, "password" = local.master_password, "port" = aws_rds_cluster.cluster.port, "username" = aws_rds_cluster.cluster.master_username})}`,
 		version + "secret_string_wo_version": e.credentialsVersion,
@@ -101,6 +132,9 @@ func expectedValues(e stageExpectation) map[string]any {
 		cluster + "serverlessv2_scaling_configuration.max_capacity":             e.maxCapacity,
 		cluster + "serverlessv2_scaling_configuration.seconds_until_auto_pause": e.autoPause,
 		cluster + "storage_encrypted":                                           true,
+		cluster + "kms_key_id":                                                  e.kmsKey,
+		cluster + "iam_database_authentication_enabled":                         e.iamAuth,
+		cluster + "db_cluster_parameter_group_name":                             "${aws_rds_cluster_parameter_group.parameters.name}",
 		cluster + "copy_tags_to_snapshot":                                       true,
 		cluster + "backup_retention_period":                                     e.backupDays,
 		cluster + "deletion_protection":                                         e.deletionProtection,
@@ -112,12 +146,28 @@ func expectedValues(e stageExpectation) map[string]any {
 		cluster + "tags":                                                        map[string]any{"Name": clusterID},
 
 		// The writer: Serverless v2 has no capacity without an instance.
-		writer + "identifier":          "main-movies-" + e.stage + "-writer",
-		writer + "cluster_identifier":  "${aws_rds_cluster.cluster.id}",
-		writer + "instance_class":      "db.serverless",
-		writer + "engine":              "${aws_rds_cluster.cluster.engine}",
-		writer + "engine_version":      absent,
-		writer + "publicly_accessible": false,
+		writer + "identifier":                            "main-movies-" + e.stage + "-writer",
+		writer + "cluster_identifier":                    "${aws_rds_cluster.cluster.id}",
+		writer + "instance_class":                        "db.serverless",
+		writer + "engine":                                "${aws_rds_cluster.cluster.engine}",
+		writer + "engine_version":                        absent,
+		writer + "publicly_accessible":                   false,
+		writer + "auto_minor_version_upgrade":            e.autoMinorUpgrade,
+		writer + "performance_insights_enabled":          e.performanceInsights,
+		writer + "performance_insights_retention_period": e.piRetentionDays,
+		writer + "performance_insights_kms_key_id":       piKey,
+		writer + "monitoring_interval":                   e.monitoringInterval,
+		writer + "monitoring_role_arn":                   monitoringRole,
+		writer + "lifecycle":                             absent,
+
+		// The parameter group with the logging settings.
+		parameters + "name":      "movies-" + e.stage + "-aurora-postgresql16",
+		parameters + "family":    "aurora-postgresql16",
+		parameters + "lifecycle": map[string]any{"create_before_destroy": true},
+		parameters + "parameter": []any{
+			map[string]any{"name": "log_statement", "value": e.logStatement, "apply_method": "immediate"},
+			map[string]any{"name": "log_min_duration_statement", "value": e.logMinDurationMs, "apply_method": "immediate"},
+		},
 
 		// The SSM parameters that publish the ARNs.
 		credentialsParam + "name":  "movies-" + e.stage + "-credentials-arn",
@@ -133,6 +183,46 @@ func expectedValues(e stageExpectation) map[string]any {
 		"output.secret_arn.value":                "${aws_secretsmanager_secret.credentials.arn}",
 		"output.credentials_arn_parameter.value": "${aws_ssm_parameter.credentials_arn.name}",
 		"output.resource_arn_parameter.value":    "${aws_ssm_parameter.resource_arn.name}",
+		"output.kms_key_arn.value":               e.kmsKey,
+	}
+}
+
+// The key the stack creates is held by both AWS and Terraform like the
+// cluster: deleting it would make every snapshot unreadable.
+func TestCreatedKMSKeyIsRotatedAndKept(t *testing.T) {
+	key := "resource.aws_kms_key.key."
+	expectValues(t, "production", stackJSON(t, "production"), map[string]any{
+		key + "enable_key_rotation":                      true,
+		key + "deletion_window_in_days":                  30.0,
+		key + "policy":                                   "${data.aws_iam_policy_document.key_policy.json}",
+		key + "lifecycle.prevent_destroy":                true,
+		"resource.aws_kms_alias.key_alias.name":          "alias/movies-production-database",
+		"resource.aws_kms_alias.key_alias.target_key_id": "${aws_kms_key.key.key_id}",
+		"data.aws_iam_policy_document.key_policy.statement": []any{map[string]any{
+			"sid":        "AccountAdministersKeyThroughIAM",
+			"effect":     "Allow",
+			"actions":    []any{"kms:*"},
+			"resources":  []any{"*"},
+			"principals": []any{map[string]any{"type": "AWS", "identifiers": []any{"arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.account.account_id}:root"}}},
+		}},
+	})
+}
+
+// Enhanced Monitoring publishes through a role only RDS's monitoring
+// service can assume, with AWS's managed policy for it.
+func TestMonitoringRoleTrustsOnlyRDSMonitoring(t *testing.T) {
+	for _, stage := range []string{"production", "staging"} {
+		expectValues(t, stage, stackJSON(t, stage), map[string]any{
+			"resource.aws_iam_role.monitoring.name":                                "movies-" + stage + "-rds-monitoring",
+			"resource.aws_iam_role.monitoring.assume_role_policy":                  "${data.aws_iam_policy_document.monitoring_trust.json}",
+			"resource.aws_iam_role_policy_attachment.monitoring_policy.role":       "${aws_iam_role.monitoring.name}",
+			"resource.aws_iam_role_policy_attachment.monitoring_policy.policy_arn": "arn:${data.aws_partition.partition.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+			"data.aws_iam_policy_document.monitoring_trust.statement": []any{map[string]any{
+				"effect":     "Allow",
+				"actions":    []any{"sts:AssumeRole"},
+				"principals": []any{map[string]any{"type": "Service", "identifiers": []any{"monitoring.rds.amazonaws.com"}}},
+			}},
+		})
 	}
 }
 
@@ -149,8 +239,9 @@ func TestStackValuesPerStage(t *testing.T) {
 // Construct IDs become Terraform addresses: renaming one makes Terraform
 // destroy and recreate the resource, the database included. This pins them.
 func TestResourceAddressesAreStable(t *testing.T) {
-	want := []string{
+	base := []string{
 		"aws_rds_cluster.cluster",
+		"aws_rds_cluster_parameter_group.parameters",
 		"aws_rds_cluster_instance.writer",
 		"aws_secretsmanager_secret.credentials",
 		"aws_secretsmanager_secret_version.credentials_value",
@@ -164,16 +255,25 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"output.resource_arn_parameter",
 		"output.secret_arn",
 	}
+	key := []string{"aws_kms_alias.key_alias", "aws_kms_key.key", "data.aws_caller_identity.account", "data.aws_iam_policy_document.key_policy", "data.aws_partition.partition", "output.kms_key_arn"}
+	monitoring := []string{"aws_iam_role.monitoring", "aws_iam_role_policy_attachment.monitoring_policy", "data.aws_iam_policy_document.monitoring_trust", "data.aws_partition.partition"}
+	wantPerStage := map[string][]string{
+		"dev":        base,
+		"load":       base,
+		"production": slices.Concat(base, key, monitoring),
+		"staging":    slices.Concat(base, monitoring, []string{"output.kms_key_arn"}),
+	}
 	for _, stage := range testStages {
+		want := slices.Compact(slices.Sorted(slices.Values(wantPerStage[stage])))
 		doc := stackJSON(t, stage)
 		var got []string
-		for _, block := range []string{"resource", "ephemeral"} {
+		for _, block := range []string{"resource", "ephemeral", "data"} {
 			types, _ := doc[block].(map[string]any)
 			for typ, instances := range types {
 				for name := range instances.(map[string]any) {
 					address := typ + "." + name
-					if block == "ephemeral" {
-						address = "ephemeral." + address
+					if block != "resource" {
+						address = block + "." + address
 					}
 					got = append(got, address)
 				}

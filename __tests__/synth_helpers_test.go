@@ -25,9 +25,10 @@ import (
 // testContext is the configuration the synthesis tests use. It is kept apart
 // from the repository's cdktf.json, so setting a real state bucket there
 // does not break the golden files. Beside the two default stages it adds a
-// stage that only overrides a few settings (staging) and one that never
-// pauses (load), so both profile inheritance and the minCapacity > 0 shape
-// are pinned.
+// stage that overrides a few settings (staging: an existing KMS key,
+// Enhanced Monitoring, no Performance Insights) and one that never pauses
+// (load: no IAM authentication, no minor upgrades, no statement logging),
+// so both profile inheritance and the other shapes are pinned.
 const testContext = `{
   "service": "movies",
   "region": "eu-west-1",
@@ -36,8 +37,12 @@ const testContext = `{
   "stages": {
     "dev": {},
     "production": {},
-    "staging": {"maxCapacity": 16, "backupRetentionDays": 7, "credentialsVersion": 2},
-    "load": {"minCapacity": 0.5, "maxCapacity": 64, "autoPauseSeconds": 0}
+    "staging": {"maxCapacity": 16, "backupRetentionDays": 7, "credentialsVersion": 2,
+      "kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      "monitoringIntervalSeconds": 30, "performanceInsights": false},
+    "load": {"minCapacity": 0.5, "maxCapacity": 64, "autoPauseSeconds": 0,
+      "iamDatabaseAuthentication": false, "autoMinorVersionUpgrade": false,
+      "logStatement": "none", "logMinDurationMs": -1, "performanceInsightsRetentionDays": 93}
   }
 }`
 

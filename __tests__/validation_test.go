@@ -146,11 +146,33 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"stage named bootstrap", withStages(`{"bootstrap": {}}`), nil, nil,
 			`stage "bootstrap": stage name = "bootstrap": is reserved for the stack that creates the state bucket; choose another name`},
 
+		// Security settings.
+		{"KMS key left empty", withStages(`{"dev": {"kmsKey": ""}}`), nil, nil,
+			`stage "dev": kmsKey = "": must be "aws-managed" (AWS-managed keys), "create" (a key the stack creates) or the ARN of a KMS key in us-east-1 (arn:aws:kms:us-east-1:<account>:key/<key id>)`},
+		{"KMS key given by alias", withStages(`{"dev": {"kmsKey": "alias/movies"}}`), nil, nil,
+			`stage "dev": kmsKey = "alias/movies": must be "aws-managed" (AWS-managed keys), "create" (a key the stack creates) or the ARN of a KMS key in us-east-1 (arn:aws:kms:us-east-1:<account>:key/<key id>)`},
+		{"KMS key of another region", withStages(`{"production": {"kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}`), nil, nil,
+			`stage "production": kmsKey = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab": must be "aws-managed" (AWS-managed keys), "create" (a key the stack creates) or the ARN of a KMS key in us-east-1 (arn:aws:kms:us-east-1:<account>:key/<key id>)`},
+		{"Performance Insights kept 30 days", withStages(`{"dev": {"performanceInsightsRetentionDays": 30}}`), nil, nil,
+			`stage "dev": performanceInsightsRetentionDays = 30: must be 7 (free), a multiple of 31 up to 713, or 731 days`},
+		{"Performance Insights kept past the ceiling", withStages(`{"dev": {"performanceInsightsRetentionDays": 744}}`), nil, nil,
+			`stage "dev": performanceInsightsRetentionDays = 744: must be 7 (free), a multiple of 31 up to 713, or 731 days`},
+		{"monitoring every 2 seconds", withStages(`{"production": {"monitoringIntervalSeconds": 2}}`), nil, nil,
+			`stage "production": monitoringIntervalSeconds = 2: must be one of 0 (off), 1, 5, 10, 15, 30, 60 seconds`},
+		{"monitoring role name too long", `{"service": "` + longService[:45] + `", "region": "us-east-1", "stateBucket": "movies-state", "stages": {"prod": {"profile": "production"}}}`, nil, nil,
+			`stage "prod": monitoring role name (derived from service and stage) = "` + longService[:45] + `-prod-rds-monitoring": is 65 characters: must be at most 64`},
+		{"unknown statement logging", withStages(`{"dev": {"logStatement": "everything"}}`), nil, nil,
+			`stage "dev": logStatement = "everything": must be one of none, ddl, mod, all`},
+		{"slow-statement threshold below -1", withStages(`{"dev": {"logMinDurationMs": -5}}`), nil, nil,
+			`stage "dev": logMinDurationMs = -5: must be -1 (off) or 0 to 2147483647 milliseconds`},
+		{"IAM authentication as a string", withStages(`{"dev": {"iamDatabaseAuthentication": "yes"}}`), nil, nil,
+			`stage "dev": iamDatabaseAuthentication = "yes": must be true or false`},
+
 		// The shape of the configuration.
 		{"unknown stage on the command line", withStages(`{"dev": {}, "production": {}}`), nil, []string{"stagin"},
 			`stage "stagin" named on the command line is not configured; configured stacks: bootstrap, dev, production`},
 		{"misspelt stage setting", withStages(`{"dev": {"maxCapcity": 8}}`), nil, nil,
-			`stage "dev": maxCapcity: unknown setting; allowed: autoPauseSeconds, backupRetentionDays, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, keepAutomatedBackups, logExports, masterUsername, maxCapacity, minCapacity, preventDestroy, secretRecoveryWindowDays, profile`},
+			`stage "dev": maxCapcity: unknown setting; allowed: autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, secretRecoveryWindowDays, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,
@@ -213,6 +235,10 @@ func TestBoundaryValuesAreValid(t *testing.T) {
 		`{"dev": {"engineVersion": "13.15", "masterUsername": "movies_database", "databaseName": "movies"}}`,
 		`{"production": {"logExports": ["postgresql", "iam-db-auth-error"], "finalSnapshotIdentifier": "movies-final-2026"}}`,
 		`{"production": {"finalSnapshot": false, "finalSnapshotIdentifier": "Ignored_When_Off"}}`,
+		`{"production": {"kmsKey": "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab", "performanceInsightsRetentionDays": 731, "monitoringIntervalSeconds": 1}}`,
+		`{"dev": {"kmsKey": "create", "performanceInsightsRetentionDays": 31, "logStatement": "all", "logMinDurationMs": 0}}`,
+		`{"dev": {"logStatement": "none", "logMinDurationMs": -1, "monitoringIntervalSeconds": 60, "performanceInsights": false}}`,
+		`{"prod": {"profile": "production"}}`,
 	} {
 		if problems := problemsOf(t, withStages(stages), nil); problems != nil {
 			t.Errorf("stages %s: unexpected problems:\n  %s", stages, strings.Join(problems, "\n  "))

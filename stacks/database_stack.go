@@ -116,7 +116,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		PerformanceInsightsKmsKeyId:        ifEnabled(cfg.PerformanceInsights, key),
 		MonitoringInterval:                 jsii.Number(float64(cfg.MonitoringIntervalSeconds)),
 		MonitoringRoleArn:                  monitoringRole,
-		Lifecycle:                          &cdktf.TerraformResourceLifecycle{IgnoreChanges: emulatorWriterQuirks(cfg.Account)},
+		Lifecycle:                          emulatorWriterLifecycle(cfg.Account),
 		Tags:                               &map[string]*string{"Name": jsii.String(cfg.WriterIdentifier())},
 	})
 

@@ -92,13 +92,15 @@ func emulatorClusterQuirks(account AccountSettings) *[]*string {
 	return jsii.Strings("enable_http_endpoint", "scaling_configuration")
 }
 
-// emulatorWriterQuirks does the same for the writer: moto accepts the
+// emulatorWriterLifecycle does the same for the writer: moto accepts the
 // Performance Insights arguments but reports them as off.
-func emulatorWriterQuirks(account AccountSettings) *[]*string {
+func emulatorWriterLifecycle(account AccountSettings) *cdktf.TerraformResourceLifecycle {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
-	return jsii.Strings("performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id")
+	return &cdktf.TerraformResourceLifecycle{
+		IgnoreChanges: jsii.Strings("performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id"),
+	}
 }
 
 // emulatorEnforcesTLSPolicy is false on moto: it ignores a policy's

@@ -178,8 +178,8 @@ func (c StageConfig) Validate() []string {
 	if msg := checkKMSKey(c.KMSKey, c.Account.Region); msg != "" {
 		report("kmsKey", c.KMSKey, msg)
 	}
-	if r := c.PerformanceInsightsRetentionDays; r != 7 && (r < 31 || r > maxPIRetentionDays || r%31 != 0) {
-		report("performanceInsightsRetentionDays", r, fmt.Sprintf("must be 7 (free) or a multiple of 31 up to %d days", maxPIRetentionDays))
+	if r := c.PerformanceInsightsRetentionDays; r != 7 && r != maxPIRetentionDays && (r < 31 || r > 23*31 || r%31 != 0) {
+		report("performanceInsightsRetentionDays", r, fmt.Sprintf("must be 7 (free), a multiple of 31 up to %d, or %d days", 23*31, maxPIRetentionDays))
 	}
 	if !slices.Contains(allowedIntervals, c.MonitoringIntervalSeconds) {
 		report("monitoringIntervalSeconds", c.MonitoringIntervalSeconds, "must be one of 0 (off), 1, 5, 10, 15, 30, 60 seconds")
