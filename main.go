@@ -9,13 +9,20 @@ import (
 	"fmt"
 	"os"
 
+	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/stacks"
 
 	"github.com/aws/jsii-runtime-go"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	jsiiruntime.Setup()
+	err := run(os.Args[1:])
+	if jsiiruntime.Interrupted() {
+		fmt.Fprintln(os.Stderr, "aurora-stages: interrupted")
+		os.Exit(130)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "aurora-stages:", err)
 		os.Exit(1)
 	}

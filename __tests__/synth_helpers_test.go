@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/stacks"
 
 	"github.com/aws/jsii-runtime-go"
@@ -78,6 +79,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The runtime setup the app uses, for the syntheses here and for every
+	// app and cdktf command the tests start (they inherit the environment).
+	jsiiruntime.Setup()
 	code := m.Run()
 	jsii.Close() // stops Node.js and removes its unpacked runtime folder
 	for _, dir := range tempDirs.paths {

@@ -2,9 +2,13 @@ package stacks
 
 import (
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/aws/jsii-runtime-go"
+	awsjsii "github.com/cdktf/cdktf-provider-aws-go/aws/v19/jsii"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	cdktfjsii "github.com/hashicorp/terraform-cdk-go/cdktf/jsii"
 )
 
 // Synthesize writes <outdir>/stacks/<id>/cdk.tf.json for each stack; an
@@ -17,6 +21,13 @@ func Synthesize(outdir string, stacks *Stacks) (err error) {
 			err = fmt.Errorf("synthesis failed: %v", r)
 		}
 	}()
+	phase := phaseTimer(os.Getenv("AURORA_STAGES_TIMINGS") != "")
+	// Loading the libraries explicitly (jsii would on first use) only lets
+	// the timings tell the phases apart.
+	cdktfjsii.Initialize()
+	phase("start-up: Node.js runtime, cdktf and constructs loaded")
+	awsjsii.Initialize()
+	phase("provider load: the AWS provider's assembly and modules")
 	appConfig := &cdktf.AppConfig{}
 	if outdir != "" {
 		appConfig.Outdir = jsii.String(outdir)
@@ -28,6 +39,33 @@ func Synthesize(outdir string, stacks *Stacks) (err error) {
 	for _, cfg := range stacks.Stages {
 		NewDatabaseStack(app, cfg)
 	}
+	phase(fmt.Sprintf("stack construction: %d stacks", len(stacks.Stages)+btoi(stacks.Bootstrap != nil)))
 	app.Synth()
+	phase("writing: cdk.tf.json and manifest")
 	return nil
+}
+
+// processStart approximates when the process started: package
+// initialization runs first thing.
+var processStart = time.Now()
+
+// phaseTimer returns a function that, when on, prints the time since the
+// previous phase (the first since the process started) on stderr.
+func phaseTimer(on bool) func(name string) {
+	last := processStart
+	return func(name string) {
+		if !on {
+			return
+		}
+		now := time.Now()
+		fmt.Fprintf(os.Stderr, "timing: %6.3f s  %s\n", now.Sub(last).Seconds(), name)
+		last = now
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

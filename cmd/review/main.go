@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/review"
 	"aurora-stages/stacks"
 
@@ -24,8 +25,13 @@ import (
 )
 
 func main() {
+	jsiiruntime.Setup()
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
-	jsii.Close() // stops the Node.js child of a synthesis and removes its runtime folder
+	jsii.Close() // stops the Node.js child of a synthesis
+	if jsiiruntime.Interrupted() {
+		fmt.Fprintln(os.Stderr, "review: interrupted")
+		code = 130
+	}
 	os.Exit(code)
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/security"
 	"aurora-stages/stacks"
 
@@ -21,8 +22,13 @@ import (
 )
 
 func main() {
+	jsiiruntime.Setup()
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
-	jsii.Close() // stops the Node.js child of the synthesis and removes its runtime folder
+	jsii.Close() // stops the Node.js child of a synthesis
+	if jsiiruntime.Interrupted() {
+		fmt.Fprintln(os.Stderr, "scan: interrupted")
+		code = 130
+	}
 	os.Exit(code)
 }
 

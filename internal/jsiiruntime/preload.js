@@ -1,0 +1,36 @@
+// Preloaded into jsii's two Node.js processes by start.sh (node --require;
+// the runtime host passes node's flags on to the kernel it starts).
+"use strict";
+const Module = require("module");
+
+// 1. The AWS provider's lib/index.js requires all of its 2,087 submodules
+// (200 MB of JavaScript) as soon as jsii loads the package, although a
+// stack uses a dozen: compiling them was 2 of the 3 seconds of a synthesis
+// and most of its memory. Each `exports.x = require("./x");` line of that
+// one file becomes a getter that requires the submodule on first use. The
+// exports keep their names and values; a file of another shape is compiled
+// as it is.
+const providerIndex = "/node_modules/@cdktf/provider-aws/lib/index.js";
+const eagerExport = /^exports\.([A-Za-z_$][\w$]*) = require\("(\.\/[\w.-]+)"\);$/gm;
+const compile = Module.prototype._compile;
+
+Module.prototype._compile = function (content, filename) {
+  if (filename.replaceAll("\\", "/").endsWith(providerIndex)) {
+    content = content.replace(eagerExport, (_, name, path) =>
+      `Object.defineProperty(exports, ${JSON.stringify(name)}, ` +
+      `{ enumerable: true, configurable: true, get: () => require(${JSON.stringify(path)}) });`);
+  }
+  return compile.call(this, content, filename);
+};
+
+// 2. When the Go process stops the runtime early (Ctrl-C), it stops reading
+// the host's stdout; a reply still on its way then fails with EPIPE, which
+// would print a stack trace. Nobody is listening any more: drop it. The
+// kernel still exits on its own and removes its temporary folder.
+if (process.argv[1] && process.argv[1].endsWith("jsii-runtime.js")) {
+  process.stdout.on("error", (error) => {
+    if (error.code !== "EPIPE") {
+      throw error;
+    }
+  });
+}
