@@ -31,7 +31,7 @@ GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
 GO_SOURCES := main.go stacks review cmd internal __tests__
 
-.PHONY: help tools synth scan test test-fast local local-down bench-local review plan-fixtures fmt clean
+.PHONY: help tools synth scan bench test test-fast local local-down bench-local review plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
@@ -40,6 +40,7 @@ help:
 	@echo "make test-fast  the tests that need neither Node.js, terraform nor the emulator"
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
+	@echo "make bench   time and measure the memory of synthesizing every stack N times (N=10): binary, go run, cdktf synth"
 	@echo "make bench-local  time make local, a no-op diff and the life-cycle tests"
 	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
 	@echo "make plan-fixtures  regenerate the review tests' plans against a local AWS emulator"
@@ -62,13 +63,25 @@ scan: tools
 	@$(CHECKOV) install
 	go run ./cmd/scan
 
+# The tests run with a temp directory of their own, which must hold nothing
+# of jsii's afterwards (runtime folders, unpacked packages).
 test: tools
 	@$(LOCAL_AWS) install
 	@$(CHECKOV) install
 	@unformatted="$$(gofmt -l $(GO_SOURCES))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)
-	go test -count=1 -timeout 45m $(GO_PACKAGES)
+	@scratch="$$(mktemp -d)"; status=0; \
+	echo "TMPDIR=$$scratch go test -count=1 -timeout 45m $(GO_PACKAGES)"; \
+	TMPDIR="$$scratch" go test -count=1 -timeout 45m $(GO_PACKAGES) || status=$$?; \
+	left="$$(cd "$$scratch" && ls -d jsii-runtime.* jsii-kernel-* *.tgz 2>/dev/null || true)"; \
+	rm -rf "$$scratch"; \
+	if [ -n "$$left" ]; then echo "jsii left in the temp directory: $$left"; exit 1; fi; \
+	exit $$status
+
+N ?= 10
+bench: tools
+	go run ./cmd/bench-synth -n $(N)
 
 # Deploys with the real cdktf CLI, terraform and AWS provider to moto on
 # 127.0.0.1, synthesizing into .local/cdktf.out so the real account's
