@@ -163,6 +163,24 @@ func TestReviewNeverPrintsSensitiveValues(t *testing.T) {
 	}
 }
 
+// A plan that deletes the stage's KMS key (say, kmsKey moved from "create"
+// to an existing key) is flagged like a deleted database.
+func TestReviewFlagsTheDeletionOfTheKMSKey(t *testing.T) {
+	plan, err := review.ParsePlan([]byte(`{"format_version": "1.2", "resource_changes": [
+	  {"address": "aws_kms_key.key", "mode": "managed", "type": "aws_kms_key", "name": "key",
+	   "change": {"actions": ["delete"], "before": {"enable_key_rotation": true}, "after": null,
+	              "after_unknown": {}, "before_sensitive": {}, "after_sensitive": false}}
+	]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := review.NewReport("stage production", plan)
+	want := "aws_kms_key.key: deleted: the key of the database, its snapshots and the secret: once its deletion window ends, nothing it encrypted can be read"
+	if len(r.Risks) != 1 || r.Risks[0].Address+": "+r.Risks[0].Reason != want || r.ExitCode() != 2 {
+		t.Errorf("risks = %+v, exit %d; want exactly %q and exit 2", r.Risks, r.ExitCode(), want)
+	}
+}
+
 func TestConfigRisksOfProductionProfile(t *testing.T) {
 	settings, err := stacks.ParseContext([]byte(withStages(`{"dev": {}, "production": {"preventDestroy": false, "finalSnapshot": false}}`)), noEnv)
 	if err != nil {

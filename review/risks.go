@@ -19,6 +19,7 @@ var dataResources = map[string]string{
 	"aws_rds_cluster":           "the database and its automated backups",
 	"aws_rds_cluster_instance":  "the writer: the database has no capacity until a new one is up",
 	"aws_secretsmanager_secret": "the master credentials every client reads",
+	"aws_kms_key":               "the key of the database, its snapshots and the secret: once its deletion window ends, nothing it encrypted can be read",
 }
 
 // FindRisks lists the risky changes of a plan, in the plan's order.
