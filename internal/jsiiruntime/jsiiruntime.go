@@ -42,15 +42,17 @@ var files embed.FS
 
 // startScript starts the runtime as jsii-runtime-go would, with the lazy
 // index preloaded (the runtime passes node's flags on to the child it
-// starts). setsid keeps terminal signals away from it; where there is no
-// setsid (macOS), ignoring SIGINT does most of that.
+// starts). setsid keeps terminal signals away from it: jsii starts this
+// script in the Go process's group, never as a group leader, so setsid
+// execs without forking. Where there is no setsid (macOS), ignoring SIGINT
+// does most of that.
 const startScript = `#!/bin/sh
 # Started by jsii-runtime-go through JSII_RUNTIME (internal/jsiiruntime).
 # Ctrl-C is left to the Go process, which stops this runtime cleanly.
 dir=$(dirname "$0")
 set -- "${JSII_NODE:-node}" --require "$dir/preload.js" "$dir/runtime/bin/jsii-runtime.js"
 if command -v setsid >/dev/null 2>&1; then
-	exec setsid --wait "$@"
+	exec setsid "$@"
 fi
 trap '' INT
 exec "$@"
