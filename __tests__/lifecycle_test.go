@@ -303,8 +303,8 @@ func TestLocalConcurrentDeploysAreLocked(t *testing.T) {
 	if err := json.Unmarshal(p.stateObject("dev"), &state); err != nil {
 		t.Fatalf("the dev state does not parse after the concurrent deploys: %v", err)
 	}
-	if len(state.Resources) != 6 {
-		t.Errorf("the dev state holds %d resources, want 6: %+v", len(state.Resources), state.Resources)
+	if len(state.Resources) != 7 {
+		t.Errorf("the dev state holds %d resources, want 7: %+v", len(state.Resources), state.Resources)
 	}
 	for _, dir := range []string{"outa", "outb"} {
 		if _, err := os.Stat(filepath.Join(p.dir, dir, "stacks", "dev", ".terraform")); err != nil {
@@ -394,8 +394,11 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 	if err == nil {
 		t.Fatalf("cdktf destroy production succeeded; want it refused:\n%s", tail(out, 40))
 	}
-	if !strings.Contains(out, "prevent_destroy") {
-		t.Errorf("cdktf destroy production failed, but not on prevent_destroy:\n%s", tail(out, 40))
+	// cdktf cuts terraform's output short once the plan is long, before the
+	// error; terraform itself says why.
+	out, err = p.terraform("production", "plan", "-destroy", "-input=false", "-no-color")
+	if err == nil || !strings.Contains(out, "Resource aws_rds_cluster.cluster has lifecycle.prevent_destroy set") {
+		t.Errorf("terraform plan -destroy of production: %v, want it refused on the cluster's prevent_destroy:\n%s", err, tail(out, 40))
 	}
 	p.cluster("main-movies-production-cluster")
 }
