@@ -3,8 +3,8 @@ package security
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"aurora-stages/stacks"
@@ -48,7 +48,7 @@ type Report struct {
 func Evaluate(scan *Scan, profiles map[string]string, policy *Policy) *Report {
 	report := &Report{Version: scan.Version}
 	used := map[*Skip]bool{}
-	for _, stack := range sortedKeys(profiles) {
+	for _, stack := range slices.Sorted(maps.Keys(profiles)) {
 		if !slices.Contains(scan.Stacks, stack) {
 			report.Missing = append(report.Missing, stack)
 			continue
@@ -147,15 +147,6 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	failed = append(failed, r.Missing...)
 	fmt.Fprintf(w, "\nResult: FAIL: %s; fix the stack, or add a skip with its reason to %s\n", strings.Join(failed, ", "), PolicyFile)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Profiles maps each stack of a resolved configuration to its profile, the
