@@ -11,27 +11,19 @@ import (
 
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/stacks"
-
-	"github.com/aws/jsii-runtime-go"
 )
 
 func main() {
 	jsiiruntime.Setup()
-	err := run(os.Args[1:])
-	if jsiiruntime.Interrupted() {
-		fmt.Fprintln(os.Stderr, "aurora-stages: interrupted")
-		os.Exit(130)
-	}
-	if err != nil {
+	code := 0
+	if err := run(os.Args[1:]); err != nil && !jsiiruntime.Interrupted() {
 		fmt.Fprintln(os.Stderr, "aurora-stages:", err)
-		os.Exit(1)
+		code = 1
 	}
+	jsiiruntime.Exit("aurora-stages", code)
 }
 
 func run(args []string) error {
-	// Stops jsii's Node.js child and removes the folder it unpacked its
-	// runtime into, which would otherwise stay behind in the temp directory.
-	defer jsii.Close()
 	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
 		return err

@@ -17,19 +17,11 @@ import (
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/security"
 	"aurora-stages/stacks"
-
-	"github.com/aws/jsii-runtime-go"
 )
 
 func main() {
 	jsiiruntime.Setup()
-	code := run(os.Args[1:], os.Stdout, os.Stderr)
-	jsii.Close() // stops the Node.js child of a synthesis
-	if jsiiruntime.Interrupted() {
-		fmt.Fprintln(os.Stderr, "scan: interrupted")
-		code = 130
-	}
-	os.Exit(code)
+	jsiiruntime.Exit("scan", run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

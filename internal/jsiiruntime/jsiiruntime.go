@@ -60,10 +60,8 @@ exec "$@"
 var interrupted atomic.Bool
 
 // Setup prepares the environment the runtime inherits and takes over
-// Ctrl-C and SIGTERM. Call it first in main, and jsii.Close() last, as
-// before; when Interrupted() is true at the end, exit with status 130.
-// If the cache folder cannot be written, jsii's defaults apply and a
-// warning says why.
+// Ctrl-C and SIGTERM. Call it first in main, and Exit last. If the cache
+// folder cannot be written, jsii's defaults apply and a warning says why.
 func Setup() {
 	if err := configure(os.Getenv, os.Setenv); err != nil {
 		fmt.Fprintf(os.Stderr, "warning: jsii's runtime starts from the temp directory: %v\n", err)
@@ -91,6 +89,18 @@ func Setup() {
 // Interrupted reports whether Ctrl-C or SIGTERM stopped the run.
 func Interrupted() bool {
 	return interrupted.Load()
+}
+
+// Exit stops the runtime, which removes its temporary folder, and exits
+// with code; after Ctrl-C or SIGTERM, with 130 and one line naming the
+// command instead.
+func Exit(command string, code int) {
+	jsii.Close()
+	if Interrupted() {
+		fmt.Fprintln(os.Stderr, command+": interrupted")
+		code = 130
+	}
+	os.Exit(code)
 }
 
 func configure(getenv func(string) string, setenv func(string, string) error) error {
