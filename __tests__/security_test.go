@@ -159,12 +159,11 @@ func resultKeys(results []security.Result) []string {
 }
 
 func findingKeys(list []security.Finding) []string {
-	var keys []string
-	for _, f := range list {
-		keys = append(keys, f.Check+" "+f.Resource)
+	results := make([]security.Result, len(list))
+	for i, f := range list {
+		results[i] = f.Result
 	}
-	slices.Sort(keys)
-	return keys
+	return resultKeys(results)
 }
 
 var stageSkips = []string{

@@ -33,13 +33,15 @@ func Synthesize(outdir string, stacks *Stacks) (err error) {
 		appConfig.Outdir = jsii.String(outdir)
 	}
 	app := cdktf.NewApp(appConfig)
+	built := len(stacks.Stages)
 	if stacks.Bootstrap != nil {
 		NewBootstrapStack(app, *stacks.Bootstrap)
+		built++
 	}
 	for _, cfg := range stacks.Stages {
 		NewDatabaseStack(app, cfg)
 	}
-	phase(fmt.Sprintf("stack construction: %d stacks", len(stacks.Stages)+btoi(stacks.Bootstrap != nil)))
+	phase(fmt.Sprintf("stack construction: %d stacks", built))
 	app.Synth()
 	phase("writing: cdk.tf.json and manifest")
 	return nil
@@ -61,11 +63,4 @@ func phaseTimer(on bool) func(name string) {
 		fmt.Fprintf(os.Stderr, "timing: %6.3f s  %s\n", now.Sub(last).Seconds(), name)
 		last = now
 	}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

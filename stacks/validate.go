@@ -38,8 +38,11 @@ const (
 	maxPostgresName     = 63
 	maxStateVersionDays = 3650
 	maxIAMRoleName      = 64
-	maxPIRetentionDays  = 731
-	maxLogDurationMs    = math.MaxInt32
+	// Performance Insights keeps 7 days, whole months of 31 days up to 23,
+	// or 731 days.
+	maxPIRetentionMonths = 23
+	maxPIRetentionDays   = 731
+	maxLogDurationMs     = math.MaxInt32
 )
 
 // auroraPostgresMinimums gives, per supported major version, the first minor
@@ -178,8 +181,8 @@ func (c StageConfig) Validate() []string {
 	if msg := checkKMSKey(c.KMSKey, c.Account.Region); msg != "" {
 		report("kmsKey", c.KMSKey, msg)
 	}
-	if r := c.PerformanceInsightsRetentionDays; r != 7 && r != maxPIRetentionDays && (r < 31 || r > 23*31 || r%31 != 0) {
-		report("performanceInsightsRetentionDays", r, fmt.Sprintf("must be 7 (free), a multiple of 31 up to %d, or %d days", 23*31, maxPIRetentionDays))
+	if r := c.PerformanceInsightsRetentionDays; r != 7 && r != maxPIRetentionDays && (r < 31 || r > maxPIRetentionMonths*31 || r%31 != 0) {
+		report("performanceInsightsRetentionDays", r, fmt.Sprintf("must be 7 (free), a multiple of 31 up to %d, or %d days", maxPIRetentionMonths*31, maxPIRetentionDays))
 	}
 	if !slices.Contains(allowedIntervals, c.MonitoringIntervalSeconds) {
 		report("monitoringIntervalSeconds", c.MonitoringIntervalSeconds, "must be one of 0 (off), 1, 5, 10, 15, 30, 60 seconds")

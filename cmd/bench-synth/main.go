@@ -34,6 +34,7 @@ type variant struct {
 type sample struct {
 	wall    time.Duration
 	peakRSS int64 // bytes
+	stderr  string
 }
 
 func main() {
@@ -98,9 +99,10 @@ func run(runs int, only []string) error {
 	return nil
 }
 
-// measure runs command once with its own output folder, and samples the
-// memory of its process tree until it exits.
-func measure(command []string) (sample, error) {
+// measure runs command once with its own output folder (and env added to
+// its environment), and samples the memory of its process tree until it
+// exits.
+func measure(command []string, env ...string) (sample, error) {
 	outdir, err := os.MkdirTemp("", "aurora-stages-bench-out-")
 	if err != nil {
 		return sample{}, err
@@ -112,7 +114,7 @@ func measure(command []string) (sample, error) {
 	}
 	cmd := exec.Command(command[0], args...)
 	// The app writes where cdktf tells it to: cdktf's App reads CDKTF_OUTDIR.
-	cmd.Env = append(os.Environ(), "CDKTF_OUTDIR="+outdir)
+	cmd.Env = append(append(os.Environ(), "CDKTF_OUTDIR="+outdir), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	start := time.Now()
@@ -134,7 +136,7 @@ func measure(command []string) (sample, error) {
 			if _, err := os.Stat(filepath.Join(outdir, "manifest.json")); err != nil {
 				return sample{}, fmt.Errorf("no manifest.json in the output folder: %v", err)
 			}
-			return sample{wall: wall, peakRSS: peak}, nil
+			return sample{wall: wall, peakRSS: peak, stderr: stderr.String()}, nil
 		case <-ticker.C:
 			if rss := treeRSS(cmd.Process.Pid); rss > peak {
 				peak = rss
@@ -171,20 +173,12 @@ func treeRSS(pid int) int64 {
 
 // timings runs the binary once with the app's phase timings on.
 func timings(binary string) (string, error) {
-	outdir, err := os.MkdirTemp("", "aurora-stages-bench-out-")
+	run, err := measure([]string{binary}, "AURORA_STAGES_TIMINGS=1")
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(outdir)
-	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(), "CDKTF_OUTDIR="+outdir, "AURORA_STAGES_TIMINGS=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%v\n%s", err, stderr.String())
-	}
 	var lines strings.Builder
-	scanner := bufio.NewScanner(&stderr)
+	scanner := bufio.NewScanner(strings.NewReader(run.stderr))
 	for scanner.Scan() {
 		if line, ok := strings.CutPrefix(scanner.Text(), "timing: "); ok {
 			lines.WriteString("  " + line + "\n")

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	"aurora-stages/internal/jsiiruntime"
@@ -46,6 +47,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func scan(outdir, checkov, policyFile string) (*security.Report, error) {
+	if _, err := exec.LookPath(checkov); err != nil {
+		return nil, fmt.Errorf("no Checkov at %s (%v): `make scan` installs it, or run `sh scripts/checkov.sh install`", checkov, err)
+	}
 	policy, err := security.LoadPolicy(policyFile)
 	if err != nil {
 		return nil, err
