@@ -14,8 +14,9 @@ import (
 
 // appInTempDir starts the app binary in the repository with a temp
 // directory of its own (TMPDIR), in a process group of its own like a
-// command started from a shell, and returns it with that directory.
-func appInTempDir(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
+// command started from a shell, and returns it with that directory. env
+// is added to the test's environment.
+func appInTempDir(t *testing.T, env ...string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts Node.js; skipped in -short mode (make test runs it)")
@@ -24,7 +25,7 @@ func appInTempDir(t *testing.T) (*exec.Cmd, string, *bytes.Buffer) {
 	tmp := t.TempDir()
 	cmd := exec.Command(binary)
 	cmd.Dir = repoRootPath
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "CDKTF_OUTDIR="+t.TempDir(), "DB_LOCAL_ENDPOINT=")
+	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp, "CDKTF_OUTDIR="+t.TempDir(), "DB_LOCAL_ENDPOINT="), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -60,8 +61,21 @@ func TestSynthLeavesNothingInTheTempDirectory(t *testing.T) {
 // GIVEN a synthesis under way, WHEN the terminal sends Ctrl-C to the
 // command's process group, THEN it stops with status 130 and one line, and
 // leaves nothing behind: no runtime, no unpacked package, no Node.js.
+// jsii starts its runtime through $SHELL (/bin/sh when unset, as in CI),
+// and dash and bash differ in whether they stay as its parent: both.
 func TestInterruptedSynthLeavesNothingBehind(t *testing.T) {
-	cmd, tmp, stderr := appInTempDir(t)
+	for _, shell := range []string{"/bin/sh", "/bin/bash"} {
+		t.Run(shell, func(t *testing.T) {
+			if _, err := os.Stat(shell); err != nil {
+				t.Skipf("no %s on this machine", shell)
+			}
+			interruptSynth(t, "SHELL="+shell)
+		})
+	}
+}
+
+func interruptSynth(t *testing.T, env ...string) {
+	cmd, tmp, stderr := appInTempDir(t, env...)
 	// The kernel's work folder appears when it loads the first package:
 	// the synthesis is then under way.
 	deadline := time.Now().Add(20 * time.Second)

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -41,20 +42,20 @@ var files embed.FS
 
 // startScript starts the runtime as jsii-runtime-go would, with the lazy
 // index preloaded (the runtime passes node's flags on to the child it
-// starts). setsid keeps terminal signals away from it: jsii starts this
-// script in the Go process's group, never as a group leader, so setsid
-// execs without forking. Where there is no setsid (macOS), ignoring SIGINT
-// does most of that.
+// starts). jsii-runtime-go runs JSII_RUNTIME through "$SHELL -c" in the Go
+// process's group; configure makes that command "exec setsid <this script>"
+// so that no process of the runtime stays in that group for the terminal's
+// Ctrl-C to reach (a shell left waiting there, as dash leaves one without
+// the exec, dies of Ctrl-C and jsii reports that as an abnormal exit). The
+// exec'd shell is never a group leader, so setsid needs no fork. Where
+// there is no setsid (macOS), ignoring SIGINT here does most of that; in a
+// session of its own nothing sends it anyway.
 const startScript = `#!/bin/sh
 # Started by jsii-runtime-go through JSII_RUNTIME (internal/jsiiruntime).
 # Ctrl-C is left to the Go process, which stops this runtime cleanly.
-dir=$(dirname "$0")
-set -- "${JSII_NODE:-node}" --require "$dir/preload.js" "$dir/runtime/bin/jsii-runtime.js"
-if command -v setsid >/dev/null 2>&1; then
-	exec setsid "$@"
-fi
 trap '' INT
-exec "$@"
+dir=$(dirname "$0")
+exec "${JSII_NODE:-node}" --require "$dir/preload.js" "$dir/runtime/bin/jsii-runtime.js"
 `
 
 var interrupted atomic.Bool
@@ -63,7 +64,7 @@ var interrupted atomic.Bool
 // Ctrl-C and SIGTERM. Call it first in main, and Exit last. If the cache
 // folder cannot be written, jsii's defaults apply and a warning says why.
 func Setup() {
-	if err := configure(os.Getenv, os.Setenv); err != nil {
+	if err := configure(os.Getenv, os.Setenv, exec.LookPath); err != nil {
 		fmt.Fprintf(os.Stderr, "warning: jsii's runtime starts from the temp directory: %v\n", err)
 	}
 	// The CDKTF bindings' init functions already made jsii's client, which
@@ -103,7 +104,7 @@ func Exit(command string, code int) {
 	os.Exit(code)
 }
 
-func configure(getenv func(string) string, setenv func(string, string) error) error {
+func configure(getenv func(string) string, setenv func(string, string) error, lookPath func(string) (string, error)) error {
 	if getenv("JSII_RUNTIME") != "" {
 		return nil
 	}
@@ -115,9 +116,19 @@ func configure(getenv func(string) string, setenv func(string, string) error) er
 	if err != nil {
 		return err
 	}
-	// jsii-runtime-go runs JSII_RUNTIME through $SHELL -c: a quoted path
-	// reads the same in sh, bash, zsh and fish.
-	return setenv("JSII_RUNTIME", "'"+strings.ReplaceAll(filepath.Join(dir, "start.sh"), "'", `'\''`)+"'")
+	return setenv("JSII_RUNTIME", runtimeCommand(filepath.Join(dir, "start.sh"), lookPath))
+}
+
+// runtimeCommand is the command jsii-runtime-go runs through "$SHELL -c":
+// exec, so that the shell does not stay behind as the runtime's parent,
+// and setsid where there is one. A quoted path reads the same in sh, bash,
+// zsh and fish, and so does exec.
+func runtimeCommand(script string, lookPath func(string) (string, error)) string {
+	command := "exec '" + strings.ReplaceAll(script, "'", `'\''`) + "'"
+	if _, err := lookPath("setsid"); err == nil {
+		command = "exec setsid" + strings.TrimPrefix(command, "exec")
+	}
+	return command
 }
 
 // cacheRoot is <user cache folder>/aurora-stages, e.g. ~/.cache/aurora-stages.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -63,18 +64,63 @@ func TestExtractWritesOnceAndReusesTheFolder(t *testing.T) {
 
 func TestConfigureKeepsTheUsersRuntime(t *testing.T) {
 	env := map[string]string{"HOME": t.TempDir(), "JSII_RUNTIME": "my-runtime"}
-	err := configure(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil })
+	err := configure(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil }, exec.LookPath)
 	if err != nil || env["JSII_RUNTIME"] != "my-runtime" {
 		t.Errorf("JSII_RUNTIME = %q (err %v), want the user's", env["JSII_RUNTIME"], err)
 	}
 
 	env = map[string]string{"XDG_CACHE_HOME": t.TempDir()}
-	if err := configure(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil }); err != nil {
+	noSetsid := func(string) (string, error) { return "", exec.ErrNotFound }
+	if err := configure(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil }, noSetsid); err != nil {
 		t.Fatal(err)
 	}
-	script := strings.Trim(env["JSII_RUNTIME"], "'")
-	if !strings.HasPrefix(script, filepath.Join(env["XDG_CACHE_HOME"], "aurora-stages", "jsii-runtime-"+Version+"-")) || filepath.Base(script) != "start.sh" {
-		t.Errorf("JSII_RUNTIME = %q, want the start script in the cache folder", env["JSII_RUNTIME"])
+	script, ok := strings.CutPrefix(env["JSII_RUNTIME"], "exec ")
+	script = strings.Trim(script, "'")
+	if !ok || !strings.HasPrefix(script, filepath.Join(env["XDG_CACHE_HOME"], "aurora-stages", "jsii-runtime-"+Version+"-")) || filepath.Base(script) != "start.sh" {
+		t.Errorf("JSII_RUNTIME = %q, want exec of the start script in the cache folder", env["JSII_RUNTIME"])
+	}
+}
+
+// GIVEN the command configure puts in JSII_RUNTIME, WHEN jsii-runtime-go
+// runs it through "$SHELL -c" (dash, bash), THEN the script runs in the
+// shell's own process, which is no longer in the Go process's group but
+// leads a session of its own: no process of the runtime is left where the
+// terminal's Ctrl-C would reach it.
+func TestRuntimeCommandLeavesNoProcessInTheCallersGroup(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skipf("no setsid on this machine: %v", err)
+	}
+	// A folder name a shell would split or misquote.
+	script := filepath.Join(t.TempDir(), "it's a dir", "start.sh")
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Fields 5 and 6 of /proc/<pid>/stat: process group and session.
+	body := "#!/bin/sh\nset -- $(cut -d' ' -f5,6 /proc/$$/stat)\necho $$ $1 $2\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, shell := range []string{"/bin/sh", "/bin/bash"} {
+		if _, err := os.Stat(shell); err != nil {
+			continue
+		}
+		cmd := exec.Command(shell, "-c", runtimeCommand(script, exec.LookPath))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		shellPid := strconv.Itoa(cmd.Process.Pid)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("%s -c %s: %v\n%s", shell, runtimeCommand(script, exec.LookPath), err, &out)
+		}
+		fields := strings.Fields(out.String())
+		if len(fields) != 3 || fields[0] != shellPid || fields[1] != shellPid || fields[2] != shellPid {
+			t.Errorf("%s: script printed pid, group, session = %q; want the shell's pid %s for all three (exec, then setsid)", shell, out.String(), shellPid)
+		}
+	}
+	if got, want := runtimeCommand("/a/start.sh", func(string) (string, error) { return "", exec.ErrNotFound }), "exec '/a/start.sh'"; got != want {
+		t.Errorf("without setsid: %q, want %q", got, want)
 	}
 }
 
