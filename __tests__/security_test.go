@@ -26,7 +26,7 @@ func TestPolicyFileGivesEveryEntryItsReason(t *testing.T) {
 		t.Fatalf("policy has %d skips and %d relaxations; the baseline expects both", len(policy.Skips), len(policy.Relaxations))
 	}
 	for _, s := range policy.Skips {
-		if len(strings.TrimSpace(s.Reason)) < 40 {
+		if len(strings.TrimSpace(s.Reason)) < security.MinReasonLength {
 			t.Errorf("skip %s on %s: reason %q", s.Check, s.Resource, s.Reason)
 		}
 	}
@@ -97,7 +97,7 @@ func checkovCommand(t *testing.T) []string {
 	if testing.Short() {
 		t.Skip("Checkov is slow to start; skipped in -short mode (make test runs it)")
 	}
-	checkov := filepath.Join(repoRootPath, ".local", "checkov", "bin", "checkov")
+	checkov := filepath.Join(repoRootPath, security.CheckovExecutable)
 	if _, err := os.Stat(checkov); err != nil {
 		t.Fatalf("Checkov is not installed (%v): run `sh scripts/checkov.sh install`, which `make test` does", err)
 	}
@@ -228,7 +228,7 @@ func TestCheckovBaselinePerStack(t *testing.T) {
 				t.Errorf("failed\n got %q\nwant %q", got, c.failed)
 			}
 			for _, f := range stack.Skipped {
-				if len(f.Skip.Reason) < 40 {
+				if len(f.Skip.Reason) < security.MinReasonLength {
 					t.Errorf("skipped %s on %s without a reason", f.Check, f.Resource)
 				}
 			}

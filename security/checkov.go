@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -110,10 +112,7 @@ func parseCheckov(data []byte, stacksDir string) (*Scan, error) {
 			scan.Results = append(scan.Results, Result{Stack: stack, Check: r.CheckID, Name: r.CheckName, Resource: resource, Passed: group.passed})
 		}
 	}
-	for stack := range stacks {
-		scan.Stacks = append(scan.Stacks, stack)
-	}
-	sort.Strings(scan.Stacks)
+	scan.Stacks = slices.Sorted(maps.Keys(stacks))
 	sort.SliceStable(scan.Results, func(i, j int) bool {
 		a, b := scan.Results[i], scan.Results[j]
 		if a.Resource != b.Resource {

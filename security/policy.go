@@ -15,9 +15,12 @@ import (
 // PolicyFile is the checked-in list of skips and relaxations.
 const PolicyFile = "security/checkov-skips.json"
 
-// minReasonLength rejects placeholders such as "n/a" or "false positive":
+// CheckovExecutable is where scripts/checkov.sh installs the pinned Checkov.
+const CheckovExecutable = ".local/checkov/bin/checkov"
+
+// MinReasonLength rejects placeholders such as "n/a" or "false positive":
 // a reason must tell a security reviewer why the check does not fit.
-const minReasonLength = 40
+const MinReasonLength = 40
 
 // Skip exempts one resource from one check in every stack, for a reason
 // that holds whatever the stage's settings.
@@ -70,8 +73,8 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 				problems = append(problems, fmt.Sprintf("%s: %s is missing", label, field))
 			}
 		}
-		if r := strings.TrimSpace(reason); len(r) < minReasonLength {
-			problems = append(problems, fmt.Sprintf("%s: reason %q: must say, in at least %d characters, why the check does not fit this resource", label, r, minReasonLength))
+		if r := strings.TrimSpace(reason); len(r) < MinReasonLength {
+			problems = append(problems, fmt.Sprintf("%s: reason %q: must say, in at least %d characters, why the check does not fit this resource", label, r, MinReasonLength))
 		}
 		key := kind + "|" + fields["profile"] + "|" + fields["check"] + "|" + fields["resource"]
 		if seen[key] {

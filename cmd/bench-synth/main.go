@@ -48,19 +48,27 @@ func main() {
 }
 
 func run(runs int, only []string) error {
+	if runs < 1 {
+		return fmt.Errorf("-n %d: must be at least 1 run", runs)
+	}
 	binDir, err := os.MkdirTemp("", "aurora-stages-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(binDir)
 	binary := filepath.Join(binDir, "aurora-stages")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
 	variants := []variant{
 		{"binary", []string{binary}},
 		{"go-run", []string{"go", "run", "."}},
 		{"cdktf", []string{"npx", "cdktf", "synth"}},
+	}
+	for _, name := range only {
+		if !slices.ContainsFunc(variants, func(v variant) bool { return v.name == name }) {
+			return fmt.Errorf("-only %q: unknown command; allowed: binary, go-run, cdktf", name)
+		}
+	}
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 
 	fmt.Printf("machine: %d cores, %s, %s; node %s\n", runtime.NumCPU(), memTotal(), kernel(), nodeVersion())

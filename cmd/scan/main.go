@@ -2,7 +2,7 @@
 // security baseline: Checkov's verdict after the skips and relaxations of
 // security/checkov-skips.json.
 //
-//	go run ./cmd/scan [--outdir DIR] [--checkov PATH]
+//	go run ./cmd/scan [--outdir DIR] [--checkov PATH] [--policy FILE]
 //
 // Exit status: 0 the baseline holds, 1 a check failed or the scan could not run.
 package main
@@ -29,7 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("scan", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize the stacks that are scanned")
-	checkov := flags.String("checkov", ".local/checkov/bin/checkov", "the Checkov `executable` (make scan installs it there)")
+	checkov := flags.String("checkov", security.CheckovExecutable, "the Checkov `executable` (make scan installs it there)")
 	policyFile := flags.String("policy", security.PolicyFile, "the skips and relaxations `file`")
 	if err := flags.Parse(args); err != nil {
 		return 1

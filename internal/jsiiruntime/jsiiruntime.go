@@ -42,14 +42,8 @@ var files embed.FS
 
 // startScript starts the runtime as jsii-runtime-go would, with the lazy
 // index preloaded (the runtime passes node's flags on to the child it
-// starts). jsii-runtime-go runs JSII_RUNTIME through "$SHELL -c" in the Go
-// process's group; configure makes that command "exec setsid <this script>"
-// so that no process of the runtime stays in that group for the terminal's
-// Ctrl-C to reach (a shell left waiting there, as dash leaves one without
-// the exec, dies of Ctrl-C and jsii reports that as an abnormal exit). The
-// exec'd shell is never a group leader, so setsid needs no fork. Where
-// there is no setsid (macOS), ignoring SIGINT here does most of that; in a
-// session of its own nothing sends it anyway.
+// starts). runtimeCommand starts it in a session of its own; where there is
+// no setsid (macOS), ignoring SIGINT here does most of that.
 const startScript = `#!/bin/sh
 # Started by jsii-runtime-go through JSII_RUNTIME (internal/jsiiruntime).
 # Ctrl-C is left to the Go process, which stops this runtime cleanly.
@@ -119,10 +113,13 @@ func configure(getenv func(string) string, setenv func(string, string) error, lo
 	return setenv("JSII_RUNTIME", runtimeCommand(filepath.Join(dir, "start.sh"), lookPath))
 }
 
-// runtimeCommand is the command jsii-runtime-go runs through "$SHELL -c":
-// exec, so that the shell does not stay behind as the runtime's parent,
-// and setsid where there is one. A quoted path reads the same in sh, bash,
-// zsh and fish, and so does exec.
+// runtimeCommand is the command jsii-runtime-go runs through "$SHELL -c"
+// in the Go process's group: "exec setsid <script>", so that no process of
+// the runtime stays in that group for the terminal's Ctrl-C to reach. The
+// exec matters: without it dash stays behind as the runtime's parent, dies
+// of Ctrl-C, and jsii reports an abnormal exit. The exec'd shell is never a
+// group leader, so setsid needs no fork. A quoted path reads the same in
+// sh, bash, zsh and fish, and so does exec.
 func runtimeCommand(script string, lookPath func(string) (string, error)) string {
 	command := "exec '" + strings.ReplaceAll(script, "'", `'\''`) + "'"
 	if _, err := lookPath("setsid"); err == nil {
