@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"aurora-stages/stacks"
@@ -22,6 +23,26 @@ var dataResources = map[string]string{
 	"aws_kms_key":               "the key of the database, its snapshots and the secret: once its deletion window ends, nothing it encrypted can be read",
 }
 
+// fixedNames are the resource types whose name AWS holds unique, with the
+// argument that names them: two objects cannot have the same name at once.
+var fixedNames = map[string]string{
+	"aws_rds_cluster":                 "cluster_identifier",
+	"aws_rds_cluster_instance":        "identifier",
+	"aws_rds_cluster_parameter_group": "name",
+	"aws_db_subnet_group":             "name",
+	"aws_secretsmanager_secret":       "name",
+	"aws_kms_alias":                   "name",
+	"aws_iam_role":                    "name",
+	"aws_ssm_parameter":               "name",
+}
+
+// The stack's resources that hold the master credentials: what clients
+// read must be written whenever the cluster is created.
+const (
+	clusterAddress     = "aws_rds_cluster.cluster"
+	credentialsAddress = "aws_secretsmanager_secret_version.credentials_value"
+)
+
 // FindRisks lists the risky changes of a plan, in the plan's order.
 func FindRisks(plan *Plan) []Risk {
 	var risks []Risk
@@ -33,6 +54,11 @@ func FindRisks(plan *Plan) []Risk {
 			risks = append(risks, Risk{Address: rc.Address, Reason: fmt.Sprintf(format, args...)})
 		}
 		action := rc.Change.action()
+		if nameArgument, ok := fixedNames[rc.Type]; ok && slices.Equal(rc.Change.Actions, []string{"create", "delete"}) {
+			if name := str(rc.Change.Before, nameArgument); name != "" && name == str(rc.Change.After, nameArgument) {
+				flag("replaced create-before-destroy under the same %s %q: AWS refuses a second object of that name while the first exists, so the apply fails halfway", nameArgument, name)
+			}
+		}
 		if lost, ok := dataResources[rc.Type]; ok {
 			switch action {
 			case Delete:
@@ -57,7 +83,25 @@ func FindRisks(plan *Plan) []Risk {
 			}
 		}
 	}
-	return risks
+	return append(risks, credentialsRisks(plan)...)
+}
+
+// credentialsRisks flags a plan that creates the cluster (or replaces it)
+// without writing the credentials clients read: they would keep the old
+// endpoint, user and password, and every client would be locked out.
+func credentialsRisks(plan *Plan) []Risk {
+	actions := map[string]Action{}
+	for _, rc := range plan.ResourceChanges {
+		actions[rc.Address] = rc.Change.action()
+	}
+	cluster := actions[clusterAddress]
+	if cluster != Create && cluster != Replace {
+		return nil
+	}
+	if credentials := actions[credentialsAddress]; credentials == Create || credentials == Replace {
+		return nil
+	}
+	return []Risk{{clusterAddress, "created anew while " + credentialsAddress + " is not written in the same plan: the secret would keep another cluster's endpoint and password, and every client that reads it is locked out"}}
 }
 
 func clusterRisks(rc ResourceChange) []Risk {
@@ -96,6 +140,9 @@ func clusterRisks(rc ResourceChange) []Risk {
 	}
 	if was, now := str(before, "engine_version"), str(after, "engine_version"); was != "" && now != "" && majorVersion(was) != majorVersion(now) {
 		flag("engine major version changes from %s to %s: a major upgrade, with downtime and no way back", was, now)
+		if allowed, _ := boolean(after, "allow_major_version_upgrade"); !allowed && rc.Change.action() == Update {
+			flag("AWS will refuse this major version upgrade: allow_major_version_upgrade is not set; set \"allowMajorVersionUpgrade\": true in the stage's entry to upgrade in place")
+		}
 	}
 	return risks
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdsclusterinstance"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecretversion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 )
@@ -15,11 +14,6 @@ import (
 // AWSProviderConstraint admits the provider versions this stack is written
 // for: write-only arguments arrived in 5.88, and 6.0 changed the resources.
 const AWSProviderConstraint = ">= 5.88.0, < 6.0.0"
-
-// masterPassword is the address of the ephemeral password. Terraform opens
-// it anew on every plan and apply and never writes its value to state or to
-// a plan file; only write-only arguments and locals may read it.
-const masterPassword = "ephemeral.aws_secretsmanager_random_password.master_password"
 
 // NewDatabaseStack builds one stage's stack: its Aurora PostgreSQL Serverless
 // v2 cluster and writer, the master credentials in Secrets Manager, the two
@@ -35,17 +29,6 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	})
 	newS3Backend(stack, cfg.Account, cfg.StateKey())
 
-	// Escape hatch: CDKTF has no ephemeral blocks. The seed recipe asked for
-	// a password without punctuation or spaces, which every client can quote.
-	stack.AddOverride(jsii.String(masterPassword), map[string]interface{}{
-		"password_length":     32,
-		"exclude_punctuation": true,
-		"include_space":       false,
-	})
-	// A local turns the raw address into a token: inside Fn_Jsonencode a
-	// plain "${...}" string would be escaped into a literal.
-	password := cdktf.NewTerraformLocal(stack, jsii.String("master_password"), jsii.String("${"+masterPassword+".random_password}")).AsString()
-
 	// The partition ("aws", "aws-cn", "aws-us-gov") of the ARNs built here,
 	// looked up once if any helper needs it.
 	var partition *string
@@ -58,6 +41,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	key := newEncryptionKey(stack, cfg, awsPartition)
 	monitoringRole := newMonitoringRole(stack, cfg, awsPartition)
 	parameters := newParameterGroup(stack, cfg)
+	engineVersion := newEngineVersion(stack, cfg)
 
 	secret := secretsmanagersecret.NewSecretsmanagerSecret(stack, jsii.String("credentials"), &secretsmanagersecret.SecretsmanagerSecretConfig{
 		Name:                 jsii.String(cfg.SecretName()),
@@ -66,16 +50,17 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		RecoveryWindowInDays: jsii.Number(float64(cfg.SecretRecoveryWindowDays)),
 		Tags:                 &map[string]*string{"Name": jsii.String(cfg.SecretName())},
 	})
+	creds := newMasterPassword(stack, cfg, secret)
 
 	cluster := rdscluster.NewRdsCluster(stack, jsii.String("cluster"), &rdscluster.RdsClusterConfig{
 		ClusterIdentifier:       jsii.String(cfg.ClusterIdentifier()),
 		Engine:                  jsii.String("aurora-postgresql"),
 		EngineMode:              jsii.String("provisioned"),
-		EngineVersion:           jsii.String(cfg.EngineVersion),
+		EngineVersion:           engineVersion,
 		DatabaseName:            jsii.String(cfg.DatabaseName),
 		MasterUsername:          jsii.String(cfg.MasterUsername),
-		MasterPasswordWo:        password,
-		MasterPasswordWoVersion: jsii.Number(float64(cfg.CredentialsVersion)),
+		MasterPasswordWo:        creds.password,
+		MasterPasswordWoVersion: creds.generation,
 		EnableHttpEndpoint:      jsii.Bool(true),
 		Serverlessv2ScalingConfiguration: &rdscluster.RdsClusterServerlessv2ScalingConfiguration{
 			MinCapacity:           jsii.Number(cfg.MinCapacity),
@@ -93,6 +78,8 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		FinalSnapshotIdentifier:          finalSnapshot(cfg),
 		DeleteAutomatedBackups:           jsii.Bool(!cfg.KeepAutomatedBackups),
 		EnabledCloudwatchLogsExports:     jsii.Strings(cfg.LogExports...),
+		ApplyImmediately:                 jsii.Bool(cfg.ApplyImmediately),
+		AllowMajorVersionUpgrade:         jsii.Bool(cfg.AllowMajorVersionUpgrade),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
 			PreventDestroy: jsii.Bool(cfg.PreventDestroy),
 			IgnoreChanges:  emulatorClusterQuirks(cfg.Account),
@@ -100,9 +87,9 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		Tags: &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},
 	})
 
-	// No engine_version on the writer: it follows the cluster's. The cluster
-	// ignores a minor version AWS upgraded to on its own; an instance with
-	// the cluster's configured version would diff against it forever.
+	// No engine_version on the writer: it follows the cluster's, and an
+	// instance with a version of its own would diff against every minor
+	// upgrade AWS applies.
 	rdsclusterinstance.NewRdsClusterInstance(stack, jsii.String("writer"), &rdsclusterinstance.RdsClusterInstanceConfig{
 		Identifier:         jsii.String(cfg.WriterIdentifier()),
 		ClusterIdentifier:  cluster.Id(),
@@ -116,29 +103,12 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		PerformanceInsightsKmsKeyId:        ifEnabled(cfg.PerformanceInsights, key),
 		MonitoringInterval:                 jsii.Number(float64(cfg.MonitoringIntervalSeconds)),
 		MonitoringRoleArn:                  monitoringRole,
+		ApplyImmediately:                   jsii.Bool(cfg.ApplyImmediately),
 		Lifecycle:                          emulatorWriterLifecycle(cfg.Account),
 		Tags:                               &map[string]*string{"Name": jsii.String(cfg.WriterIdentifier())},
 	})
 
-	// The JSON shape RDS's own secrets use, which the Data API and the
-	// rotation functions read. Write-only: its value never reaches state.
-	secretsmanagersecretversion.NewSecretsmanagerSecretVersion(stack, jsii.String("credentials_value"), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
-		SecretId: secret.Id(),
-		SecretStringWo: cdktf.Fn_Jsonencode(&map[string]interface{}{
-			"username":            cluster.MasterUsername(),
-			"password":            password,
-			"engine":              "postgres",
-			"host":                cluster.Endpoint(),
-			"port":                cluster.Port(),
-			"dbname":              cluster.DatabaseName(),
-			"dbClusterIdentifier": cluster.ClusterIdentifier(),
-		}),
-		SecretStringWoVersion: jsii.Number(float64(cfg.CredentialsVersion)),
-		// A new credentials version replaces this resource. Destroying the
-		// old version first would leave the secret without a current value
-		// while the cluster is being modified; create the new one first.
-		Lifecycle: &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
-	})
+	newCredentialsValue(stack, secret, cluster, creds)
 
 	credentialsArn := ssmparameter.NewSsmParameter(stack, jsii.String("credentials_arn"), &ssmparameter.SsmParameterConfig{
 		Name:        jsii.String(cfg.CredentialsArnParameter()),

@@ -69,3 +69,9 @@ func (c StageConfig) MonitoringRoleName() string {
 func (c StageConfig) StateKey() string {
 	return path.Join(c.Account.StateKeyPrefix, c.Account.Service, c.Stage, "terraform.tfstate")
 }
+
+// LockKey is the stage's lock file in the state bucket, where Terraform's
+// S3-native locking (use_lockfile) puts it: the state key plus ".tflock".
+func (c StageConfig) LockKey() string {
+	return c.StateKey() + ".tflock"
+}

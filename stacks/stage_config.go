@@ -84,6 +84,14 @@ type StageConfig struct {
 	// AutoMinorVersionUpgrade lets AWS apply minor engine versions to the
 	// writer in the maintenance window.
 	AutoMinorVersionUpgrade bool `json:"autoMinorVersionUpgrade"`
+	// ApplyImmediately makes a deploy apply its changes to the cluster and
+	// the writer at once (an engine upgrade included, with its restart),
+	// instead of in the next maintenance window.
+	ApplyImmediately bool `json:"applyImmediately"`
+	// AllowMajorVersionUpgrade lets a change of EngineVersion's major
+	// version upgrade the cluster in place; without it AWS refuses the
+	// change, and `make review` says so before the deploy.
+	AllowMajorVersionUpgrade bool `json:"allowMajorVersionUpgrade"`
 	// LogStatement and LogMinDurationMs set PostgreSQL's log_statement
 	// (which statements are logged: none, ddl, mod or all) and
 	// log_min_duration_statement (statements slower than this many
@@ -100,7 +108,8 @@ const (
 )
 
 // devProfile is cheap and disposable: it scales to zero after an hour idle
-// and a destroy removes everything, every time. It leaves out what costs
+// and a destroy removes everything, every time. Changes apply at deploy
+// time, so what a deploy did can be tried at once. It leaves out what costs
 // money without protecting data (a KMS key, Enhanced Monitoring, log
 // exports); the README's security section lists these relaxations.
 func devProfile() StageConfig {
@@ -127,6 +136,8 @@ func devProfile() StageConfig {
 		PerformanceInsightsRetentionDays: 7,
 		MonitoringIntervalSeconds:        0,
 		AutoMinorVersionUpgrade:          true,
+		ApplyImmediately:                 true,
+		AllowMajorVersionUpgrade:         false,
 		LogStatement:                     "ddl",
 		LogMinDurationMs:                 1000,
 	}
@@ -161,8 +172,13 @@ func productionProfile() StageConfig {
 		PerformanceInsightsRetentionDays: 7,
 		MonitoringIntervalSeconds:        60,
 		AutoMinorVersionUpgrade:          true,
-		LogStatement:                     "ddl",
-		LogMinDurationMs:                 1000,
+		// Changes wait for the maintenance window: an engine upgrade or a
+		// parameter change that restarts the writer does not happen in the
+		// middle of the day because a deploy ran then.
+		ApplyImmediately:         false,
+		AllowMajorVersionUpgrade: false,
+		LogStatement:             "ddl",
+		LogMinDurationMs:         1000,
 	}
 }
 

@@ -25,9 +25,11 @@ import (
 
 // Emulator is one moto server on a loopback port.
 type Emulator struct {
-	// Endpoint is the URL every service answers on, for DB_LOCAL_ENDPOINT.
+	// Endpoint is the URL every service answers on, for DB_LOCAL_ENDPOINT:
+	// a recorder in front of moto, which keeps the RDS calls (RDSCalls).
 	Endpoint string
 	config   aws.Config
+	recorder recorder
 }
 
 // Start starts a fresh moto server from the project's virtual environment
@@ -58,34 +60,42 @@ func Start(t testing.TB, repoRoot, region string) *Emulator {
 		logFile.Close()
 	})
 
-	e := &Emulator{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	moto := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		response, err := http.Get(e.Endpoint + "/moto-api/")
+		response, err := http.Get(moto + "/moto-api/")
 		if err == nil {
 			response.Body.Close()
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("moto did not answer on %s within 20 s: %v (log: %s)", e.Endpoint, err, logFile.Name())
+			t.Fatalf("moto did not answer on %s within 20 s: %v (log: %s)", moto, err, logFile.Name())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	e := &Emulator{}
+	e.Endpoint = e.recorder.start(t, moto)
+	// The tests' own calls go to moto directly: only the deploy's are recorded.
 	e.config = aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(e.Endpoint),
+		BaseEndpoint: aws.String(moto),
 	}
 	return e
 }
 
 func freePort(t testing.TB) int {
+	listener := listen(t)
+	defer listener.Close()
+	return listener.Addr().(*net.TCPAddr).Port
+}
+
+func listen(t testing.TB) net.Listener {
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer listener.Close()
-	return listener.Addr().(*net.TCPAddr).Port
+	return listener
 }
 
 // The SDK clients, pointed at the emulator.
