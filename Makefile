@@ -31,7 +31,7 @@ GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
 GO_SOURCES := main.go stacks review cmd internal __tests__
 
-.PHONY: help tools synth scan bench test test-fast local local-down bench-local review plan-fixtures fmt clean
+.PHONY: help tools synth scan bench test test-fast local local-down bench-local review unlock plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
@@ -43,6 +43,7 @@ help:
 	@echo "make bench   time and measure the memory of synthesizing every stack N times (N=10): binary, go run, cdktf synth"
 	@echo "make bench-local  time make local, a no-op diff and the life-cycle tests"
 	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
+	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
 	@echo "make plan-fixtures  regenerate the review tests' plans against a local AWS emulator"
 	@echo "make fmt     gofmt the Go sources"
 	@echo "make clean   remove cdktf.out and node_modules"
@@ -63,6 +64,11 @@ scan: tools
 	@$(CHECKOV) install
 	go run ./cmd/scan
 
+# The emulator tests spend most of their time in the AWS provider's waits
+# (about 30 s per cluster and per instance), so more of them run at once
+# than there are cores.
+TEST_PARALLEL ?= 8
+
 # The tests run with a temp directory of their own, which must hold nothing
 # of jsii's afterwards (runtime folders, unpacked packages).
 test: tools
@@ -72,8 +78,8 @@ test: tools
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)
 	@scratch="$$(mktemp -d)"; status=0; \
-	echo "TMPDIR=$$scratch go test -count=1 -timeout 45m $(GO_PACKAGES)"; \
-	TMPDIR="$$scratch" go test -count=1 -timeout 45m $(GO_PACKAGES) || status=$$?; \
+	echo "TMPDIR=$$scratch go test -count=1 -timeout 60m -parallel $(TEST_PARALLEL) $(GO_PACKAGES)"; \
+	TMPDIR="$$scratch" go test -count=1 -timeout 60m -parallel $(TEST_PARALLEL) $(GO_PACKAGES) || status=$$?; \
 	left="$$(cd "$$scratch" && ls -d jsii-runtime.* jsii-kernel-* *.tgz 2>/dev/null || true)"; \
 	rm -rf "$$scratch"; \
 	if [ -n "$$left" ]; then echo "jsii left in the temp directory: $$left"; exit 1; fi; \
@@ -105,6 +111,12 @@ bench-local: tools
 review: tools
 	@test -n "$(STAGE)" || { echo "name the stage: make review STAGE=production"; exit 1; }
 	@go run ./cmd/review --stage "$(STAGE)" $(ARGS)
+
+# Shows who holds the stage's state lock, for what and since when; removes
+# it after a yes on a terminal, or at once with FORCE=1.
+unlock:
+	@test -n "$(STAGE)" || { echo "name the stage: make unlock STAGE=dev"; exit 1; }
+	@go run ./cmd/unlock --stage "$(STAGE)" $(if $(FORCE),--force)
 
 plan-fixtures: tools
 	@$(LOCAL_AWS) install

@@ -10,10 +10,12 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -142,14 +144,15 @@ func (p *project) cluster(id string) *rdsCluster {
 		backupDays: aws.ToInt32(c.BackupRetentionPeriod), deletionProtection: aws.ToBool(c.DeletionProtection),
 		storageEncrypted: aws.ToBool(c.StorageEncrypted), databaseName: aws.ToString(c.DatabaseName), masterUsername: aws.ToString(c.MasterUsername),
 		iamAuth: aws.ToBool(c.IAMDatabaseAuthenticationEnabled), parameterGroup: aws.ToString(c.DBClusterParameterGroup),
+		kmsKeyID: aws.ToString(c.KmsKeyId),
 	}
 }
 
 type rdsCluster struct {
-	arn, resourceID, engine, engineVersion, engineMode, databaseName, masterUsername, parameterGroup string
-	minACU, maxACU                                                                                   float64
-	autoPause, backupDays                                                                            int32
-	deletionProtection, storageEncrypted, iamAuth                                                    bool
+	arn, resourceID, engine, engineVersion, engineMode, databaseName, masterUsername, parameterGroup, kmsKeyID string
+	minACU, maxACU                                                                                             float64
+	autoPause, backupDays                                                                                      int32
+	deletionProtection, storageEncrypted, iamAuth                                                              bool
 }
 
 func (p *project) parameter(name string) string {
@@ -193,12 +196,13 @@ func TestLocalDeployDev(t *testing.T) {
 	if password, _ := secret["password"].(string); !regexp.MustCompile(`^[A-Za-z0-9]{32}$`).MatchString(password) {
 		t.Errorf("password has %d characters or holds punctuation or spaces; want 32 letters and digits", len(password))
 	}
-	versions, err := p.emulator.SecretsManager().ListSecretVersionIds(localaws.Context(t), &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String("movies-dev-credentials")})
-	if err != nil || len(versions.Versions) != 1 {
-		t.Errorf("secret versions: %v (err %v), want exactly one", versions, err)
+	// The password of record and the credentials clients read.
+	if versions := p.secretVersions("movies-dev-credentials"); len(versions) != 2 || len(versionsLabelled(versions, "AWSCURRENT")) != 1 {
+		t.Errorf("secret versions: %v, want two, one of them AWSCURRENT", versions)
 	}
+	p.expectSecretMatchesCluster("dev")
 
-	want := rdsCluster{arn: c.arn, resourceID: c.resourceID, engine: "aurora-postgresql", engineVersion: "16.6", engineMode: "provisioned",
+	want := rdsCluster{arn: c.arn, resourceID: c.resourceID, kmsKeyID: c.kmsKeyID, engine: "aurora-postgresql", engineVersion: "16.6", engineMode: "provisioned",
 		databaseName: "main", masterUsername: "dbadmin", minACU: 0, maxACU: 4, autoPause: 3600, backupDays: 1, deletionProtection: false, storageEncrypted: true,
 		iamAuth: true, parameterGroup: "movies-dev-aurora-postgresql16"}
 	if *c != want {
@@ -303,8 +307,9 @@ func TestLocalConcurrentDeploysAreLocked(t *testing.T) {
 	if err := json.Unmarshal(p.stateObject("dev"), &state); err != nil {
 		t.Fatalf("the dev state does not parse after the concurrent deploys: %v", err)
 	}
-	if len(state.Resources) != 7 {
-		t.Errorf("the dev state holds %d resources, want 7: %+v", len(state.Resources), state.Resources)
+	// Eight resources and the data source that looks for a deployed cluster.
+	if len(state.Resources) != 9 {
+		t.Errorf("the dev state holds %d resources, want 9: %+v", len(state.Resources), state.Resources)
 	}
 	for _, dir := range []string{"outa", "outb"} {
 		if _, err := os.Stat(filepath.Join(p.dir, dir, "stacks", "dev", ".terraform")); err != nil {
@@ -323,20 +328,23 @@ func TestLocalRotation(t *testing.T) {
 	before := p.secretValue("movies-dev-credentials")["password"].(string)
 	clusterBefore := p.cluster("main-movies-dev-cluster")
 
+	currentBefore := versionsLabelled(p.secretVersions("movies-dev-credentials"), "AWSCURRENT")
+
 	p.setStages(`{"dev": {"credentialsVersion": 2}}`)
 	out := p.deploy("dev")
-	// The cluster is modified in place; the secret version is replaced, the
-	// new one created before the old one goes, so the secret always has a
-	// current value.
-	if !strings.Contains(out, "Apply complete! Resources: 1 added, 1 changed, 1 destroyed.") ||
+	// The cluster is modified in place; the password of record and the
+	// credentials are replaced.
+	if !strings.Contains(out, "Apply complete! Resources: 2 added, 1 changed, 2 destroyed.") ||
 		!strings.Contains(out, "aws_rds_cluster.cluster: Modifying...") || strings.Contains(out, "aws_rds_cluster.cluster: Destroying...") {
-		t.Errorf("rotation deploy: want the cluster modified in place and only the secret version replaced:\n%s", tail(out, 40))
+		t.Errorf("rotation deploy: want the cluster modified in place and only the secret's versions replaced:\n%s", tail(out, 40))
 	}
-	created := strings.Index(out, "aws_secretsmanager_secret_version.credentials_value: Creation complete")
-	destroyed := strings.Index(out, "aws_secretsmanager_secret_version.credentials_value (deposed object")
-	if created < 0 || destroyed < 0 || destroyed < created {
-		t.Errorf("rotation deploy: want the new secret version created before the old one is destroyed (created at %d, destroyed at %d):\n%s", created, destroyed, tail(out, 40))
+	// The old credentials were current until the new ones were put:
+	// AWSPREVIOUS moves only onto the version that held AWSCURRENT.
+	versions := p.secretVersions("movies-dev-credentials")
+	if previous := versionsLabelled(versions, "AWSPREVIOUS"); len(currentBefore) != 1 || !slices.Equal(previous, currentBefore) {
+		t.Errorf("after rotation AWSPREVIOUS is on %v, want the version that was current before, %v", previous, currentBefore)
 	}
+	p.expectSecretMatchesCluster("dev")
 
 	after := p.secretValue("movies-dev-credentials")["password"].(string)
 	if after == before {
@@ -361,8 +369,8 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cdktf diff production: %v\n%s", err, diff)
 	}
-	if !strings.Contains(diff, "Plan: 11 to add, 0 to change, 0 to destroy.") {
-		t.Errorf("cdktf diff production: want only 11 creations:\n%s", tail(diff, 40))
+	if !strings.Contains(diff, "Plan: 12 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("cdktf diff production: want only 12 creations:\n%s", tail(diff, 40))
 	}
 	p.deploy("production")
 	if c := p.cluster("main-movies-production-cluster"); !c.deletionProtection || c.backupDays != 30 || c.maxACU != 256 || c.autoPause != 10800 || !c.iamAuth || c.parameterGroup != "movies-production-aurora-postgresql16" {
@@ -390,7 +398,29 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 			aws.ToInt32(w.MonitoringInterval), aws.ToString(w.MonitoringRoleArn), aws.ToBool(w.AutoMinorVersionUpgrade))
 	}
 
-	out, err := p.cdktf("destroy", "production", "--auto-approve")
+	// A change that would replace the cluster is refused before anything is
+	// touched, and the review names what forces the replacement.
+	before := p.cluster("main-movies-production-cluster")
+	p.setStages(`{"production": {"masterUsername": "dbowner"}}`)
+	out, err := p.run("", goBinary(t, "./cmd/review"), "--stage", "production")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 ||
+		!strings.Contains(out, "aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by master_username") ||
+		!strings.Contains(out, "refused by prevent_destroy (the stage's preventDestroy)") {
+		t.Errorf("review of a replacing change on production: %v; want exit 2, the refusal and the attribute that forces it:\n%s", err, tail(out, 40))
+	}
+	if out, err := p.cdktf("deploy", "production", "--auto-approve"); err == nil {
+		t.Errorf("deploying a new master user to production succeeded; want it refused:\n%s", tail(out, 30))
+	}
+	if after := p.cluster("main-movies-production-cluster"); after.resourceID != before.resourceID || after.masterUsername != "dbadmin" {
+		t.Errorf("production's cluster changed although the deploy was refused: %+v", *after)
+	}
+	p.setStages(`{"production": {}}`)
+	if out, err := p.cdktf("synth"); err != nil {
+		t.Fatalf("cdktf synth: %v\n%s", err, out)
+	}
+
+	out, err = p.cdktf("destroy", "production", "--auto-approve")
 	if err == nil {
 		t.Fatalf("cdktf destroy production succeeded; want it refused:\n%s", tail(out, 40))
 	}

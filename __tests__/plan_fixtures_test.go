@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,11 @@ var regenPlans = flag.Bool("regen-plans", false, "regenerate __tests__/testdata/
 // planFixtures are real plans, made by terraform against moto, that the
 // review tests read. Each is `terraform show -json` of a saved plan.
 var planFixtures = []string{
-	"no-changes", "scaling", "rotation", "master-username", "production-deletion-protection-off", "stage-removed",
+	"no-changes", "scaling", "rotation", "master-username", "engine-major-refused", "engine-major-allowed",
+	"production-deletion-protection-off", "stage-removed",
+	// Made before the fix, kept as the negative case: the cluster replaced
+	// create-before-destroy and the credentials left as they were.
+	"master-username-create-before-destroy",
 }
 
 func planFixture(t *testing.T, name string) []byte {
@@ -75,10 +80,42 @@ func TestRegeneratePlanFixtures(t *testing.T) {
 	save("rotation", "dev")
 	p.setStages(`{"dev": {"masterUsername": "dbowner"}, "production": {}}`)
 	save("master-username", "dev")
+	p.setStages(`{"dev": {"engineVersion": "17.4"}, "production": {}}`)
+	save("engine-major-refused", "dev")
+	p.setStages(`{"dev": {"engineVersion": "17.4", "allowMajorVersionUpgrade": true}, "production": {}}`)
+	save("engine-major-allowed", "dev")
 	p.setStages(`{"dev": {}, "production": {"deletionProtection": false}}`)
 	save("production-deletion-protection-off", "production")
 	// A stage removed from cdktf.json is no longer synthesized; what remains
 	// for it is its state, and the plan that matters is its destruction.
 	p.setStages(`{"dev": {}, "production": {}}`)
 	save("stage-removed", "dev", "-destroy")
+}
+
+// Every real plan holds what every plan must: a created cluster has its
+// credentials written in the same plan, and nothing with a fixed name is
+// replaced create-before-destroy. The plan made before the fix breaks both.
+func TestPlanFixturesKeepTheCredentialsWithTheCluster(t *testing.T) {
+	const beforeTheFix = "master-username-create-before-destroy"
+	for _, name := range planFixtures {
+		plan, err := review.ParsePlan(planFixture(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		problems := planInvariantProblems(plan)
+		if name == beforeTheFix {
+			want := []string{
+				"aws_rds_cluster.cluster is created but the credentials are not written: no-op",
+				`aws_rds_cluster.cluster: replaced create-before-destroy under the same cluster_identifier "main-movies-dev-cluster": AWS refuses a second object of that name while the first exists, so the apply fails halfway`,
+				"aws_rds_cluster.cluster: created anew while aws_secretsmanager_secret_version.credentials_value is not written in the same plan: the secret would keep another cluster's endpoint and password, and every client that reads it is locked out",
+			}
+			if !slices.Equal(problems, want) {
+				t.Errorf("%s: problems\n got %q\nwant %q", name, problems, want)
+			}
+			continue
+		}
+		if len(problems) > 0 {
+			t.Errorf("%s: %q", name, problems)
+		}
+	}
 }

@@ -19,6 +19,7 @@ var reviewExpectations = []struct {
 	counts  map[review.Action]int
 	changes map[string][]string // address -> attribute lines, "name: before -> after"
 	risks   []string            // "address: reason"
+	reasons map[string]string   // address -> why it is replaced, where no attribute says
 }{
 	{
 		fixture: "no-changes",
@@ -32,27 +33,87 @@ var reviewExpectations = []struct {
 		}},
 	},
 	{
+		// The numbers are derived from the ID of the password of record,
+		// so the new one is known only at apply.
 		fixture: "rotation",
-		counts:  map[review.Action]int{review.Update: 1, review.Replace: 1},
+		counts:  map[review.Action]int{review.Update: 1, review.Replace: 2},
 		changes: map[string][]string{
-			"aws_rds_cluster.cluster":                             {"master_password_wo_version: 1 -> 2"},
-			"aws_secretsmanager_secret_version.credentials_value": {"secret_string_wo_version: 1 -> 2 (forces replacement)"},
+			"aws_rds_cluster.cluster":                             {"master_password_wo_version: 190653885461434 -> (known after apply)"},
+			"aws_secretsmanager_secret_version.credentials_value": {"secret_string_wo_version: 190653885461434 -> (known after apply) (forces replacement)"},
+			// moto dropped the label when AWSCURRENT moved (see README).
+			"aws_secretsmanager_secret_version.master_password": {"secret_string_wo_version: 1 -> 2 (forces replacement)", `version_stages: ["AWSPREVIOUS"] -> ["master-password"]`},
 		},
 	},
 	{
 		fixture: "master-username",
+		counts:  map[review.Action]int{review.Update: 1, review.Replace: 3},
+		changes: map[string][]string{
+			// enable_http_endpoint and Performance Insights: moto reports
+			// them off (see README).
+			"aws_rds_cluster.cluster": {"enable_http_endpoint: false -> true", `master_username: "dbadmin" -> "dbowner" (forces replacement)`},
+			"aws_rds_cluster_instance.writer": {`cluster_identifier: "main-movies-dev-cluster" -> (known after apply) (forces replacement)`,
+				"performance_insights_enabled: false -> true", "performance_insights_retention_period: 0 -> 7"},
+			// Replaced with the cluster: no attribute of its own changes.
+			"aws_secretsmanager_secret_version.credentials_value": nil,
+			"aws_ssm_parameter.resource_arn":                      {"value: (sensitive) -> (sensitive)"},
+		},
+		reasons: map[string]string{"aws_secretsmanager_secret_version.credentials_value": "its replace_triggered_by changed"},
+		risks: []string{
+			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by master_username: the database and its automated backups",
+			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
+			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter for an ARN is affected",
+		},
+	},
+	{
+		// Before the fix: the cluster replaced create-before-destroy, the
+		// credentials untouched. Both are flagged.
+		fixture: "master-username-create-before-destroy",
 		counts:  map[review.Action]int{review.Update: 1, review.Replace: 2},
 		changes: map[string][]string{
-			// enable_http_endpoint: moto reported the Data API off (see README).
 			"aws_rds_cluster.cluster":         {"enable_http_endpoint: false -> true", `master_username: "dbadmin" -> "dbowner" (forces replacement)`},
 			"aws_rds_cluster_instance.writer": {`cluster_identifier: "main-movies-dev-cluster" -> (known after apply) (forces replacement)`},
 			"aws_ssm_parameter.resource_arn":  {"value: (sensitive) -> (sensitive)"},
 		},
 		risks: []string{
 			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by master_username: the database and its automated backups",
+			`aws_rds_cluster.cluster: replaced create-before-destroy under the same cluster_identifier "main-movies-dev-cluster": AWS refuses a second object of that name while the first exists, so the apply fails halfway`,
 			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
 			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter for an ARN is affected",
+			"aws_rds_cluster.cluster: created anew while aws_secretsmanager_secret_version.credentials_value is not written in the same plan: the secret would keep another cluster's endpoint and password, and every client that reads it is locked out",
 		},
+	},
+	{
+		fixture: "engine-major-refused",
+		counts:  map[review.Action]int{review.Update: 1, review.Replace: 1},
+		changes: map[string][]string{
+			"aws_rds_cluster.cluster": {`db_cluster_parameter_group_name: "movies-dev-aurora-postgresql16" -> "movies-dev-aurora-postgresql17"`, `engine_version: "16.6" -> "17.4"`},
+			"aws_rds_cluster_parameter_group.parameters": {
+				`family: "aurora-postgresql16" -> "aurora-postgresql17" (forces replacement)`,
+				`name: "movies-dev-aurora-postgresql16" -> "movies-dev-aurora-postgresql17" (forces replacement)`,
+				`tags: {"Name":"movies-dev-aurora-postgresql16"} -> {"Name":"movies-dev-aurora-postgresql17"}`,
+				`tags_all: {"Name":"movies-dev-aurora-postgresql16","managed-by":"cdktf","service":"movies","stage":"dev"} -> {"Name":"movies-dev-aurora-postgresql17","managed-by":"cdktf","service":"movies","stage":"dev"}`,
+			},
+		},
+		risks: []string{
+			"aws_rds_cluster.cluster: engine major version changes from 16.6 to 17.4: a major upgrade, with downtime and no way back",
+			`aws_rds_cluster.cluster: AWS will refuse this major version upgrade: allow_major_version_upgrade is not set; set "allowMajorVersionUpgrade": true in the stage's entry to upgrade in place`,
+		},
+	},
+	{
+		// The parameter group of the new family gets a name of its own, so
+		// its create-before-destroy is no risk.
+		fixture: "engine-major-allowed",
+		counts:  map[review.Action]int{review.Update: 1, review.Replace: 1},
+		changes: map[string][]string{
+			"aws_rds_cluster.cluster": {"allow_major_version_upgrade: false -> true", `db_cluster_parameter_group_name: "movies-dev-aurora-postgresql16" -> "movies-dev-aurora-postgresql17"`, `engine_version: "16.6" -> "17.4"`},
+			"aws_rds_cluster_parameter_group.parameters": {
+				`family: "aurora-postgresql16" -> "aurora-postgresql17" (forces replacement)`,
+				`name: "movies-dev-aurora-postgresql16" -> "movies-dev-aurora-postgresql17" (forces replacement)`,
+				`tags: {"Name":"movies-dev-aurora-postgresql16"} -> {"Name":"movies-dev-aurora-postgresql17"}`,
+				`tags_all: {"Name":"movies-dev-aurora-postgresql16","managed-by":"cdktf","service":"movies","stage":"dev"} -> {"Name":"movies-dev-aurora-postgresql17","managed-by":"cdktf","service":"movies","stage":"dev"}`,
+			},
+		},
+		risks: []string{"aws_rds_cluster.cluster: engine major version changes from 16.6 to 17.4: a major upgrade, with downtime and no way back"},
 	},
 	{
 		fixture: "production-deletion-protection-off",
@@ -62,10 +123,11 @@ var reviewExpectations = []struct {
 	},
 	{
 		fixture: "stage-removed",
-		counts:  map[review.Action]int{review.Delete: 6},
+		counts:  map[review.Action]int{review.Delete: 8},
 		changes: map[string][]string{
-			"aws_rds_cluster.cluster": nil, "aws_rds_cluster_instance.writer": nil, "aws_secretsmanager_secret.credentials": nil,
-			"aws_secretsmanager_secret_version.credentials_value": nil, "aws_ssm_parameter.credentials_arn": nil, "aws_ssm_parameter.resource_arn": nil,
+			"aws_rds_cluster.cluster": nil, "aws_rds_cluster_instance.writer": nil, "aws_rds_cluster_parameter_group.parameters": nil,
+			"aws_secretsmanager_secret.credentials": nil, "aws_secretsmanager_secret_version.credentials_value": nil,
+			"aws_secretsmanager_secret_version.master_password": nil, "aws_ssm_parameter.credentials_arn": nil, "aws_ssm_parameter.resource_arn": nil,
 		},
 		risks: []string{
 			"aws_rds_cluster.cluster: deleted: the database and its automated backups",
@@ -93,6 +155,9 @@ func TestReviewOfRealPlans(t *testing.T) {
 			}
 			got := map[string][]string{}
 			for _, c := range r.Changes {
+				if c.Reason != e.reasons[c.Address] {
+					t.Errorf("%s: %s replaced because %q, want %q", e.fixture, c.Address, c.Reason, e.reasons[c.Address])
+				}
 				var lines []string
 				for _, a := range c.Attributes {
 					line := a.Name + ": " + a.Before + " -> " + a.After

@@ -27,6 +27,8 @@ type stageExpectation struct {
 	piRetentionDays        any // days, or absent when Performance Insights is off
 	monitoringInterval     float64
 	autoMinorUpgrade       bool
+	applyImmediately       bool
+	allowMajorUpgrade      bool
 	logStatement           string
 	logMinDurationMs       string
 }
@@ -43,6 +45,7 @@ var stageExpectations = []stageExpectation{
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
 		kmsKey: absent, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 0,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
+		applyImmediately: true, allowMajorUpgrade: false,
 	},
 	{
 		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
@@ -50,6 +53,7 @@ var stageExpectations = []stageExpectation{
 		deleteAutomatedBackups: false, logExports: []any{"postgresql"}, recoveryWindowDays: 30, credentialsVersion: 1,
 		kmsKey: createdKey, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 60,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
+		applyImmediately: false, allowMajorUpgrade: false,
 	},
 	{
 		// Not production, so it starts from the dev profile; its entry
@@ -59,6 +63,7 @@ var stageExpectations = []stageExpectation{
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 2,
 		kmsKey: existingKey, iamAuth: true, performanceInsights: false, piRetentionDays: absent, monitoringInterval: 30,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
+		applyImmediately: true, allowMajorUpgrade: true,
 	},
 	{
 		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
@@ -66,6 +71,7 @@ var stageExpectations = []stageExpectation{
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
 		kmsKey: absent, iamAuth: false, performanceInsights: true, piRetentionDays: 93.0, monitoringInterval: 0,
 		autoMinorUpgrade: false, logStatement: "none", logMinDurationMs: "-1",
+		applyImmediately: false, allowMajorUpgrade: false,
 	},
 }
 
@@ -75,6 +81,7 @@ func expectedValues(e stageExpectation) map[string]any {
 	secret := "resource.aws_secretsmanager_secret.credentials."
 	version := "resource.aws_secretsmanager_secret_version.credentials_value."
 	password := "ephemeral.aws_secretsmanager_random_password.master_password."
+	record := "resource.aws_secretsmanager_secret_version.master_password."
 	credentialsParam := "resource.aws_ssm_parameter.credentials_arn."
 	resourceParam := "resource.aws_ssm_parameter.resource_arn."
 	parameters := "resource.aws_rds_cluster_parameter_group.parameters."
@@ -102,7 +109,13 @@ func expectedValues(e stageExpectation) map[string]any {
 		"terraform.backend.s3.dynamodb_table":          absent,
 		"ephemeral.aws_secretsmanager_random_password": map[string]any{"master_password": map[string]any{"password_length": 32.0, "exclude_punctuation": true, "include_space": false}},
 		password + "exclude_characters":                absent,
-		"locals.master_password":                       "${ephemeral.aws_secretsmanager_random_password.master_password.random_password}",
+		"locals.generated_password":                    "${ephemeral.aws_secretsmanager_random_password.master_password.random_password}",
+		"locals.recorded_password":                     "${jsondecode(ephemeral.aws_secretsmanager_secret_version.master_password.secret_string).password}",
+		"locals.password_generation":                   "${parseint(substr(sha256(aws_secretsmanager_secret_version.master_password.version_id), 0, 12), 16)}",
+		"ephemeral.aws_secretsmanager_secret_version": map[string]any{"master_password": map[string]any{
+			"secret_id":  "${aws_secretsmanager_secret.credentials.id}",
+			"version_id": "${aws_secretsmanager_secret_version.master_password.version_id}",
+		}},
 
 		// The secret and its write-only value.
 		secret + "name":                      "movies-" + e.stage + "-credentials",
@@ -110,21 +123,29 @@ func expectedValues(e stageExpectation) map[string]any {
 		secret + "recovery_window_in_days":   e.recoveryWindowDays,
 		secret + "tags":                      map[string]any{"Name": "movies-" + e.stage + "-credentials"},
 		secret + "kms_key_id":                e.kmsKey,
+		record + "secret_id":                 "${aws_secretsmanager_secret.credentials.id}",
+		record + "secret_string_wo":          `${jsonencode({"password" = local.generated_password})}`,
+		record + "secret_string_wo_version":  e.credentialsVersion,
+		record + "version_stages":            []any{"master-password"},
+		record + "lifecycle":                 map[string]any{"ignore_changes": []any{"version_stages"}},
 		version + "secret_id":                "${aws_secretsmanager_secret.credentials.id}",
-		version + "secret_string_wo":         `${jsonencode({"dbClusterIdentifier" = aws_rds_cluster.cluster.cluster_identifier, "dbname" = aws_rds_cluster.cluster.database_name, "engine" = "postgres", "host" = aws_rds_cluster.cluster.endpoint, "password" = local.master_password, "port" = aws_rds_cluster.cluster.port, "username" = aws_rds_cluster.cluster.master_username})}`,
-		version + "secret_string_wo_version": e.credentialsVersion,
+		version + "secret_string_wo":         `${jsonencode({"dbClusterIdentifier" = aws_rds_cluster.cluster.cluster_identifier, "dbname" = aws_rds_cluster.cluster.database_name, "engine" = "postgres", "host" = aws_rds_cluster.cluster.endpoint, "password" = local.recorded_password, "port" = aws_rds_cluster.cluster.port, "username" = aws_rds_cluster.cluster.master_username})}`,
+		version + "secret_string_wo_version": "${local.password_generation}",
 		version + "secret_string":            absent,
-		version + "lifecycle":                map[string]any{"create_before_destroy": true},
+		// Never create_before_destroy: it would spread to the cluster.
+		version + "lifecycle": map[string]any{"replace_triggered_by": []any{"aws_rds_cluster.cluster.cluster_resource_id"}},
 
 		// The cluster.
 		cluster + "cluster_identifier":                                          clusterID,
 		cluster + "engine":                                                      "aurora-postgresql",
 		cluster + "engine_mode":                                                 "provisioned",
-		cluster + "engine_version":                                              "16.6",
+		cluster + "engine_version":                                              "${local.engine_version}",
 		cluster + "database_name":                                               "main",
 		cluster + "master_username":                                             "dbadmin",
-		cluster + "master_password_wo":                                          "${local.master_password}",
-		cluster + "master_password_wo_version":                                  e.credentialsVersion,
+		cluster + "master_password_wo":                                          "${local.recorded_password}",
+		cluster + "master_password_wo_version":                                  "${local.password_generation}",
+		cluster + "apply_immediately":                                           e.applyImmediately,
+		cluster + "allow_major_version_upgrade":                                 e.allowMajorUpgrade,
 		cluster + "master_password":                                             absent,
 		cluster + "manage_master_user_password":                                 absent,
 		cluster + "enable_http_endpoint":                                        true,
@@ -158,7 +179,16 @@ func expectedValues(e stageExpectation) map[string]any {
 		writer + "performance_insights_kms_key_id":       piKey,
 		writer + "monitoring_interval":                   e.monitoringInterval,
 		writer + "monitoring_role_arn":                   monitoringRole,
+		writer + "apply_immediately":                     e.applyImmediately,
 		writer + "lifecycle":                             absent,
+
+		// The engine version: the setting, or a later minor version the
+		// deployed cluster already runs.
+		"data.aws_rds_clusters.existing_cluster.filter":            []any{map[string]any{"name": "db-cluster-id", "values": []any{clusterID}}},
+		"data.aws_rds_cluster.deployed_cluster.cluster_identifier": clusterID,
+		"data.aws_rds_cluster.deployed_cluster.count":              "${length(tolist(data.aws_rds_clusters.existing_cluster.cluster_identifiers))}",
+		"locals.deployed_engine_version":                           `${try(data.aws_rds_cluster.deployed_cluster[0].engine_version, "")}`,
+		"locals.engine_version":                                    `${try(split(".", local.deployed_engine_version)[0], "") == "16" && try(tonumber(split(".", local.deployed_engine_version)[1]), 0) > 6 ? local.deployed_engine_version : "16.6"}`,
 
 		// The parameter group with the logging settings.
 		parameters + "name":      "movies-" + e.stage + "-aurora-postgresql16",
@@ -245,10 +275,18 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"aws_rds_cluster_instance.writer",
 		"aws_secretsmanager_secret.credentials",
 		"aws_secretsmanager_secret_version.credentials_value",
+		"aws_secretsmanager_secret_version.master_password",
+		"data.aws_rds_cluster.deployed_cluster",
+		"data.aws_rds_clusters.existing_cluster",
+		"ephemeral.aws_secretsmanager_secret_version.master_password",
 		"aws_ssm_parameter.credentials_arn",
 		"aws_ssm_parameter.resource_arn",
 		"ephemeral.aws_secretsmanager_random_password.master_password",
-		"local.master_password",
+		"local.deployed_engine_version",
+		"local.engine_version",
+		"local.generated_password",
+		"local.password_generation",
+		"local.recorded_password",
 		"output.cluster_arn",
 		"output.cluster_endpoint",
 		"output.credentials_arn_parameter",

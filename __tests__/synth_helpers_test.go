@@ -27,8 +27,9 @@ import (
 // from the repository's cdktf.json, so setting a real state bucket there
 // does not break the golden files. Beside the two default stages it adds a
 // stage that overrides a few settings (staging: an existing KMS key,
-// Enhanced Monitoring, no Performance Insights) and one that never pauses
-// (load: no IAM authentication, no minor upgrades, no statement logging),
+// Enhanced Monitoring, no Performance Insights, major upgrades allowed) and
+// one that never pauses (load: no IAM authentication, no minor upgrades,
+// no statement logging, changes left to the maintenance window),
 // so both profile inheritance and the other shapes are pinned.
 const testContext = `{
   "service": "movies",
@@ -40,10 +41,11 @@ const testContext = `{
     "production": {},
     "staging": {"maxCapacity": 16, "backupRetentionDays": 7, "credentialsVersion": 2,
       "kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-      "monitoringIntervalSeconds": 30, "performanceInsights": false},
+      "monitoringIntervalSeconds": 30, "performanceInsights": false, "allowMajorVersionUpgrade": true},
     "load": {"minCapacity": 0.5, "maxCapacity": 64, "autoPauseSeconds": 0,
       "iamDatabaseAuthentication": false, "autoMinorVersionUpgrade": false,
-      "logStatement": "none", "logMinDurationMs": -1, "performanceInsightsRetentionDays": 93}
+      "logStatement": "none", "logMinDurationMs": -1, "performanceInsightsRetentionDays": 93,
+      "applyImmediately": false}
   }
 }`
 

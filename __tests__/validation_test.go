@@ -172,7 +172,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"unknown stage on the command line", withStages(`{"dev": {}, "production": {}}`), nil, []string{"stagin"},
 			`stage "stagin" named on the command line is not configured; configured stacks: bootstrap, dev, production`},
 		{"misspelt stage setting", withStages(`{"dev": {"maxCapcity": 8}}`), nil, nil,
-			`stage "dev": maxCapcity: unknown setting; allowed: autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, secretRecoveryWindowDays, profile`},
+			`stage "dev": maxCapcity: unknown setting; allowed: allowMajorVersionUpgrade, applyImmediately, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, secretRecoveryWindowDays, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,

@@ -25,6 +25,17 @@ type ResourceChange struct {
 	Type    string `json:"type"`
 	Name    string `json:"name"`
 	Change  Change `json:"change"`
+	// ActionReason says why, when the reason is not a changed argument
+	// (replace_by_triggers, replace_because_tainted...).
+	ActionReason string `json:"action_reason"`
+}
+
+// actionReasons renders the reasons a reviewer must see, where no
+// attribute shows why a resource is replaced.
+var actionReasons = map[string]string{
+	"replace_by_triggers":     "its replace_triggered_by changed",
+	"replace_because_tainted": "tainted by a failed apply",
+	"replace_by_request":      "-replace requested",
 }
 
 // Change holds the values before and after, and what Terraform knows of them.
@@ -120,8 +131,10 @@ func (c Change) attributeChanges() []AttributeChange {
 		switch {
 		case forcesReplacement:
 			// Always shown: this is why the resource is replaced.
-		case unknown && !hasSensitive(beforeSensitive[name]):
-			// Computed by AWS (an ARN, an endpoint): noise in a review.
+		case unknown && !hasSensitive(beforeSensitive[name]) && !strings.HasSuffix(name, "_wo_version"):
+			// Computed by AWS (an ARN, an endpoint): noise in a review. A
+			// write-only argument's version is not: when it changes, a new
+			// secret is sent, even if the number is only known at apply.
 			continue
 		case reflect.DeepEqual(before[name], after[name]):
 			continue

@@ -23,6 +23,8 @@ type ResourceReport struct {
 	Address    string
 	Action     Action
 	Attributes []AttributeChange
+	// Reason is why, when no attribute says it (see actionReasons).
+	Reason string
 }
 
 // counted are the actions the summary line counts, in its order.
@@ -40,7 +42,7 @@ func NewReport(subject string, plan *Plan) *Report {
 			continue
 		}
 		r.Counts[action]++
-		report := ResourceReport{Address: rc.Address, Action: action}
+		report := ResourceReport{Address: rc.Address, Action: action, Reason: actionReasons[rc.ActionReason]}
 		if action == Update || action == Replace {
 			report.Attributes = rc.Change.attributeChanges()
 		}
@@ -76,7 +78,7 @@ func (r *Report) Text() string {
 		b.WriteString("No changes.\n")
 	}
 	for _, c := range r.Changes {
-		fmt.Fprintf(&b, "\n%s %s (%s)\n", symbols[c.Action], c.Address, c.Action)
+		fmt.Fprintf(&b, "\n%s %s (%s)\n", symbols[c.Action], c.Address, c.describeAction())
 		for _, a := range c.Attributes {
 			fmt.Fprintf(&b, "    %s: %s -> %s%s\n", a.Name, a.Before, a.After, forces(a))
 		}
@@ -95,12 +97,12 @@ func (r *Report) Markdown() string {
 		b.WriteString("\n| action | resource | attribute | before | after |\n| --- | --- | --- | --- | --- |\n")
 		for _, c := range r.Changes {
 			if len(c.Attributes) == 0 {
-				fmt.Fprintf(&b, "| %s | `%s` | | | |\n", c.Action, c.Address)
+				fmt.Fprintf(&b, "| %s | `%s` | | | |\n", c.describeAction(), c.Address)
 			}
 			for i, a := range c.Attributes {
 				action, address := "", ""
 				if i == 0 {
-					action, address = string(c.Action), "`"+c.Address+"`"
+					action, address = c.describeAction(), "`"+c.Address+"`"
 				}
 				fmt.Fprintf(&b, "| %s | %s | `%s`%s | %s | %s |\n", action, address, a.Name, forces(a), cell(a.Before), cell(a.After))
 			}
@@ -108,6 +110,14 @@ func (r *Report) Markdown() string {
 	}
 	r.writeVerdict(&b, true)
 	return b.String()
+}
+
+// describeAction is the action, with its reason when one is known.
+func (c ResourceReport) describeAction() string {
+	if c.Reason == "" {
+		return string(c.Action)
+	}
+	return string(c.Action) + ": " + c.Reason
 }
 
 // writeVerdict ends both formats: the risks, then whether they were accepted.

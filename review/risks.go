@@ -54,11 +54,6 @@ func FindRisks(plan *Plan) []Risk {
 			risks = append(risks, Risk{Address: rc.Address, Reason: fmt.Sprintf(format, args...)})
 		}
 		action := rc.Change.action()
-		if nameArgument, ok := fixedNames[rc.Type]; ok && slices.Equal(rc.Change.Actions, []string{"create", "delete"}) {
-			if name := str(rc.Change.Before, nameArgument); name != "" && name == str(rc.Change.After, nameArgument) {
-				flag("replaced create-before-destroy under the same %s %q: AWS refuses a second object of that name while the first exists, so the apply fails halfway", nameArgument, name)
-			}
-		}
 		if lost, ok := dataResources[rc.Type]; ok {
 			switch action {
 			case Delete:
@@ -69,6 +64,11 @@ func FindRisks(plan *Plan) []Risk {
 					forcedBy = "a replacement requested outside the configuration (-replace or a tainted resource)"
 				}
 				flag("replaced (destroyed and created anew), forced by %s: %s", forcedBy, lost)
+			}
+		}
+		if nameArgument, ok := fixedNames[rc.Type]; ok && slices.Equal(rc.Change.Actions, []string{"create", "delete"}) {
+			if name := str(rc.Change.Before, nameArgument); name != "" && name == str(rc.Change.After, nameArgument) {
+				flag("replaced create-before-destroy under the same %s %q: AWS refuses a second object of that name while the first exists, so the apply fails halfway", nameArgument, name)
 			}
 		}
 		if rc.Type == "aws_rds_cluster" && (action == Update || action == Replace) {

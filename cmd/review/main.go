@@ -54,8 +54,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		data, err = os.ReadFile(*planJSON)
 	} else {
 		var cfg stacks.StageConfig
-		cfg, data, err = planStage(*stage, *outdir, stderr)
-		configRisks = review.ConfigRisks(cfg)
+		cfg, data, err = planStage(*stage, *outdir, false, stderr)
+		if errors.Is(err, errPreventDestroy) {
+			// Terraform refused the plan without saying which change
+			// destroys what: plan the same stage without the guard, read
+			// only, to name it. Nothing of that plan is ever applied.
+			fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
+			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), true, stderr)
+			configRisks = append(configRisks, review.Risk{Address: "aws_rds_cluster.cluster", Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
+		}
+		configRisks = append(configRisks, review.ConfigRisks(cfg)...)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "review:", err)
@@ -84,10 +92,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return report.ExitCode()
 }
 
+// errPreventDestroy says Terraform refused a plan that destroys a resource
+// under lifecycle.prevent_destroy.
+var errPreventDestroy = errors.New("the plan destroys a resource that has prevent_destroy")
+
 // planStage synthesizes the stage, plans it in its synthesized folder and
 // returns its settings and the saved plan as JSON. Terraform's own output
-// goes to stderr.
-func planStage(stage, outdir string, stderr io.Writer) (stacks.StageConfig, []byte, error) {
+// goes to stderr. withoutGuard synthesizes the stage with preventDestroy
+// off and plans without taking the state lock, only to explain a refusal.
+func planStage(stage, outdir string, withoutGuard bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
 	var cfg stacks.StageConfig
 	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
@@ -101,6 +114,9 @@ func planStage(stage, outdir string, stderr io.Writer) (stacks.StageConfig, []by
 		return cfg, nil, fmt.Errorf("%q is not a stage: review plans one stage's database stack", stage)
 	}
 	cfg = resolved.Stages[0]
+	if withoutGuard {
+		resolved.Stages[0].PreventDestroy = false
+	}
 	if err := stacks.Synthesize(outdir, resolved); err != nil {
 		return cfg, nil, err
 	}
@@ -108,8 +124,12 @@ func planStage(stage, outdir string, stderr io.Writer) (stacks.StageConfig, []by
 	terraform := func(stdout io.Writer, args ...string) error {
 		cmd := exec.Command("terraform", args...)
 		cmd.Dir = dir
-		cmd.Stdout, cmd.Stderr = stdout, stderr
+		var diagnostics bytes.Buffer
+		cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, &diagnostics)
 		if err := cmd.Run(); err != nil {
+			if bytes.Contains(diagnostics.Bytes(), []byte("has lifecycle.prevent_destroy set")) {
+				return errPreventDestroy
+			}
 			return fmt.Errorf("terraform %s in %s: %w", args[0], dir, err)
 		}
 		return nil
@@ -117,7 +137,11 @@ func planStage(stage, outdir string, stderr io.Writer) (stacks.StageConfig, []by
 	if err := terraform(stderr, "init", "-input=false", "-no-color"); err != nil {
 		return cfg, nil, err
 	}
-	if err := terraform(stderr, "plan", "-input=false", "-no-color", "-out=review.tfplan"); err != nil {
+	plan := []string{"plan", "-input=false", "-no-color", "-out=review.tfplan"}
+	if withoutGuard {
+		plan = append(plan, "-lock=false")
+	}
+	if err := terraform(stderr, plan...); err != nil {
 		return cfg, nil, err
 	}
 	var planJSON bytes.Buffer
