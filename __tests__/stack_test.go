@@ -22,6 +22,7 @@ type stageExpectation struct {
 	recoveryWindowDays     float64
 	credentialsVersion     float64
 	kmsKey                 any // the key ARN expression, or absent for AWS-managed keys
+	kmsKeySetting          string
 	iamAuth                bool
 	performanceInsights    bool
 	piRetentionDays        any // days, or absent when Performance Insights is off
@@ -43,7 +44,7 @@ var stageExpectations = []stageExpectation{
 		stage: "dev", minCapacity: 0, maxCapacity: 4, autoPause: 3600.0, backupDays: 1,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
-		kmsKey: absent, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 0,
+		kmsKey: absent, kmsKeySetting: "aws-managed", iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 0,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: false,
 	},
@@ -51,7 +52,7 @@ var stageExpectations = []stageExpectation{
 		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
 		deletionProtection: true, preventDestroy: true, finalSnapshotID: "main-movies-production-cluster-final",
 		deleteAutomatedBackups: false, logExports: []any{"postgresql"}, recoveryWindowDays: 30, credentialsVersion: 1,
-		kmsKey: createdKey, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 60,
+		kmsKey: createdKey, kmsKeySetting: "create", iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 60,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: false, allowMajorUpgrade: false,
 	},
@@ -61,7 +62,7 @@ var stageExpectations = []stageExpectation{
 		stage: "staging", minCapacity: 0, maxCapacity: 16, autoPause: 3600.0, backupDays: 7,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 2,
-		kmsKey: existingKey, iamAuth: true, performanceInsights: false, piRetentionDays: absent, monitoringInterval: 30,
+		kmsKey: existingKey, kmsKeySetting: existingKey, iamAuth: true, performanceInsights: false, piRetentionDays: absent, monitoringInterval: 30,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: true,
 	},
@@ -69,7 +70,7 @@ var stageExpectations = []stageExpectation{
 		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
-		kmsKey: absent, iamAuth: false, performanceInsights: true, piRetentionDays: 93.0, monitoringInterval: 0,
+		kmsKey: absent, kmsKeySetting: "aws-managed", iamAuth: false, performanceInsights: true, piRetentionDays: 93.0, monitoringInterval: 0,
 		autoMinorUpgrade: false, logStatement: "none", logMinDurationMs: "-1",
 		applyImmediately: false, allowMajorUpgrade: false,
 	},
@@ -118,20 +119,22 @@ func expectedValues(e stageExpectation) map[string]any {
 		}},
 
 		// The secret and its write-only value.
-		secret + "name":                      "movies-" + e.stage + "-credentials",
-		secret + "description":               "Master credentials of the movies " + e.stage + " Aurora PostgreSQL cluster " + clusterID,
-		secret + "recovery_window_in_days":   e.recoveryWindowDays,
-		secret + "tags":                      map[string]any{"Name": "movies-" + e.stage + "-credentials"},
-		secret + "kms_key_id":                e.kmsKey,
-		record + "secret_id":                 "${aws_secretsmanager_secret.credentials.id}",
-		record + "secret_string_wo":          `${jsonencode({"password" = local.generated_password})}`,
-		record + "secret_string_wo_version":  e.credentialsVersion,
-		record + "version_stages":            []any{"master-password"},
-		record + "lifecycle":                 map[string]any{"ignore_changes": []any{"version_stages"}},
-		version + "secret_id":                "${aws_secretsmanager_secret.credentials.id}",
-		version + "secret_string_wo":         `${jsonencode({"dbClusterIdentifier" = aws_rds_cluster.cluster.cluster_identifier, "dbname" = aws_rds_cluster.cluster.database_name, "engine" = "postgres", "host" = aws_rds_cluster.cluster.endpoint, "password" = local.recorded_password, "port" = aws_rds_cluster.cluster.port, "username" = aws_rds_cluster.cluster.master_username})}`,
-		version + "secret_string_wo_version": "${local.password_generation}",
-		version + "secret_string":            absent,
+		secret + "name":                            "movies-" + e.stage + "-credentials",
+		secret + "description":                     "Master credentials of the movies " + e.stage + " Aurora PostgreSQL cluster " + clusterID,
+		secret + "recovery_window_in_days":         e.recoveryWindowDays,
+		secret + "tags":                            map[string]any{"Name": "movies-" + e.stage + "-credentials"},
+		secret + "kms_key_id":                      e.kmsKey,
+		secret + "lifecycle":                       map[string]any{"replace_triggered_by": []any{"terraform_data.encryption"}},
+		"resource.terraform_data.encryption.input": map[string]any{"kms_key": e.kmsKeySetting},
+		record + "secret_id":                       "${aws_secretsmanager_secret.credentials.id}",
+		record + "secret_string_wo":                `${jsonencode({"password" = local.generated_password})}`,
+		record + "secret_string_wo_version":        e.credentialsVersion,
+		record + "version_stages":                  []any{"master-password"},
+		record + "lifecycle":                       map[string]any{"ignore_changes": []any{"version_stages"}},
+		version + "secret_id":                      "${aws_secretsmanager_secret.credentials.id}",
+		version + "secret_string_wo":               `${jsonencode({"dbClusterIdentifier" = aws_rds_cluster.cluster.cluster_identifier, "dbname" = aws_rds_cluster.cluster.database_name, "engine" = "postgres", "host" = aws_rds_cluster.cluster.endpoint, "password" = local.recorded_password, "port" = aws_rds_cluster.cluster.port, "username" = aws_rds_cluster.cluster.master_username})}`,
+		version + "secret_string_wo_version":       "${local.password_generation}",
+		version + "secret_string":                  absent,
 		// Never create_before_destroy: it would spread to the cluster.
 		version + "lifecycle": map[string]any{"replace_triggered_by": []any{"aws_rds_cluster.cluster.cluster_resource_id"}},
 
@@ -160,6 +163,7 @@ func expectedValues(e stageExpectation) map[string]any {
 		cluster + "backup_retention_period":                                     e.backupDays,
 		cluster + "deletion_protection":                                         e.deletionProtection,
 		cluster + "lifecycle.prevent_destroy":                                   e.preventDestroy,
+		cluster + "lifecycle.replace_triggered_by":                              []any{"terraform_data.encryption"},
 		cluster + "skip_final_snapshot":                                         e.finalSnapshotID == absent,
 		cluster + "final_snapshot_identifier":                                   e.finalSnapshotID,
 		cluster + "delete_automated_backups":                                    e.deleteAutomatedBackups,
@@ -292,6 +296,7 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"output.credentials_arn_parameter",
 		"output.resource_arn_parameter",
 		"output.secret_arn",
+		"terraform_data.encryption",
 	}
 	key := []string{"aws_kms_alias.key_alias", "aws_kms_key.key", "data.aws_caller_identity.account", "data.aws_iam_policy_document.key_policy", "data.aws_partition.partition", "output.kms_key_arn"}
 	monitoring := []string{"aws_iam_role.monitoring", "aws_iam_role_policy_attachment.monitoring_policy", "data.aws_iam_policy_document.monitoring_trust", "data.aws_partition.partition"}

@@ -71,6 +71,11 @@ func FindRisks(plan *Plan) []Risk {
 				flag("replaced create-before-destroy under the same %s %q: AWS refuses a second object of that name while the first exists, so the apply fails halfway", nameArgument, name)
 			}
 		}
+		if rc.Type == "aws_secretsmanager_secret" && action == Replace {
+			if days, _ := number(rc.Change.Before, "recovery_window_in_days"); days > 0 {
+				flag("replaced under the same name while AWS keeps the deleted secret restorable for %g days: the new secret cannot take its name, so the apply fails halfway; set secretRecoveryWindowDays to 0 and deploy before this change", days)
+			}
+		}
 		if rc.Type == "aws_rds_cluster" && (action == Update || action == Replace) {
 			risks = append(risks, clusterRisks(rc)...)
 		}

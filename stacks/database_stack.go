@@ -39,6 +39,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		return *partition
 	}
 	key := newEncryptionKey(stack, cfg, awsPartition)
+	encryption := newEncryptionSetting(stack, cfg)
 	monitoringRole := newMonitoringRole(stack, cfg, awsPartition)
 	parameters := newParameterGroup(stack, cfg)
 	engineVersion := newEngineVersion(stack, cfg)
@@ -48,6 +49,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		KmsKeyId:             key,
 		Description:          jsii.String("Master credentials of the " + cfg.Account.Service + " " + cfg.Stage + " Aurora PostgreSQL cluster " + cfg.ClusterIdentifier()),
 		RecoveryWindowInDays: jsii.Number(float64(cfg.SecretRecoveryWindowDays)),
+		Lifecycle:            &cdktf.TerraformResourceLifecycle{ReplaceTriggeredBy: &[]interface{}{encryption}},
 		Tags:                 &map[string]*string{"Name": jsii.String(cfg.SecretName())},
 	})
 	creds := newMasterPassword(stack, cfg, secret)
@@ -81,8 +83,9 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		ApplyImmediately:                 jsii.Bool(cfg.ApplyImmediately),
 		AllowMajorVersionUpgrade:         jsii.Bool(cfg.AllowMajorVersionUpgrade),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
-			PreventDestroy: jsii.Bool(cfg.PreventDestroy),
-			IgnoreChanges:  emulatorClusterQuirks(cfg.Account),
+			PreventDestroy:     jsii.Bool(cfg.PreventDestroy),
+			IgnoreChanges:      emulatorClusterQuirks(cfg.Account),
+			ReplaceTriggeredBy: &[]interface{}{encryption},
 		},
 		Tags: &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},
 	})

@@ -56,3 +56,22 @@ func newEncryptionKey(stack cdktf.TerraformStack, cfg StageConfig, partition fun
 	})
 	return key.Arn()
 }
+
+// newEncryptionSetting records the stage's kmsKey setting in the state
+// (terraform_data, built into Terraform: no provider) and returns its
+// address, for replace_triggered_by.
+//
+// Storage encryption cannot be re-keyed, so a new kmsKey must replace the
+// cluster and the secret. The arguments do not always say so: going back
+// to the AWS-managed keys unsets kms_key_id, which the provider treats as
+// "keep the current key" on both, so the cluster and the secret would stay
+// on the stack's key while the stack schedules that key's deletion, and
+// every plan after would show the secret's key change again. A change of
+// this record replaces both; creating it (a stage deployed before it
+// existed) replaces nothing.
+func newEncryptionSetting(stack cdktf.TerraformStack, cfg StageConfig) *string {
+	setting := cdktf.NewDataResource(stack, jsii.String("encryption"), &cdktf.DataConfig{
+		Input: &map[string]interface{}{"kms_key": cfg.KMSKey},
+	})
+	return jsii.String(*setting.TerraformResourceType() + "." + *setting.FriendlyUniqueId())
+}
