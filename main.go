@@ -32,5 +32,8 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, warning := range resolved.Warnings {
+		fmt.Fprintln(os.Stderr, "aurora-stages: warning:", warning)
+	}
 	return stacks.Synthesize("", resolved)
 }

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,5 +170,31 @@ func TestAppRejectsBadConfigurationWithoutAStackTrace(t *testing.T) {
 				t.Errorf("cdktf.out was written for a bad configuration (stat: %v)", err)
 			}
 		})
+	}
+}
+
+// A dev-profile stage may open its port to the internet, but every synth
+// says so on stderr, and the synthesis still succeeds.
+func TestAppWarnsOfAStageOpenToTheInternet(t *testing.T) {
+	binary := goBinary(t, ".")
+	dir := t.TempDir()
+	config := `{"language": "go", "app": "go run .", "context": ` + withStages(`{"dev": {"allowedCidrs": ["0.0.0.0/0", "10.0.0.0/16"]}}`) + `}`
+	if err := os.WriteFile(filepath.Join(dir, "cdktf.json"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "dev")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "JSII_NODE="+filepath.Join(repoRootPath, "node_modules", ".bin", "node"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("synth of a dev stage open to the internet: %v\n%s", err, stderr.String())
+	}
+	want := `aurora-stages: warning: stage "dev": allowedCidrs = "0.0.0.0/0" opens the database's port to the whole internet; list the networks of its clients instead` + "\n"
+	if stderr.String() != want {
+		t.Errorf("stderr:\n%q\nwant:\n%q", stderr.String(), want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json")); err != nil {
+		t.Errorf("the stage was not synthesized: %v", err)
 	}
 }

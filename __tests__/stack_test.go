@@ -3,6 +3,7 @@ package tests
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,7 @@ type stageExpectation struct {
 	credentialsVersion     float64
 	kmsKey                 any // the key ARN expression, or absent for AWS-managed keys
 	kmsKeySetting          string
+	subnetGroup            any // the DB subnet group's name or reference, or absent for RDS's default
 	iamAuth                bool
 	performanceInsights    bool
 	piRetentionDays        any // days, or absent when Performance Insights is off
@@ -44,7 +46,7 @@ var stageExpectations = []stageExpectation{
 		stage: "dev", minCapacity: 0, maxCapacity: 4, autoPause: 3600.0, backupDays: 1,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
-		kmsKey: absent, kmsKeySetting: "aws-managed", iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 0,
+		kmsKey: absent, kmsKeySetting: "aws-managed", subnetGroup: absent, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 0,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: false,
 	},
@@ -52,7 +54,7 @@ var stageExpectations = []stageExpectation{
 		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
 		deletionProtection: true, preventDestroy: true, finalSnapshotID: "main-movies-production-cluster-final",
 		deleteAutomatedBackups: false, logExports: []any{"postgresql"}, recoveryWindowDays: 30, credentialsVersion: 1,
-		kmsKey: createdKey, kmsKeySetting: "create", iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 60,
+		kmsKey: createdKey, kmsKeySetting: "create", subnetGroup: absent, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 60,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: false, allowMajorUpgrade: false,
 	},
@@ -62,7 +64,7 @@ var stageExpectations = []stageExpectation{
 		stage: "staging", minCapacity: 0, maxCapacity: 16, autoPause: 3600.0, backupDays: 7,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 2,
-		kmsKey: existingKey, kmsKeySetting: existingKey, iamAuth: true, performanceInsights: false, piRetentionDays: absent, monitoringInterval: 30,
+		kmsKey: existingKey, kmsKeySetting: existingKey, subnetGroup: "${aws_db_subnet_group.subnets.name}", iamAuth: true, performanceInsights: false, piRetentionDays: absent, monitoringInterval: 30,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: true,
 	},
@@ -70,7 +72,7 @@ var stageExpectations = []stageExpectation{
 		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
 		deletionProtection: false, preventDestroy: false, finalSnapshotID: absent,
 		deleteAutomatedBackups: true, logExports: []any{}, recoveryWindowDays: 0, credentialsVersion: 1,
-		kmsKey: absent, kmsKeySetting: "aws-managed", iamAuth: false, performanceInsights: true, piRetentionDays: 93.0, monitoringInterval: 0,
+		kmsKey: absent, kmsKeySetting: "aws-managed", subnetGroup: "team-databases", iamAuth: false, performanceInsights: true, piRetentionDays: 93.0, monitoringInterval: 0,
 		autoMinorUpgrade: false, logStatement: "none", logMinDurationMs: "-1",
 		applyImmediately: false, allowMajorUpgrade: false,
 	},
@@ -169,6 +171,9 @@ func expectedValues(e stageExpectation) map[string]any {
 		cluster + "delete_automated_backups":                                    e.deleteAutomatedBackups,
 		cluster + "enabled_cloudwatch_logs_exports":                             e.logExports,
 		cluster + "tags":                                                        map[string]any{"Name": clusterID},
+		cluster + "port":                                                        5432.0,
+		cluster + "vpc_security_group_ids":                                      []any{"${aws_security_group.database.id}"},
+		cluster + "db_subnet_group_name":                                        e.subnetGroup,
 
 		// The writer: Serverless v2 has no capacity without an instance.
 		writer + "identifier":                            "main-movies-" + e.stage + "-writer",
@@ -212,12 +217,18 @@ func expectedValues(e stageExpectation) map[string]any {
 		resourceParam + "value":    "${aws_rds_cluster.cluster.arn}",
 
 		// Outputs.
-		"output.cluster_arn.value":               "${aws_rds_cluster.cluster.arn}",
-		"output.cluster_endpoint.value":          "${aws_rds_cluster.cluster.endpoint}",
-		"output.secret_arn.value":                "${aws_secretsmanager_secret.credentials.arn}",
-		"output.credentials_arn_parameter.value": "${aws_ssm_parameter.credentials_arn.name}",
-		"output.resource_arn_parameter.value":    "${aws_ssm_parameter.resource_arn.name}",
-		"output.kms_key_arn.value":               e.kmsKey,
+		"output.cluster_arn.value":                        "${aws_rds_cluster.cluster.arn}",
+		"output.cluster_endpoint.value":                   "${aws_rds_cluster.cluster.endpoint}",
+		"output.secret_arn.value":                         "${aws_secretsmanager_secret.credentials.arn}",
+		"output.credentials_arn_parameter.value":          "${aws_ssm_parameter.credentials_arn.name}",
+		"output.resource_arn_parameter.value":             "${aws_ssm_parameter.resource_arn.name}",
+		"output.kms_key_arn.value":                        e.kmsKey,
+		"output.security_group_id.value":                  "${aws_security_group.database.id}",
+		"output.security_group_id_parameter.value":        "${aws_ssm_parameter.security_group.name}",
+		"output.db_subnet_group_name.value":               "${aws_rds_cluster.cluster.db_subnet_group_name}",
+		"resource.aws_ssm_parameter.security_group.name":  "movies-" + e.stage + "-security-group-id",
+		"resource.aws_ssm_parameter.security_group.type":  "String",
+		"resource.aws_ssm_parameter.security_group.value": "${aws_security_group.database.id}",
 	}
 }
 
@@ -285,6 +296,8 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"ephemeral.aws_secretsmanager_secret_version.master_password",
 		"aws_ssm_parameter.credentials_arn",
 		"aws_ssm_parameter.resource_arn",
+		"aws_ssm_parameter.security_group",
+		"aws_security_group.database",
 		"ephemeral.aws_secretsmanager_random_password.master_password",
 		"local.deployed_engine_version",
 		"local.engine_version",
@@ -296,15 +309,21 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"output.credentials_arn_parameter",
 		"output.resource_arn_parameter",
 		"output.secret_arn",
+		"output.security_group_id",
+		"output.security_group_id_parameter",
+		"output.db_subnet_group_name",
 		"terraform_data.encryption",
 	}
 	key := []string{"aws_kms_alias.key_alias", "aws_kms_key.key", "data.aws_caller_identity.account", "data.aws_iam_policy_document.key_policy", "data.aws_partition.partition", "output.kms_key_arn"}
 	monitoring := []string{"aws_iam_role.monitoring", "aws_iam_role_policy_attachment.monitoring_policy", "data.aws_iam_policy_document.monitoring_trust", "data.aws_partition.partition"}
+	defaultVPC := []string{"data.aws_vpcs.default_vpc"}
+	stagingNetwork := []string{"aws_db_subnet_group.subnets", "aws_vpc_security_group_ingress_rule.ingress_from_sg_0a1b2c3d4e5f60718",
+		"aws_vpc_security_group_ingress_rule.ingress_from_10_20_0_0_16", "aws_vpc_security_group_ingress_rule.ingress_from_2001_db8___32"}
 	wantPerStage := map[string][]string{
-		"dev":        base,
+		"dev":        slices.Concat(base, defaultVPC),
 		"load":       base,
-		"production": slices.Concat(base, key, monitoring),
-		"staging":    slices.Concat(base, monitoring, []string{"output.kms_key_arn"}),
+		"production": slices.Concat(base, key, monitoring, defaultVPC),
+		"staging":    slices.Concat(base, monitoring, stagingNetwork, []string{"output.kms_key_arn"}),
 	}
 	for _, stage := range testStages {
 		want := slices.Compact(slices.Sorted(slices.Values(wantPerStage[stage])))
@@ -353,5 +372,79 @@ func TestManifestListsOneStackPerStage(t *testing.T) {
 		if stack.Name != id || stack.SynthesizedStackPath != "stacks/"+id+"/cdk.tf.json" {
 			t.Errorf("manifest stack %s: name %q, path %q; want name %q, path stacks/%s/cdk.tf.json", id, stack.Name, stack.SynthesizedStackPath, id, id)
 		}
+	}
+}
+
+// Each stage's network: its own security group, in the default VPC (dev,
+// production) or the stage's (staging, load), letting in only the allowed
+// sources on the database's port, with no egress; the stage's own subnet
+// group over its subnets (staging) or an existing one (load).
+func TestNetworkPerStage(t *testing.T) {
+	group := "resource.aws_security_group.database."
+	rule := func(name string) string { return "resource.aws_vpc_security_group_ingress_rule." + name + "." }
+	defaultVPC := map[string]any{
+		group + "vpc_id": "${one(data.aws_vpcs.default_vpc.ids)}",
+		group + "lifecycle.precondition": []any{map[string]any{
+			"condition":     "${length(data.aws_vpcs.default_vpc.ids) == 1}",
+			"error_message": "stage STAGE has no vpcId and the account has no default VPC in eu-west-1: set vpcId and subnetIds (or subnetGroupName) in the stage's entry in cdktf.json",
+		}},
+		"data.aws_vpcs.default_vpc.filter":             []any{map[string]any{"name": "is-default", "values": []any{"true"}}},
+		"resource.aws_db_subnet_group":                 absent,
+		"resource.aws_vpc_security_group_ingress_rule": absent,
+	}
+	cases := map[string]map[string]any{
+		"dev":        defaultVPC,
+		"production": defaultVPC,
+		"staging": {
+			group + "vpc_id":    "vpc-0a1b2c3d4e5f60718",
+			group + "lifecycle": absent,
+			"data.aws_vpcs":     absent,
+			"resource.aws_db_subnet_group.subnets.name":                                "movies-staging",
+			"resource.aws_db_subnet_group.subnets.subnet_ids":                          []any{"subnet-0a1b2c3d4e5f60718", "subnet-1a2b3c4d"},
+			rule("ingress_from_sg_0a1b2c3d4e5f60718") + "referenced_security_group_id": "sg-0a1b2c3d4e5f60718",
+			rule("ingress_from_sg_0a1b2c3d4e5f60718") + "cidr_ipv4":                    absent,
+			rule("ingress_from_sg_0a1b2c3d4e5f60718") + "description":                  "PostgreSQL from security group sg-0a1b2c3d4e5f60718 to main-movies-staging-cluster",
+			rule("ingress_from_10_20_0_0_16") + "cidr_ipv4":                            "10.20.0.0/16",
+			rule("ingress_from_10_20_0_0_16") + "description":                          "PostgreSQL from 10.20.0.0/16 to main-movies-staging-cluster",
+			rule("ingress_from_2001_db8___32") + "cidr_ipv6":                           "2001:db8::/32",
+			rule("ingress_from_2001_db8___32") + "cidr_ipv4":                           absent,
+		},
+		"load": {
+			group + "vpc_id":                               "vpc-1a2b3c4d",
+			"data.aws_vpcs":                                absent,
+			"resource.aws_db_subnet_group":                 absent,
+			"resource.aws_vpc_security_group_ingress_rule": absent,
+		},
+	}
+	for stage, want := range cases {
+		t.Run(stage, func(t *testing.T) {
+			doc := stackJSON(t, stage)
+			values := map[string]any{
+				group + "name":        "movies-" + stage + "-database",
+				group + "description": "Aurora PostgreSQL cluster main-movies-" + stage + "-cluster: the allowed sources on its port, nothing out",
+				group + "ingress":     absent,
+				group + "egress":      absent,
+				"resource.aws_vpc_security_group_egress_rule": absent,
+			}
+			for path, value := range want {
+				if text, ok := value.(string); ok {
+					value = strings.ReplaceAll(text, "STAGE", stage)
+				}
+				if list, ok := value.([]any); ok && strings.HasSuffix(path, "precondition") {
+					condition := list[0].(map[string]any)
+					value = []any{map[string]any{"condition": condition["condition"], "error_message": strings.ReplaceAll(condition["error_message"].(string), "STAGE", stage)}}
+				}
+				values[path] = value
+			}
+			rules, _ := doc["resource"].(map[string]any)["aws_vpc_security_group_ingress_rule"].(map[string]any)
+			for name := range rules {
+				// Every rule: TCP on the cluster's port, on the stage's group.
+				values[rule(name)+"ip_protocol"] = "tcp"
+				values[rule(name)+"from_port"] = 5432.0
+				values[rule(name)+"to_port"] = 5432.0
+				values[rule(name)+"security_group_id"] = "${aws_security_group.database.id}"
+			}
+			expectValues(t, stage, doc, values)
+		})
 	}
 }

@@ -21,6 +21,7 @@ var dataResources = map[string]string{
 	"aws_rds_cluster_instance":  "the writer: the database has no capacity until a new one is up",
 	"aws_secretsmanager_secret": "the master credentials every client reads",
 	"aws_kms_key":               "the key of the database, its snapshots and the secret: once its deletion window ends, nothing it encrypted can be read",
+	"aws_security_group":        "the database's security group: every client it lets in loses its way to the database until the new one is attached, and must be pointed at the new ID",
 }
 
 // fixedNames are the resource types whose name AWS holds unique, with the
@@ -69,6 +70,13 @@ func FindRisks(plan *Plan) []Risk {
 		if nameArgument, ok := fixedNames[rc.Type]; ok && slices.Equal(rc.Change.Actions, []string{"create", "delete"}) {
 			if name := str(rc.Change.Before, nameArgument); name != "" && name == str(rc.Change.After, nameArgument) {
 				flag("replaced create-before-destroy under the same %s %q: AWS refuses a second object of that name while the first exists, so the apply fails halfway", nameArgument, name)
+			}
+		}
+		if rc.Type == "aws_vpc_security_group_ingress_rule" && (action == Create || action == Update || action == Replace) {
+			for _, argument := range []string{"cidr_ipv4", "cidr_ipv6"} {
+				if cidr := str(rc.Change.After, argument); cidr == "0.0.0.0/0" || cidr == "::/0" {
+					flag("opens the database's port to the whole internet (%s %s)", argument, cidr)
+				}
 			}
 		}
 		if rc.Type == "aws_secretsmanager_secret" && action == Replace {

@@ -43,6 +43,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	monitoringRole := newMonitoringRole(stack, cfg, awsPartition)
 	parameters := newParameterGroup(stack, cfg)
 	engineVersion := newEngineVersion(stack, cfg)
+	net := newNetwork(stack, cfg)
 
 	secret := secretsmanagersecret.NewSecretsmanagerSecret(stack, jsii.String("credentials"), &secretsmanagersecret.SecretsmanagerSecretConfig{
 		Name:                 jsii.String(cfg.SecretName()),
@@ -59,6 +60,9 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		Engine:                  jsii.String("aurora-postgresql"),
 		EngineMode:              jsii.String("provisioned"),
 		EngineVersion:           engineVersion,
+		Port:                    jsii.Number(PostgresPort),
+		DbSubnetGroupName:       net.subnetGroup,
+		VpcSecurityGroupIds:     &[]*string{net.securityGroup.Id()},
 		DatabaseName:            jsii.String(cfg.DatabaseName),
 		MasterUsername:          jsii.String(cfg.MasterUsername),
 		MasterPasswordWo:        creds.password,
@@ -126,11 +130,21 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		Value:       cluster.Arn(),
 	})
 
+	securityGroupID := ssmparameter.NewSsmParameter(stack, jsii.String("security_group"), &ssmparameter.SsmParameterConfig{
+		Name:        jsii.String(cfg.SecurityGroupParameter()),
+		Description: jsii.String("ID of the security group of " + cfg.ClusterIdentifier() + ": a client's security group that it lets in reaches the database's port"),
+		Type:        jsii.String("String"),
+		Value:       net.securityGroup.Id(),
+	})
+
 	output(stack, "cluster_arn", cluster.Arn(), "ARN of the cluster, the Data API's resource ARN")
 	output(stack, "cluster_endpoint", cluster.Endpoint(), "Writer endpoint of the cluster")
 	output(stack, "secret_arn", secret.Arn(), "ARN of the secret with the master credentials, the Data API's secret ARN")
 	output(stack, "credentials_arn_parameter", credentialsArn.Name(), "SSM parameter that holds the secret's ARN")
 	output(stack, "resource_arn_parameter", resourceArn.Name(), "SSM parameter that holds the cluster's ARN")
+	output(stack, "security_group_id", net.securityGroup.Id(), "Security group of the database: add it as a source, or name it in allowedSecurityGroupIds")
+	output(stack, "security_group_id_parameter", securityGroupID.Name(), "SSM parameter that holds the security group's ID")
+	output(stack, "db_subnet_group_name", cluster.DbSubnetGroupName(), "DB subnet group the cluster runs in (default: RDS's default group of the default VPC)")
 	if key != nil {
 		output(stack, "kms_key_arn", key, "KMS key of the cluster and the secret: whoever reads the secret needs kms:Decrypt on it")
 	}

@@ -75,3 +75,19 @@ func (c StageConfig) StateKey() string {
 func (c StageConfig) LockKey() string {
 	return c.StateKey() + ".tflock"
 }
+
+// SecurityGroupName is the database's own security group.
+func (c StageConfig) SecurityGroupName() string {
+	return c.Account.Service + "-" + c.Stage + "-database"
+}
+
+// DBSubnetGroupName is the DB subnet group the stage creates over its subnetIds.
+func (c StageConfig) DBSubnetGroupName() string {
+	return c.Account.Service + "-" + c.Stage
+}
+
+// SecurityGroupParameter is the SSM parameter that publishes the security
+// group's ID, for the database's clients to let themselves in.
+func (c StageConfig) SecurityGroupParameter() string {
+	return c.Account.Service + "-" + c.Stage + "-security-group-id"
+}

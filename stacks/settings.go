@@ -178,6 +178,9 @@ type Stacks struct {
 	// Bootstrap is nil when the command line named only stages.
 	Bootstrap *BootstrapConfig
 	Stages    []StageConfig
+	// Warnings are allowed but risky settings, one line each, for the
+	// commands to print.
+	Warnings []string
 }
 
 // Resolve validates the settings and resolves the stacks named on the
@@ -213,6 +216,7 @@ func (s *Settings) Resolve(only []string) (*Stacks, error) {
 		cfg, entryProblems := resolveStage(stage, s.Stages[stage], s.Account)
 		problems = append(problems, entryProblems...)
 		problems = append(problems, cfg.Validate()...)
+		resolved.Warnings = append(resolved.Warnings, cfg.NetworkWarnings()...)
 		resolved.Stages = append(resolved.Stages, cfg)
 	}
 	if len(problems) > 0 {

@@ -92,6 +92,22 @@ type StageConfig struct {
 	// version upgrade the cluster in place; without it AWS refuses the
 	// change, and `make review` says so before the deploy.
 	AllowMajorVersionUpgrade bool `json:"allowMajorVersionUpgrade"`
+	// VPCID places the database in this VPC, with a security group of its
+	// own there. Empty: the region's default VPC, looked up at plan time.
+	VPCID string `json:"vpcId"`
+	// SubnetIDs are the subnets of VPCID the database may run in (at least
+	// two, in at least two Availability Zones); the stage creates a DB
+	// subnet group "<service>-<stage>" over them. Changing them, or moving
+	// a stage off the default VPC, replaces the cluster.
+	SubnetIDs []string `json:"subnetIds"`
+	// SubnetGroupName names an existing DB subnet group in VPCID, instead of
+	// SubnetIDs.
+	SubnetGroupName string `json:"subnetGroupName"`
+	// AllowedSecurityGroupIDs and AllowedCIDRs (IPv4 or IPv6) are the only
+	// sources let in, on the database's port. The Data API needs none.
+	AllowedSecurityGroupIDs []string `json:"allowedSecurityGroupIds"`
+	AllowedCIDRs            []string `json:"allowedCidrs"`
+
 	// LogStatement and LogMinDurationMs set PostgreSQL's log_statement
 	// (which statements are logged: none, ddl, mod or all) and
 	// log_min_duration_statement (statements slower than this many
@@ -129,6 +145,9 @@ func devProfile() StageConfig {
 		KeepAutomatedBackups:     false,
 		LogExports:               []string{},
 		SecretRecoveryWindowDays: 0,
+		SubnetIDs:                []string{},
+		AllowedSecurityGroupIDs:  []string{},
+		AllowedCIDRs:             []string{},
 
 		KMSKey:                           KMSKeyAWSManaged,
 		IAMDatabaseAuthentication:        true,
@@ -165,6 +184,9 @@ func productionProfile() StageConfig {
 		KeepAutomatedBackups:     true,
 		LogExports:               []string{"postgresql"},
 		SecretRecoveryWindowDays: 30,
+		SubnetIDs:                []string{},
+		AllowedSecurityGroupIDs:  []string{},
+		AllowedCIDRs:             []string{},
 
 		KMSKey:                           KMSKeyCreate,
 		IAMDatabaseAuthentication:        true,

@@ -31,6 +31,7 @@ func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, tags ma
 		config.SkipRegionValidation = jsii.Bool(true)
 		config.S3UsePathStyle = jsii.Bool(true)
 		config.Endpoints = &[]*provider.AwsProviderEndpoints{{
+			Ec2:            jsii.String(local),
 			Iam:            jsii.String(local),
 			Kms:            jsii.String(local),
 			Rds:            jsii.String(local),

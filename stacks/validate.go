@@ -194,6 +194,8 @@ func (c StageConfig) Validate() []string {
 		report("logMinDurationMs", c.LogMinDurationMs, fmt.Sprintf("must be -1 (off) or 0 to %d milliseconds", maxLogDurationMs))
 	}
 
+	c.validateNetwork(report)
+
 	// The names below are derived from the service and stage names, so a
 	// problem there is usually fixed by a shorter service or stage name.
 	// The cluster identifier is the longest RDS identifier of a stage (the

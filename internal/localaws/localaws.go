@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -101,6 +102,8 @@ func listen(t testing.TB) net.Listener {
 // The SDK clients, pointed at the emulator.
 
 func (e *Emulator) RDS() *rds.Client { return rds.NewFromConfig(e.config) }
+
+func (e *Emulator) EC2() *ec2.Client { return ec2.NewFromConfig(e.config) }
 
 func (e *Emulator) SecretsManager() *secretsmanager.Client {
 	return secretsmanager.NewFromConfig(e.config)
