@@ -62,12 +62,11 @@ var localOnlySettings = map[string]map[string]any{
 		"provider.aws.access_key":                  "test",
 		"provider.aws.secret_key":                  "test",
 		"provider.aws.skip_credentials_validation": true,
-		"provider.aws.skip_requesting_account_id":  true,
 		"provider.aws.skip_metadata_api_check":     "true",
 		"provider.aws.skip_region_validation":      true,
 		"provider.aws.s3_use_path_style":           true,
 		"provider.aws.endpoints": []any{map[string]any{
-			"iam": localEndpoint, "kms": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
+			"ec2": localEndpoint, "iam": localEndpoint, "kms": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
 			"secretsmanager": localEndpoint, "ssm": localEndpoint, "sts": localEndpoint,
 		}},
 	},

@@ -169,6 +169,7 @@ func findingKeys(list []security.Finding) []string {
 var stageSkips = []string{
 	"CKV2_AWS_34 aws_ssm_parameter.credentials_arn",
 	"CKV2_AWS_34 aws_ssm_parameter.resource_arn",
+	"CKV2_AWS_34 aws_ssm_parameter.security_group",
 	"CKV2_AWS_57 aws_secretsmanager_secret.credentials",
 	"CKV2_AWS_8 aws_rds_cluster.cluster",
 }

@@ -26,7 +26,10 @@ func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, tags ma
 		config.AccessKey = jsii.String(localCredentials)
 		config.SecretKey = jsii.String(localCredentials)
 		config.SkipCredentialsValidation = jsii.Bool(true)
-		config.SkipRequestingAccountId = jsii.Bool(true)
+		// The account ID is asked for (moto answers STS with 123456789012):
+		// without it the provider takes every security group a rule
+		// references for another account's, "<account>/sg-...", and plans
+		// to change the rule back on every run.
 		config.SkipMetadataApiCheck = jsii.String("true")
 		config.SkipRegionValidation = jsii.Bool(true)
 		config.S3UsePathStyle = jsii.Bool(true)

@@ -1,0 +1,217 @@
+package tests
+
+// The network against a local AWS: a stage placed in a VPC of its own,
+// made with the AWS SDK as a team's network would be, and a stage planned
+// in an account without a default VPC.
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"aurora-stages/internal/localaws"
+	"aurora-stages/review"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+)
+
+// teamNetwork is a VPC with two subnets in two Availability Zones and a
+// client's security group.
+type teamNetwork struct {
+	vpc, subnetA, subnetB, client string
+}
+
+func newTeamNetwork(t *testing.T, emulator *localaws.Emulator) teamNetwork {
+	t.Helper()
+	ctx := localaws.Context(t)
+	client := emulator.EC2()
+	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.50.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := teamNetwork{vpc: aws.ToString(vpc.Vpc.VpcId)}
+	for i, zone := range []string{"us-east-1a", "us-east-1b"} {
+		subnet, err := client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, AvailabilityZone: aws.String(zone), CidrBlock: aws.String([]string{"10.50.1.0/24", "10.50.2.0/24"}[i])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*[]*string{&n.subnetA, &n.subnetB}[i] = aws.ToString(subnet.Subnet.SubnetId)
+	}
+	group, err := client.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("movies-api"), Description: aws.String("the database's client"), VpcId: vpc.Vpc.VpcId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.client = aws.ToString(group.GroupId)
+	return n
+}
+
+func TestLocalStageInTheTeamsVPC(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	n := newTeamNetwork(t, p.emulator)
+	stage := func(cidrs string) string {
+		return `{"dev": {"vpcId": "` + n.vpc + `", "subnetIds": ["` + n.subnetA + `", "` + n.subnetB + `"],
+		  "allowedSecurityGroupIds": ["` + n.client + `"], "allowedCidrs": [` + cidrs + `]}}`
+	}
+	p.setStages(stage(`"10.60.0.0/16"`))
+	p.deploy("bootstrap")
+	p.deploy("dev")
+
+	ctx := localaws.Context(t)
+	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String("main-movies-dev-cluster")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster := clusters.DBClusters[0]
+	groups, err := p.emulator.RDS().DescribeDBSubnetGroups(ctx, &rds.DescribeDBSubnetGroupsInput{DBSubnetGroupName: cluster.DBSubnetGroup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var subnets []string
+	for _, s := range groups.DBSubnetGroups[0].Subnets {
+		subnets = append(subnets, aws.ToString(s.SubnetIdentifier))
+	}
+	slices.Sort(subnets)
+	if want := slices.Sorted(slices.Values([]string{n.subnetA, n.subnetB})); aws.ToString(cluster.DBSubnetGroup) != "movies-dev" || !slices.Equal(subnets, want) {
+		t.Errorf("subnet group %s with %q; want movies-dev with %q", aws.ToString(cluster.DBSubnetGroup), subnets, want)
+	}
+	var clusterGroups []string
+	for _, g := range cluster.VpcSecurityGroups {
+		clusterGroups = append(clusterGroups, aws.ToString(g.VpcSecurityGroupId))
+	}
+	databaseGroup := p.parameter("movies-dev-security-group-id")
+	if !slices.Equal(clusterGroups, []string{databaseGroup}) {
+		t.Errorf("cluster security groups %q; want only the stage's %s (movies-dev-security-group-id)", clusterGroups, databaseGroup)
+	}
+	described, err := p.emulator.EC2().DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{databaseGroup}})
+	if err != nil || len(described.SecurityGroups) != 1 {
+		t.Fatalf("describing the stage's security group %s: %v", databaseGroup, err)
+	}
+	if g := described.SecurityGroups[0]; aws.ToString(g.GroupName) != "movies-dev-database" || aws.ToString(g.VpcId) != n.vpc {
+		t.Errorf("security group %s in %s; want movies-dev-database in %s", aws.ToString(g.GroupName), aws.ToString(g.VpcId), n.vpc)
+	}
+	if got, want := p.ingressSources(databaseGroup), []string{"10.60.0.0/16 tcp 5432-5432", n.client + " tcp 5432-5432"}; !slices.Equal(got, want) {
+		t.Errorf("ingress %q, want %q", got, want)
+	}
+	if egress := p.egressRules(databaseGroup); len(egress) != 0 {
+		t.Errorf("egress %q, want none: the database initiates nothing", egress)
+	}
+	p.expectCleanReplan("dev")
+
+	// Another source changes one rule, nothing else.
+	p.setStages(stage(`"10.60.0.0/16", "10.70.0.0/16"`))
+	risks := p.planAndCheck("dev")
+	plan := p.savedPlanActions("dev")
+	if want := map[string][]string{"aws_vpc_security_group_ingress_rule.ingress_from_10_70_0_0_16": {"create"}}; !mapsEqual(plan, want) {
+		t.Errorf("adding a CIDR plans %v, want only its rule created", plan)
+	}
+	if len(risks) != 0 {
+		t.Errorf("adding a CIDR: risks %q, want none", risks)
+	}
+	p.deploy("dev")
+	if got := p.ingressSources(databaseGroup); len(got) != 3 || !slices.Contains(got, "10.70.0.0/16 tcp 5432-5432") {
+		t.Errorf("after adding 10.70.0.0/16: ingress %q", got)
+	}
+	p.expectCleanReplan("dev")
+}
+
+// An account without a default VPC: the plan stops on a message that says
+// which settings to set.
+func TestLocalNoDefaultVPC(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	ctx := localaws.Context(t)
+	client := p.emulator.EC2()
+	vpcs, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
+	if err != nil || len(vpcs.Vpcs) != 1 {
+		t.Fatalf("moto's default VPC: %v (err %v)", vpcs, err)
+	}
+	vpc := vpcs.Vpcs[0].VpcId
+	subnets, err := client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{aws.ToString(vpc)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subnets.Subnets {
+		if _, err := client.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: s.SubnetId}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := client.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: vpc}); err != nil {
+		t.Fatalf("deleting the default VPC: %v", err)
+	}
+	p.deploy("bootstrap")
+
+	out, err := p.cdktf("diff", "dev")
+	if err == nil {
+		t.Fatalf("cdktf diff dev without a default VPC succeeded:\n%s", tail(out, 30))
+	}
+	// Terraform wraps long messages in a box; compare the words.
+	words := strings.Join(strings.Fields(strings.ReplaceAll(out, "│", " ")), " ")
+	want := "stage dev has no vpcId and the account has no default VPC in us-east-1: set vpcId and subnetIds (or subnetGroupName) in the stage's entry in cdktf.json"
+	if !strings.Contains(words, want) || strings.Contains(words, "no matching EC2 VPC found") {
+		t.Errorf("cdktf diff dev: want our message\n  %s\n%s", want, tail(out, 30))
+	}
+}
+
+// ingressSources lists a security group's ingress rules as
+// "<source> <protocol> <from>-<to>", sorted.
+func (p *project) ingressSources(groupID string) []string {
+	return p.securityGroupRules(groupID, false)
+}
+
+func (p *project) egressRules(groupID string) []string {
+	return p.securityGroupRules(groupID, true)
+}
+
+func (p *project) securityGroupRules(groupID string, egress bool) []string {
+	p.t.Helper()
+	out, err := p.emulator.EC2().DescribeSecurityGroupRules(localaws.Context(p.t), &ec2.DescribeSecurityGroupRulesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("group-id"), Values: []string{groupID}}},
+	})
+	if err != nil {
+		p.t.Fatalf("describing the rules of %s: %v", groupID, err)
+	}
+	var rules []string
+	for _, r := range out.SecurityGroupRules {
+		if aws.ToBool(r.IsEgress) != egress {
+			continue
+		}
+		source := aws.ToString(r.CidrIpv4) + aws.ToString(r.CidrIpv6)
+		if r.ReferencedGroupInfo != nil {
+			source = aws.ToString(r.ReferencedGroupInfo.GroupId)
+		}
+		rules = append(rules, source+" "+aws.ToString(r.IpProtocol)+" "+itoa(aws.ToInt32(r.FromPort))+"-"+itoa(aws.ToInt32(r.ToPort)))
+	}
+	slices.Sort(rules)
+	return rules
+}
+
+// savedPlanActions reads the plan planAndCheck saved: each resource that
+// changes, with its actions.
+func (p *project) savedPlanActions(stage string) map[string][]string {
+	p.t.Helper()
+	planJSON, err := p.terraform(stage, "show", "-json", "check.tfplan")
+	if err != nil {
+		p.t.Fatalf("terraform show: %v\n%s", err, planJSON)
+	}
+	plan, err := review.ParsePlan([]byte(planJSON))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	actions := map[string][]string{}
+	for _, rc := range plan.ResourceChanges {
+		if !slices.Equal(rc.Change.Actions, []string{"no-op"}) && !slices.Equal(rc.Change.Actions, []string{"read"}) {
+			actions[rc.Address] = rc.Change.Actions
+		}
+	}
+	return actions
+}
+
+func mapsEqual(a, b map[string][]string) bool {
+	return maps.EqualFunc(a, b, slices.Equal)
+}
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }
