@@ -118,6 +118,10 @@ func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
 			"terraform.backend.s3.use_lockfile":                     true,
 		})
 	}
+	// moto keeps no description on a rule from another security group.
+	referencedRule := map[string]any{"resource.aws_vpc_security_group_ingress_rule.ingress_from_sg_0a1b2c3d4e5f60718.lifecycle": map[string]any{"ignore_changes": []any{"description"}}}
+	expectValues(t, "staging", stackJSON(t, "staging"), absentAll(referencedRule))
+	expectValues(t, "staging (local)", localStackJSON(t, "staging"), referencedRule)
 	expectValues(t, "bootstrap", stackJSON(t, "bootstrap"), absentAll(localOnlySettings["provider"]))
 	expectValues(t, "bootstrap (local)", localStackJSON(t, "bootstrap"), localOnlySettings["provider"])
 	// A local run keeps its bootstrap state apart from the real account's,

@@ -17,6 +17,7 @@ var regenPlans = flag.Bool("regen-plans", false, "regenerate __tests__/testdata/
 // review tests read. Each is `terraform show -json` of a saved plan.
 var planFixtures = []string{
 	"no-changes", "scaling", "rotation", "master-username", "engine-major-refused", "engine-major-allowed",
+	"open-to-the-internet", "moved-to-a-vpc",
 	"production-deletion-protection-off", "stage-removed",
 	// Made before the fix, kept as the negative case: the cluster replaced
 	// create-before-destroy and the credentials left as they were.
@@ -84,6 +85,11 @@ func TestRegeneratePlanFixtures(t *testing.T) {
 	save("engine-major-refused", "dev")
 	p.setStages(`{"dev": {"engineVersion": "17.4", "allowMajorVersionUpgrade": true}, "production": {}}`)
 	save("engine-major-allowed", "dev")
+	p.setStages(`{"dev": {"allowedCidrs": ["0.0.0.0/0"]}, "production": {}}`)
+	save("open-to-the-internet", "dev")
+	n := newTeamNetwork(t, p.emulator)
+	p.setStages(`{"dev": {"vpcId": "` + n.vpc + `", "subnetIds": ["` + n.subnetA + `", "` + n.subnetB + `"]}, "production": {}}`)
+	save("moved-to-a-vpc", "dev")
 	p.setStages(`{"dev": {}, "production": {"deletionProtection": false}}`)
 	save("production-deletion-protection-off", "production")
 	// A stage removed from cdktf.json is no longer synthesized; what remains

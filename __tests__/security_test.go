@@ -340,9 +340,9 @@ func TestScanCommandPassesOnTheRepositoryConfiguration(t *testing.T) {
 		"Checkov 3.3.30; skips and relaxations with their reasons: security/checkov-skips.json\n",
 		"\nbootstrap: 15 passed, 0 failed, 4 skipped\n",
 		"\ndev (profile dev): ",
-		", 6 failed (6 relaxed in the dev profile), 4 skipped\n",
+		", 6 failed (6 relaxed in the dev profile), 5 skipped\n",
 		"\nproduction (profile production): ",
-		" passed, 0 failed, 7 skipped\n",
+		" passed, 0 failed, 8 skipped\n",
 		"\nResult: pass\n",
 	} {
 		if !strings.Contains(string(out), line) {

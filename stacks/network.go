@@ -59,6 +59,7 @@ func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
 	for _, source := range cfg.AllowedSecurityGroupIDs {
 		rule := ingressRule(cfg, group, "from security group "+source)
 		rule.ReferencedSecurityGroupId = jsii.String(source)
+		rule.Lifecycle = emulatorReferencedRuleLifecycle(cfg.Account)
 		vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(stack, ruleID("from_"+source), rule)
 	}
 	for _, cidr := range cfg.AllowedCIDRs {

@@ -107,6 +107,15 @@ func emulatorWriterLifecycle(account AccountSettings) *cdktf.TerraformResourceLi
 	}
 }
 
+// emulatorReferencedRuleLifecycle does the same for an ingress rule from
+// another security group: moto keeps no description for such a rule.
+func emulatorReferencedRuleLifecycle(account AccountSettings) *cdktf.TerraformResourceLifecycle {
+	if account.LocalEndpoint == "" {
+		return nil
+	}
+	return &cdktf.TerraformResourceLifecycle{IgnoreChanges: jsii.Strings("description")}
+}
+
 // emulatorEnforcesTLSPolicy is false on moto: it ignores a policy's
 // conditions, so the state bucket's "deny unless aws:SecureTransport" would
 // deny every request, over TLS or not. Locally the bucket goes without it.
