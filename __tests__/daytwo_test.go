@@ -245,14 +245,7 @@ func (p *project) planAndCheck(stage string) []string {
 	if out, err := p.terraform(stage, "plan", "-input=false", "-no-color", "-lock=false", "-out=check.tfplan"); err != nil {
 		p.t.Fatalf("terraform plan: %v\n%s", err, tail(out, 30))
 	}
-	planJSON, err := p.terraform(stage, "show", "-json", "check.tfplan")
-	if err != nil {
-		p.t.Fatalf("terraform show: %v\n%s", err, planJSON)
-	}
-	plan, err := review.ParsePlan([]byte(planJSON))
-	if err != nil {
-		p.t.Fatal(err)
-	}
+	plan := p.savedPlan(stage)
 	if problems := planInvariantProblems(plan); len(problems) > 0 {
 		p.t.Errorf("the plan of stage %s breaks what every plan must hold:\n  %s", stage, strings.Join(problems, "\n  "))
 	}
@@ -261,6 +254,20 @@ func (p *project) planAndCheck(stage string) []string {
 		risks = append(risks, risk.Address+": "+risk.Reason)
 	}
 	return risks
+}
+
+// savedPlan reads the plan planAndCheck saved.
+func (p *project) savedPlan(stage string) *review.Plan {
+	p.t.Helper()
+	planJSON, err := p.terraform(stage, "show", "-json", "check.tfplan")
+	if err != nil {
+		p.t.Fatalf("terraform show: %v\n%s", err, planJSON)
+	}
+	plan, err := review.ParsePlan([]byte(planJSON))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return plan
 }
 
 // planInvariantProblems checks what must hold in every plan: a cluster

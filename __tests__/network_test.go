@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"aurora-stages/internal/localaws"
-	"aurora-stages/review"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -193,16 +192,8 @@ func (p *project) securityGroupRules(groupID string, egress bool) []string {
 // changes, with its actions.
 func (p *project) savedPlanActions(stage string) map[string][]string {
 	p.t.Helper()
-	planJSON, err := p.terraform(stage, "show", "-json", "check.tfplan")
-	if err != nil {
-		p.t.Fatalf("terraform show: %v\n%s", err, planJSON)
-	}
-	plan, err := review.ParsePlan([]byte(planJSON))
-	if err != nil {
-		p.t.Fatal(err)
-	}
 	actions := map[string][]string{}
-	for _, rc := range plan.ResourceChanges {
+	for _, rc := range p.savedPlan(stage).ResourceChanges {
 		if !slices.Equal(rc.Change.Actions, []string{"no-op"}) && !slices.Equal(rc.Change.Actions, []string{"read"}) {
 			actions[rc.Address] = rc.Change.Actions
 		}

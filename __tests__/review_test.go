@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -38,8 +39,8 @@ var reviewExpectations = []struct {
 		fixture: "rotation",
 		counts:  map[review.Action]int{review.Update: 1, review.Replace: 2},
 		changes: map[string][]string{
-			"aws_rds_cluster.cluster":                             {"master_password_wo_version: 190653885461434 -> (known after apply)"},
-			"aws_secretsmanager_secret_version.credentials_value": {"secret_string_wo_version: 190653885461434 -> (known after apply) (forces replacement)"},
+			"aws_rds_cluster.cluster":                             {"master_password_wo_version: <generation> -> (known after apply)"},
+			"aws_secretsmanager_secret_version.credentials_value": {"secret_string_wo_version: <generation> -> (known after apply) (forces replacement)"},
 			// moto dropped the label when AWSCURRENT moved (see README).
 			"aws_secretsmanager_secret_version.master_password": {"secret_string_wo_version: 1 -> 2 (forces replacement)", `version_stages: ["AWSPREVIOUS"] -> ["master-password"]`},
 		},
@@ -61,7 +62,7 @@ var reviewExpectations = []struct {
 		risks: []string{
 			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by master_username: the database and its automated backups",
 			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
-			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter for an ARN is affected",
+			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter is affected",
 		},
 	},
 	{
@@ -78,7 +79,7 @@ var reviewExpectations = []struct {
 			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by master_username: the database and its automated backups",
 			`aws_rds_cluster.cluster: replaced create-before-destroy under the same cluster_identifier "main-movies-dev-cluster": AWS refuses a second object of that name while the first exists, so the apply fails halfway`,
 			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
-			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter for an ARN is affected",
+			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter is affected",
 			"aws_rds_cluster.cluster: created anew while aws_secretsmanager_secret_version.credentials_value is not written in the same plan: the secret would keep another cluster's endpoint and password, and every client that reads it is locked out",
 		},
 	},
@@ -122,21 +123,71 @@ var reviewExpectations = []struct {
 		risks:   []string{"aws_rds_cluster.cluster: deletion protection turned off: AWS will no longer refuse to delete the cluster"},
 	},
 	{
+		fixture: "open-to-the-internet",
+		counts:  map[review.Action]int{review.Create: 1},
+		changes: map[string][]string{"aws_vpc_security_group_ingress_rule.ingress_from_0_0_0_0_0": nil},
+		risks:   []string{"aws_vpc_security_group_ingress_rule.ingress_from_0_0_0_0_0: opens the database's port to the whole internet (cidr_ipv4 0.0.0.0/0)"},
+	},
+	{
+		// From the default VPC to the team's: RDS cannot move a cluster to
+		// another subnet group, and the security group follows the VPC.
+		fixture: "moved-to-a-vpc",
+		counts:  map[review.Action]int{review.Create: 1, review.Update: 2, review.Replace: 4},
+		changes: map[string][]string{
+			"aws_db_subnet_group.subnets":                         nil,
+			"aws_rds_cluster.cluster":                             {`db_subnet_group_name: "default" -> "movies-dev" (forces replacement)`, "enable_http_endpoint: false -> true"},
+			"aws_rds_cluster_instance.writer":                     {`cluster_identifier: "main-movies-dev-cluster" -> (known after apply) (forces replacement)`, "performance_insights_enabled: false -> true", "performance_insights_retention_period: 0 -> 7"},
+			"aws_secretsmanager_secret_version.credentials_value": nil,
+			"aws_security_group.database":                         {`vpc_id: "<vpc>" -> "<vpc>" (forces replacement)`},
+			"aws_ssm_parameter.resource_arn":                      {"value: (sensitive) -> (sensitive)"},
+			"aws_ssm_parameter.security_group":                    {"value: (sensitive) -> (sensitive)"},
+		},
+		reasons: map[string]string{"aws_secretsmanager_secret_version.credentials_value": "its replace_triggered_by changed"},
+		risks: []string{
+			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by db_subnet_group_name: the database and its automated backups",
+			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
+			"aws_security_group.database: replaced (destroyed and created anew), forced by vpc_id: the database's security group: every client it lets in loses its way to the database until the new one is attached, and must be pointed at the new ID",
+			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter is affected",
+			"aws_ssm_parameter.security_group: value changes: every consumer that reads this parameter is affected",
+		},
+	},
+	{
 		fixture: "stage-removed",
-		counts:  map[review.Action]int{review.Delete: 8},
+		counts:  map[review.Action]int{review.Delete: 11},
 		changes: map[string][]string{
 			"aws_rds_cluster.cluster": nil, "aws_rds_cluster_instance.writer": nil, "aws_rds_cluster_parameter_group.parameters": nil,
 			"aws_secretsmanager_secret.credentials": nil, "aws_secretsmanager_secret_version.credentials_value": nil,
-			"aws_secretsmanager_secret_version.master_password": nil, "aws_ssm_parameter.credentials_arn": nil, "aws_ssm_parameter.resource_arn": nil,
+			"aws_secretsmanager_secret_version.master_password": nil, "aws_security_group.database": nil, "aws_ssm_parameter.credentials_arn": nil,
+			"aws_ssm_parameter.resource_arn": nil, "aws_ssm_parameter.security_group": nil, "terraform_data.encryption": nil,
 		},
 		risks: []string{
 			"aws_rds_cluster.cluster: deleted: the database and its automated backups",
 			"aws_rds_cluster_instance.writer: deleted: the writer: the database has no capacity until a new one is up",
 			"aws_secretsmanager_secret.credentials: deleted: the master credentials every client reads",
-			"aws_ssm_parameter.credentials_arn: deleted: every consumer that reads this parameter for an ARN breaks",
-			"aws_ssm_parameter.resource_arn: deleted: every consumer that reads this parameter for an ARN breaks",
+			"aws_security_group.database: deleted: the database's security group: every client it lets in loses its way to the database until the new one is attached, and must be pointed at the new ID",
+			"aws_ssm_parameter.credentials_arn: deleted: every consumer that reads this parameter breaks",
+			"aws_ssm_parameter.resource_arn: deleted: every consumer that reads this parameter breaks",
+			"aws_ssm_parameter.security_group: deleted: every consumer that reads this parameter breaks",
 		},
 	},
+}
+
+// generatedValues are the parts of a real plan that differ with every
+// regeneration: IDs moto makes up, and the password generation derived from
+// a secret version's ID.
+var generatedValues = []struct {
+	pattern     *regexp.Regexp
+	placeholder string
+}{
+	{regexp.MustCompile(`vpc-[0-9a-f]{17}`), "<vpc>"},
+	{regexp.MustCompile(`\b[0-9]{12,}\b`), "<generation>"},
+}
+
+func withoutGeneratedValues(line string) string {
+	for _, g := range generatedValues {
+		line = g.pattern.ReplaceAllString(line, g.placeholder)
+	}
+	return line
 }
 
 func TestReviewOfRealPlans(t *testing.T) {
@@ -160,7 +211,7 @@ func TestReviewOfRealPlans(t *testing.T) {
 				}
 				var lines []string
 				for _, a := range c.Attributes {
-					line := a.Name + ": " + a.Before + " -> " + a.After
+					line := withoutGeneratedValues(a.Name + ": " + a.Before + " -> " + a.After)
 					if a.ForcesReplacement {
 						line += " (forces replacement)"
 					}

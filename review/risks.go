@@ -89,10 +89,10 @@ func FindRisks(plan *Plan) []Risk {
 		}
 		if rc.Type == "aws_ssm_parameter" && (action == Update || action == Replace || action == Delete) {
 			if action == Delete {
-				flag("deleted: every consumer that reads this parameter for an ARN breaks")
+				flag("deleted: every consumer that reads this parameter breaks")
 			} else if str(rc.Change.Before, "value") != str(rc.Change.After, "value") {
 				// No values here: the provider marks a parameter's value sensitive.
-				flag("value changes: every consumer that reads this parameter for an ARN is affected")
+				flag("value changes: every consumer that reads this parameter is affected")
 			}
 		}
 	}

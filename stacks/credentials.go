@@ -21,7 +21,7 @@ import (
 //
 // Write-only arguments are sent only when their version number changes.
 // Both numbers derive from the ID of the password's secret version
-// (passwordGeneration), so whenever a new password is recorded, the
+// (local.password_generation), so whenever a new password is recorded, the
 // cluster and the credentials are written with it in the same apply; the
 // credentials are also rewritten whenever the cluster is created or
 // replaced (a new endpoint, identifier, user or database name).
