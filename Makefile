@@ -26,12 +26,12 @@ endif
 
 NPM_INSTALLED := node_modules/.package-lock.json
 LOCAL_AWS := sh scripts/local-aws.sh
-CHECKOV := sh scripts/checkov.sh
+PYTHON_TOOL := sh scripts/python-tool.sh
 GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
-GO_SOURCES := main.go stacks review cmd internal __tests__
+GO_SOURCES := main.go stacks review cmd internal examples __tests__
 
-.PHONY: help tools synth scan bench test test-fast local local-down bench-local review unlock plan-fixtures fmt clean
+.PHONY: help tools synth scan bench test test-fast local local-down bench-local review unlock query plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
@@ -44,6 +44,7 @@ help:
 	@echo "make bench-local  time make local, a no-op diff and the life-cycle tests"
 	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
 	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
+	@echo "make query STAGE=<stage> SQL=\"select now()\" [ARGS=--format json]  run one statement through the Data API, as a consumer does"
 	@echo "make plan-fixtures  regenerate the review tests' plans against a local AWS emulator"
 	@echo "make fmt     gofmt the Go sources"
 	@echo "make clean   remove cdktf.out and node_modules"
@@ -61,7 +62,7 @@ synth: tools
 # Checkov from .local/checkov, pinned by security/checkov-requirements.txt;
 # the scan itself needs no network.
 scan: tools
-	@$(CHECKOV) install
+	@$(PYTHON_TOOL) install checkov
 	go run ./cmd/scan
 
 # The emulator tests spend most of their time in the AWS provider's waits
@@ -73,7 +74,8 @@ TEST_PARALLEL ?= 8
 # of jsii's afterwards (runtime folders, unpacked packages).
 test: tools
 	@$(LOCAL_AWS) install
-	@$(CHECKOV) install
+	@$(PYTHON_TOOL) install checkov
+	@$(PYTHON_TOOL) install parliament
 	@unformatted="$$(gofmt -l $(GO_SOURCES))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run make fmt)"; exit 1; fi
 	go vet $(GO_PACKAGES)
@@ -117,6 +119,11 @@ review: tools
 unlock:
 	@test -n "$(STAGE)" || { echo "name the stage: make unlock STAGE=dev"; exit 1; }
 	@go run ./cmd/unlock --stage "$(STAGE)" $(if $(FORCE),--force)
+
+# Reads the stage's two SSM parameters and calls the Data API with them.
+query:
+	@test -n "$(STAGE)" -a -n "$(SQL)" || { echo 'name the stage and the statement: make query STAGE=dev SQL="select now()"'; exit 1; }
+	@go run ./cmd/query --stage "$(STAGE)" $(ARGS) "$(SQL)"
 
 plan-fixtures: tools
 	@$(LOCAL_AWS) install

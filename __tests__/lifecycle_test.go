@@ -67,6 +67,7 @@ func newDeployedDev(t *testing.T) *project {
 	t.Helper()
 	p := newProject(t, `{"dev": {}}`)
 	p.deploy("bootstrap")
+	p.planAndCheck("dev")
 	p.deploy("dev")
 	return p
 }
@@ -331,6 +332,7 @@ func TestLocalRotation(t *testing.T) {
 	currentBefore := versionsLabelled(p.secretVersions("movies-dev-credentials"), "AWSCURRENT")
 
 	p.setStages(`{"dev": {"credentialsVersion": 2}}`)
+	p.planAndCheck("dev")
 	out := p.deploy("dev")
 	// The cluster is modified in place; the password of record and the
 	// credentials are replaced.

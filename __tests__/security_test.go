@@ -99,7 +99,7 @@ func checkovCommand(t *testing.T) []string {
 	}
 	checkov := filepath.Join(repoRootPath, security.CheckovExecutable)
 	if _, err := os.Stat(checkov); err != nil {
-		t.Fatalf("Checkov is not installed (%v): run `sh scripts/checkov.sh install`, which `make test` does", err)
+		t.Fatalf("Checkov is not installed (%v): run `sh scripts/python-tool.sh install checkov`, which `make test` does", err)
 	}
 	if exec.Command("unshare", "--net", "true").Run() == nil {
 		return []string{"unshare", "--net", checkov}

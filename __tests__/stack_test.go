@@ -312,6 +312,9 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"output.security_group_id",
 		"output.security_group_id_parameter",
 		"output.db_subnet_group_name",
+		"output.access_policy_arn",
+		"aws_iam_policy.access",
+		"data.aws_iam_policy_document.access_policy",
 		"terraform_data.encryption",
 	}
 	key := []string{"aws_kms_alias.key_alias", "aws_kms_key.key", "data.aws_caller_identity.account", "data.aws_iam_policy_document.key_policy", "data.aws_partition.partition", "output.kms_key_arn"}
@@ -323,7 +326,8 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"dev":        slices.Concat(base, defaultVPC),
 		"load":       base,
 		"production": slices.Concat(base, key, monitoring, defaultVPC),
-		"staging":    slices.Concat(base, monitoring, stagingNetwork, []string{"output.kms_key_arn"}),
+		"staging": slices.Concat(base, monitoring, stagingNetwork, []string{"output.kms_key_arn",
+			"aws_iam_role_policy_attachment.consumer_movies_api", "aws_iam_role_policy_attachment.consumer_movies_worker_batch"}),
 	}
 	for _, stage := range testStages {
 		want := slices.Compact(slices.Sorted(slices.Values(wantPerStage[stage])))
@@ -445,6 +449,69 @@ func TestNetworkPerStage(t *testing.T) {
 				values[rule(name)+"security_group_id"] = "${aws_security_group.database.id}"
 			}
 			expectValues(t, stage, doc, values)
+		})
+	}
+}
+
+// The consumers' policy, statement by statement: the stage's parameters,
+// the Data API on the cluster, the secret, and the stage's own key only
+// through Secrets Manager. Attached to each consumer role.
+func TestAccessPolicyPerStage(t *testing.T) {
+	parameters := map[string]any{
+		"sid": "ReadTheStageParameters", "actions": []any{"ssm:GetParameter", "ssm:GetParameters"},
+		"resources": []any{"${aws_ssm_parameter.credentials_arn.arn}", "${aws_ssm_parameter.resource_arn.arn}", "${aws_ssm_parameter.security_group.arn}"},
+	}
+	dataAPI := map[string]any{
+		"sid":       "QueryThroughTheDataAPI",
+		"actions":   []any{"rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement", "rds-data:BeginTransaction", "rds-data:CommitTransaction", "rds-data:RollbackTransaction"},
+		"resources": []any{"${aws_rds_cluster.cluster.arn}"},
+	}
+	credentials := map[string]any{
+		"sid": "ReadTheCredentials", "actions": []any{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+		"resources": []any{"${aws_secretsmanager_secret.credentials.arn}"},
+	}
+	decrypt := func(key string) map[string]any {
+		return map[string]any{
+			"sid": "DecryptTheCredentialsThroughSecretsManager", "actions": []any{"kms:Decrypt"}, "resources": []any{key},
+			"condition": []any{map[string]any{"test": "StringEquals", "variable": "kms:ViaService", "values": []any{"secretsmanager.eu-west-1.amazonaws.com"}}},
+		}
+	}
+	cases := map[string]struct {
+		statements  []any
+		attachments map[string]string // attachment name -> role
+	}{
+		"dev":        {[]any{parameters, dataAPI, credentials}, nil},
+		"load":       {[]any{parameters, dataAPI, credentials}, nil},
+		"production": {[]any{parameters, dataAPI, credentials, decrypt(createdKey)}, nil},
+		"staging": {[]any{parameters, dataAPI, credentials, decrypt(existingKey)}, map[string]string{
+			"consumer_movies_api": "movies-api", "consumer_movies_worker_batch": "movies.worker@batch",
+		}},
+	}
+	for stage, c := range cases {
+		t.Run(stage, func(t *testing.T) {
+			doc := stackJSON(t, stage)
+			// GIVEN the stage WHEN synthesized THEN the policy is exactly this.
+			want := map[string]any{
+				"data.aws_iam_policy_document.access_policy.statement": c.statements,
+				"resource.aws_iam_policy.access.name":                  "movies-" + stage + "-database-access",
+				"resource.aws_iam_policy.access.policy":                "${data.aws_iam_policy_document.access_policy.json}",
+				"output.access_policy_arn.value":                       "${aws_iam_policy.access.arn}",
+			}
+			for name, role := range c.attachments {
+				want["resource.aws_iam_role_policy_attachment."+name+".role"] = role
+				want["resource.aws_iam_role_policy_attachment."+name+".policy_arn"] = "${aws_iam_policy.access.arn}"
+			}
+			expectValues(t, stage, doc, want)
+			attachments, _ := doc["resource"].(map[string]any)["aws_iam_role_policy_attachment"].(map[string]any)
+			var consumers []string
+			for name := range attachments {
+				if strings.HasPrefix(name, "consumer_") {
+					consumers = append(consumers, name)
+				}
+			}
+			if got, wantNames := slices.Sorted(slices.Values(consumers)), slices.Sorted(maps.Keys(c.attachments)); !slices.Equal(got, wantNames) {
+				t.Errorf("consumer attachments %q, want %q", got, wantNames)
+			}
 		})
 	}
 }

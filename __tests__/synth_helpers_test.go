@@ -28,7 +28,8 @@ import (
 // does not break the golden files. Beside the two default stages it adds a
 // stage that overrides a few settings (staging: an existing KMS key,
 // Enhanced Monitoring, no Performance Insights, major upgrades allowed, its
-// own VPC, subnets and allowed sources) and one that never pauses (load: no
+// own VPC, subnets and allowed sources, two consumer roles) and one that
+// never pauses (load: no
 // IAM authentication, no minor upgrades, no statement logging, changes left
 // to the maintenance window, an existing subnet group),
 // so both profile inheritance and the other shapes are pinned.
@@ -44,7 +45,8 @@ const testContext = `{
       "kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
       "monitoringIntervalSeconds": 30, "performanceInsights": false, "allowMajorVersionUpgrade": true,
       "vpcId": "vpc-0a1b2c3d4e5f60718", "subnetIds": ["subnet-0a1b2c3d4e5f60718", "subnet-1a2b3c4d"],
-      "allowedSecurityGroupIds": ["sg-0a1b2c3d4e5f60718"], "allowedCidrs": ["10.20.0.0/16", "2001:db8::/32"]},
+      "allowedSecurityGroupIds": ["sg-0a1b2c3d4e5f60718"], "allowedCidrs": ["10.20.0.0/16", "2001:db8::/32"],
+      "consumerRoleNames": ["movies-api", "movies.worker@batch"]},
     "load": {"minCapacity": 0.5, "maxCapacity": 64, "autoPauseSeconds": 0,
       "iamDatabaseAuthentication": false, "autoMinorVersionUpgrade": false,
       "logStatement": "none", "logMinDurationMs": -1, "performanceInsightsRetentionDays": 93,

@@ -202,11 +202,21 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"production-profile stage open over IPv6", withStages(`{"prod-eu": {"profile": "production", "allowedCidrs": ["::/0"]}}`), nil, nil,
 			`stage "prod-eu": allowedCidrs = "::/0": opens the database's port to the whole internet, which a production-profile stage refuses: list the networks of its clients`},
 
+		// The database's consumers.
+		{"role given by ARN", withStages(`{"dev": {"consumerRoleNames": ["arn:aws:iam::111122223333:role/movies-api"]}}`), nil, nil,
+			`stage "dev": consumerRoleNames = "arn:aws:iam::111122223333:role/movies-api": must be the name of an IAM role (not its ARN): 1 to 64 letters, digits or +=,.@_- characters`},
+		{"role name too long", withStages(`{"dev": {"consumerRoleNames": ["` + strings.Repeat("r", 65) + `"]}}`), nil, nil,
+			`stage "dev": consumerRoleNames = "` + strings.Repeat("r", 65) + `": must be the name of an IAM role (not its ARN): 1 to 64 letters, digits or +=,.@_- characters`},
+		{"role listed twice", withStages(`{"dev": {"consumerRoleNames": ["movies-api", "Movies-API"]}}`), nil, nil,
+			`stage "dev": consumerRoleNames = "Movies-API": is listed twice (IAM role names are case-insensitive)`},
+		{"roles that differ in punctuation", withStages(`{"dev": {"consumerRoleNames": ["movies.api", "movies-api"]}}`), nil, nil,
+			`stage "dev": consumerRoleNames = "movies-api": differs from movies.api only in punctuation, and both would get the attachment consumer_movies_api; attach the policy to one of them by hand (output access_policy_arn)`},
+
 		// The shape of the configuration.
 		{"unknown stage on the command line", withStages(`{"dev": {}, "production": {}}`), nil, []string{"stagin"},
 			`stage "stagin" named on the command line is not configured; configured stacks: bootstrap, dev, production`},
 		{"misspelt stage setting", withStages(`{"dev": {"maxCapcity": 8}}`), nil, nil,
-			`stage "dev": maxCapcity: unknown setting; allowed: allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, secretRecoveryWindowDays, subnetGroupName, subnetIds, vpcId, profile`},
+			`stage "dev": maxCapcity: unknown setting; allowed: allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, secretRecoveryWindowDays, subnetGroupName, subnetIds, vpcId, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,

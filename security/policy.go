@@ -15,7 +15,7 @@ import (
 // PolicyFile is the checked-in list of skips and relaxations.
 const PolicyFile = "security/checkov-skips.json"
 
-// CheckovExecutable is where scripts/checkov.sh installs the pinned Checkov.
+// CheckovExecutable is where scripts/python-tool.sh installs the pinned Checkov.
 const CheckovExecutable = ".local/checkov/bin/checkov"
 
 // MinReasonLength rejects placeholders such as "n/a" or "false positive":

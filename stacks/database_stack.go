@@ -137,6 +137,13 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		Value:       net.securityGroup.Id(),
 	})
 
+	accessPolicy := newAccessPolicy(stack, cfg, databaseAccess{
+		parameters: []*string{credentialsArn.Arn(), resourceArn.Arn(), securityGroupID.Arn()},
+		cluster:    cluster.Arn(),
+		secret:     secret.Arn(),
+		key:        key,
+	})
+
 	output(stack, "cluster_arn", cluster.Arn(), "ARN of the cluster, the Data API's resource ARN")
 	output(stack, "cluster_endpoint", cluster.Endpoint(), "Writer endpoint of the cluster")
 	output(stack, "secret_arn", secret.Arn(), "ARN of the secret with the master credentials, the Data API's secret ARN")
@@ -145,6 +152,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	output(stack, "security_group_id", net.securityGroup.Id(), "Security group of the database: add it as a source, or name it in allowedSecurityGroupIds")
 	output(stack, "security_group_id_parameter", securityGroupID.Name(), "SSM parameter that holds the security group's ID")
 	output(stack, "db_subnet_group_name", cluster.DbSubnetGroupName(), "DB subnet group the cluster runs in (default: RDS's default group of the default VPC)")
+	output(stack, "access_policy_arn", accessPolicy.Arn(), "IAM policy that lets a consumer query the database through the Data API: attach it to the consumer's role")
 	if key != nil {
 		output(stack, "kms_key_arn", key, "KMS key of the cluster and the secret: whoever reads the secret needs kms:Decrypt on it")
 	}

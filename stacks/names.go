@@ -91,3 +91,8 @@ func (c StageConfig) DBSubnetGroupName() string {
 func (c StageConfig) SecurityGroupParameter() string {
 	return c.Account.Service + "-" + c.Stage + "-security-group-id"
 }
+
+// AccessPolicyName is the IAM policy that lets a consumer query the database.
+func (c StageConfig) AccessPolicyName() string {
+	return c.Account.Service + "-" + c.Stage + "-database-access"
+}

@@ -108,6 +108,11 @@ type StageConfig struct {
 	AllowedSecurityGroupIDs []string `json:"allowedSecurityGroupIds"`
 	AllowedCIDRs            []string `json:"allowedCidrs"`
 
+	// ConsumerRoleNames are existing IAM roles of the stage's account that
+	// get the stage's access policy attached: the functions that query the
+	// database.
+	ConsumerRoleNames []string `json:"consumerRoleNames"`
+
 	// LogStatement and LogMinDurationMs set PostgreSQL's log_statement
 	// (which statements are logged: none, ddl, mod or all) and
 	// log_min_duration_statement (statements slower than this many
@@ -148,6 +153,7 @@ func devProfile() StageConfig {
 		SubnetIDs:                []string{},
 		AllowedSecurityGroupIDs:  []string{},
 		AllowedCIDRs:             []string{},
+		ConsumerRoleNames:        []string{},
 
 		KMSKey:                           KMSKeyAWSManaged,
 		IAMDatabaseAuthentication:        true,
@@ -187,6 +193,7 @@ func productionProfile() StageConfig {
 		SubnetIDs:                []string{},
 		AllowedSecurityGroupIDs:  []string{},
 		AllowedCIDRs:             []string{},
+		ConsumerRoleNames:        []string{},
 
 		KMSKey:                           KMSKeyCreate,
 		IAMDatabaseAuthentication:        true,

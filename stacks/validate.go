@@ -195,6 +195,7 @@ func (c StageConfig) Validate() []string {
 	}
 
 	c.validateNetwork(report)
+	c.validateAccess(report)
 
 	// The names below are derived from the service and stage names, so a
 	// problem there is usually fixed by a shorter service or stage name.

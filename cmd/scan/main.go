@@ -48,7 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func scan(outdir, checkov, policyFile string) (*security.Report, error) {
 	if _, err := exec.LookPath(checkov); err != nil {
-		return nil, fmt.Errorf("no Checkov at %s (%v): `make scan` installs it, or run `sh scripts/checkov.sh install`", checkov, err)
+		return nil, fmt.Errorf("no Checkov at %s (%v): `make scan` installs it, or run `sh scripts/python-tool.sh install checkov`", checkov, err)
 	}
 	policy, err := security.LoadPolicy(policyFile)
 	if err != nil {

@@ -12,12 +12,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -30,7 +32,9 @@ type Emulator struct {
 	// a recorder in front of moto, which keeps the RDS calls (RDSCalls).
 	Endpoint string
 	config   aws.Config
-	recorder recorder
+	recorder *recorder
+	// moto is moto's own address, behind the recorder.
+	moto string
 }
 
 // Start starts a fresh moto server from the project's virtual environment
@@ -74,7 +78,7 @@ func Start(t testing.TB, repoRoot, region string) *Emulator {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	e := &Emulator{}
+	e := &Emulator{moto: moto, recorder: &recorder{}}
 	e.Endpoint = e.recorder.start(t, moto)
 	// The tests' own calls go to moto directly: only the deploy's are recorded.
 	e.config = aws.Config{
@@ -104,6 +108,30 @@ func listen(t testing.TB) net.Listener {
 func (e *Emulator) RDS() *rds.Client { return rds.NewFromConfig(e.config) }
 
 func (e *Emulator) EC2() *ec2.Client { return ec2.NewFromConfig(e.config) }
+
+func (e *Emulator) IAM() *iam.Client { return iam.NewFromConfig(e.config) }
+
+// ConfigAs is the SDK configuration of the emulator's clients, signing with
+// other keys: an IAM user's, once moto enforces IAM.
+func (e *Emulator) ConfigAs(accessKey, secretKey string) aws.Config {
+	config := e.config.Copy()
+	config.Credentials = credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")
+	return config
+}
+
+// MotoAPI posts a body to one of moto's own endpoints (/moto-api/...):
+// canned Data API results, IAM enforcement.
+func (e *Emulator) MotoAPI(t testing.TB, path, body string) {
+	t.Helper()
+	response, err := http.Post(e.moto+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("moto %s: %v", path, err)
+	}
+	defer response.Body.Close()
+	if response.StatusCode >= 300 {
+		t.Fatalf("moto %s: %s", path, response.Status)
+	}
+}
 
 func (e *Emulator) SecretsManager() *secretsmanager.Client {
 	return secretsmanager.NewFromConfig(e.config)

@@ -1,0 +1,159 @@
+package tests
+
+// The database's consumers against a local AWS: the deployed access policy
+// read back and linted, `cmd/query` through the Data API, and what moto's
+// IAM enforcement can prove about the policy's actions.
+
+import (
+	"errors"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"aurora-stages/internal/localaws"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
+)
+
+// The README shows the consumer example as it is compiled.
+func TestReadmeShowsTheCompiledConsumerExample(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join(repoRootPath, "examples", "consumer", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(repoRootPath, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```go\n"+string(example)+"```") {
+		t.Error("README.md does not show examples/consumer/main.go as it is: copy the file into the section \"Using the database from a function\"")
+	}
+}
+
+// deployedAccessPolicy reads the stage's access policy from IAM: its ARN
+// and its default version's document.
+func (p *project) deployedAccessPolicy(stage string) (string, string) {
+	p.t.Helper()
+	ctx := localaws.Context(p.t)
+	policies, err := p.emulator.IAM().ListPolicies(ctx, &iam.ListPoliciesInput{Scope: "Local"})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	for _, policy := range policies.Policies {
+		if aws.ToString(policy.PolicyName) != "movies-"+stage+"-database-access" {
+			continue
+		}
+		version, err := p.emulator.IAM().GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: policy.Arn, VersionId: policy.DefaultVersionId})
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		document, err := url.QueryUnescape(aws.ToString(version.PolicyVersion.Document))
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		return aws.ToString(policy.Arn), document
+	}
+	p.t.Fatalf("no policy movies-%s-database-access in IAM", stage)
+	return "", ""
+}
+
+func TestLocalConsumerQueriesThroughTheDataAPI(t *testing.T) {
+	p := newDeployedDev(t)
+	query := goBinary(t, "./cmd/query")
+
+	// The policy as IAM holds it: no finding from parliament.
+	_, document := p.deployedAccessPolicy("dev")
+	for _, want := range []string{`"rds-data:ExecuteStatement"`, `"secretsmanager:GetSecretValue"`, `"ssm:GetParameter"`, ":cluster:main-movies-dev-cluster"} {
+		if !strings.Contains(document, want) {
+			t.Errorf("the deployed policy lacks %s:\n%s", want, document)
+		}
+	}
+	lint := exec.Command(filepath.Join(repoRootPath, ".local", "parliament", "bin", "parliament"), "--json", "--string", document)
+	if out, err := lint.CombinedOutput(); err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("parliament on the deployed policy: %v\n%s\n%s", err, out, document)
+	}
+
+	// moto answers the Data API with what it was given.
+	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", `{"results": [{
+	  "records": [[{"stringValue": "The Matrix"}, {"longValue": 1999}, {"isNull": true}],
+	              [{"stringValue": "Arrival"}, {"longValue": 2016}, {"doubleValue": 7.9}]],
+	  "columnMetadata": [{"name": "title"}, {"name": "year"}, {"name": "rating"}]}]}`)
+	out, err := p.run("", query, "--stage", "dev", "select title, year, rating from movies")
+	want := "title       year  rating\nThe Matrix  1999  NULL\nArrival     2016  7.9\n(2 rows)\n"
+	if err != nil || out != want {
+		t.Errorf("query: %v\n got:\n%s\nwant:\n%s", err, out, want)
+	}
+	password := p.secretValue("movies-dev-credentials")["password"].(string)
+	if strings.Contains(out, password) {
+		t.Error("query printed the master password")
+	}
+
+	// A stage that is configured but not deployed.
+	p.setStages(`{"dev": {}, "qa": {}}`)
+	out, err = p.run("", query, "--stage", "qa", "select 1")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 ||
+		out != "query: stage qa is not deployed here: SSM parameter movies-qa-credentials-arn not found (deploy it with cdktf deploy qa, or check the account and region)\n" {
+		t.Errorf("query of a stage not deployed: %v\n%s", err, out)
+	}
+}
+
+// moto enforces IAM by action only: every resource counts as "*". So this
+// proves that the policy's actions are enough for the consumer's path and
+// that it grants none of the writes below, not that its resources are
+// scoped (the synthesis tests pin those, resource by resource).
+func TestLocalAccessPolicyActionsUnderIAMEnforcement(t *testing.T) {
+	p := newDeployedDev(t)
+	ctx := localaws.Context(t)
+	policyARN, _ := p.deployedAccessPolicy("dev")
+	admin := p.emulator.IAM()
+	if _, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("consumer")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("consumer"), PolicyArn: aws.String(policyARN)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("consumer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clusterARN := p.parameter("movies-dev-resource-arn")
+	secretARN := p.parameter("movies-dev-credentials-arn")
+
+	// From here on moto checks every request against IAM.
+	p.emulator.MotoAPI(t, "/moto-api/reset-auth", "0")
+	consumer := p.emulator.ConfigAs(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey))
+
+	allowed := map[string]error{}
+	_, allowed["ssm:GetParameter"] = ssm.NewFromConfig(consumer).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("movies-dev-resource-arn")})
+	_, allowed["ssm:GetParameters"] = ssm.NewFromConfig(consumer).GetParameters(ctx, &ssm.GetParametersInput{Names: []string{"movies-dev-resource-arn", "movies-dev-credentials-arn"}})
+	_, allowed["secretsmanager:GetSecretValue"] = secretsmanager.NewFromConfig(consumer).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN)})
+	_, allowed["secretsmanager:DescribeSecret"] = secretsmanager.NewFromConfig(consumer).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(secretARN)})
+	_, allowed["rds-data:ExecuteStatement"] = rdsdata.NewFromConfig(consumer).ExecuteStatement(ctx, &rdsdata.ExecuteStatementInput{
+		ResourceArn: aws.String(clusterARN), SecretArn: aws.String(secretARN), Sql: aws.String("select 1"),
+	})
+	for action, err := range allowed {
+		if err != nil {
+			t.Errorf("%s with the access policy: %v, want it allowed", action, err)
+		}
+	}
+
+	denied := map[string]error{}
+	_, denied["secretsmanager:PutSecretValue"] = secretsmanager.NewFromConfig(consumer).PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(secretARN), SecretString: aws.String("{}")})
+	_, denied["rds:DeleteDBCluster"] = rds.NewFromConfig(consumer).DeleteDBCluster(ctx, &rds.DeleteDBClusterInput{DBClusterIdentifier: aws.String("main-movies-dev-cluster"), SkipFinalSnapshot: aws.Bool(true)})
+	for action, err := range denied {
+		var api smithy.APIError
+		if !errors.As(err, &api) || !strings.Contains(api.ErrorCode(), "AccessDenied") {
+			t.Errorf("%s with the access policy: %v, want AccessDenied", action, err)
+		}
+	}
+}
