@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"testing"
 
 	"aurora-stages/internal/localaws"
+	"aurora-stages/stacks"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -46,6 +48,8 @@ func newProject(t *testing.T, stages string) *project {
 	if testing.Short() {
 		t.Skip("deploys to a local AWS emulator; skipped in -short mode (make test runs it)")
 	}
+	// Before t.Parallel: filled once, while no test runs terraform yet.
+	warmPluginCache(t)
 	t.Parallel()
 	app := goBinary(t, ".")
 	p := &project{t: t, dir: t.TempDir(), app: app, emulator: localaws.Start(t, repoRootPath, "us-east-1")}
@@ -59,6 +63,39 @@ func (p *project) setStages(stages string) {
 	  "context": {"service": "movies", "region": "us-east-1", "stateBucket": "` + lifecycleBucket + `", "stages": ` + stages + `}}`
 	if err := os.WriteFile(filepath.Join(p.dir, "cdktf.json"), []byte(config), 0o644); err != nil {
 		p.t.Fatal(err)
+	}
+}
+
+// pluginCache is the provider cache every project's terraform shares.
+// cdktf points terraform at ~/.terraform.d/plugin-cache unless
+// TF_PLUGIN_CACHE_DIR is set, and terraform's cache is not safe for
+// concurrent first installs: parallel inits into an empty cache fail with
+// "failed to create directory ... file exists". So one init fills it first.
+var pluginCache struct {
+	sync.Once
+	dir string
+	err error
+}
+
+func warmPluginCache(t *testing.T) {
+	t.Helper()
+	pluginCache.Do(func() {
+		if pluginCache.dir, pluginCache.err = newTempDir("aurora-stages-plugin-cache-"); pluginCache.err != nil {
+			return
+		}
+		scratch := t.TempDir()
+		config := `{"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "` + stacks.AWSProviderConstraint + `"}}}}`
+		if pluginCache.err = os.WriteFile(filepath.Join(scratch, "main.tf.json"), []byte(config), 0o644); pluginCache.err != nil {
+			return
+		}
+		init := exec.Command("terraform", "init", "-input=false", "-no-color", "-backend=false")
+		init.Dir, init.Env = scratch, append(terraformEnv(), "TF_PLUGIN_CACHE_DIR="+pluginCache.dir)
+		if out, err := init.CombinedOutput(); err != nil {
+			pluginCache.err = fmt.Errorf("terraform init to fill the plugin cache: %v\n%s", err, out)
+		}
+	})
+	if pluginCache.err != nil {
+		t.Fatal(pluginCache.err)
 	}
 }
 
@@ -78,6 +115,9 @@ func (p *project) env() []string {
 		"PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"DB_LOCAL_ENDPOINT="+p.emulator.Endpoint,
 		"CI=1",
+		"TF_PLUGIN_CACHE_DIR="+pluginCache.dir,
+		// Who deploys, in the session name of an assumed role.
+		"DB_DEPLOYER=tester",
 	)
 	return env
 }
@@ -308,9 +348,10 @@ func TestLocalConcurrentDeploysAreLocked(t *testing.T) {
 	if err := json.Unmarshal(p.stateObject("dev"), &state); err != nil {
 		t.Fatalf("the dev state does not parse after the concurrent deploys: %v", err)
 	}
-	// Eight resources and the data source that looks for a deployed cluster.
-	if len(state.Resources) != 9 {
-		t.Errorf("the dev state holds %d resources, want 9: %+v", len(state.Resources), state.Resources)
+	// Twelve resources and three data sources: the deployed cluster's
+	// lookup, the default VPC, the access policy's document.
+	if len(state.Resources) != 15 {
+		t.Errorf("the dev state holds %d resources, want 15: %+v", len(state.Resources), state.Resources)
 	}
 	for _, dir := range []string{"outa", "outb"} {
 		if _, err := os.Stat(filepath.Join(p.dir, dir, "stacks", "dev", ".terraform")); err != nil {
@@ -371,8 +412,8 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cdktf diff production: %v\n%s", err, diff)
 	}
-	if !strings.Contains(diff, "Plan: 12 to add, 0 to change, 0 to destroy.") {
-		t.Errorf("cdktf diff production: want only 12 creations:\n%s", tail(diff, 40))
+	if !strings.Contains(diff, "Plan: 16 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("cdktf diff production: want only 16 creations:\n%s", tail(diff, 40))
 	}
 	p.deploy("production")
 	if c := p.cluster("main-movies-production-cluster"); !c.deletionProtection || c.backupDays != 30 || c.maxACU != 256 || c.autoPause != 10800 || !c.iamAuth || c.parameterGroup != "movies-production-aurora-postgresql16" {

@@ -310,6 +310,12 @@ func TestConfigRisksOfProductionProfile(t *testing.T) {
 	if risks := review.ConfigRisks(dev); len(risks) != 0 {
 		t.Errorf("dev: %v, want no risks: dev neither prevents destroy nor keeps a final snapshot by design", risks)
 	}
+	// Held to its account, production is flagged for nothing else.
+	held := production
+	held.PreventDestroy, held.FinalSnapshot, held.AccountID = true, true, "111122223333"
+	if risks := review.ConfigRisks(held); len(risks) != 0 {
+		t.Errorf("production held to its account: %v, want no risks", risks)
+	}
 	var reasons []string
 	for _, risk := range review.ConfigRisks(production) {
 		reasons = append(reasons, risk.Reason)
@@ -317,6 +323,7 @@ func TestConfigRisksOfProductionProfile(t *testing.T) {
 	want := []string{
 		"prevent_destroy is off on a production-profile stage: Terraform will no longer refuse a plan that destroys the database",
 		"final snapshot skipped on a production-profile stage: a destroy would keep no copy of the data",
+		`no accountId on a production-profile stage: nothing stops a deploy with another account's credentials (dev's, say) from creating or changing this stage there; set "accountId" in the stage's entry`,
 	}
 	if !slices.Equal(reasons, want) {
 		t.Errorf("production risks\n got %q\nwant %q", reasons, want)
@@ -374,7 +381,8 @@ func TestReviewCommandExitStatus(t *testing.T) {
 // End to end against the emulator: review a deployed production stage,
 // then the same stage with deletion protection off.
 func TestLocalReviewProduction(t *testing.T) {
-	p := newProject(t, `{"production": {}}`)
+	// moto's account: a production without accountId is itself a risk.
+	p := newProject(t, `{"production": {"accountId": "123456789012"}}`)
 	p.deploy("bootstrap")
 	p.deploy("production")
 
@@ -382,7 +390,7 @@ func TestLocalReviewProduction(t *testing.T) {
 	if exit != 0 || !strings.Contains(out, "Plan for stage production: 0 to create, 0 to update in place, 0 to replace, 0 to delete") {
 		t.Errorf("review of a deployed production: exit %d, want 0 and no changes:\n%s", exit, tail(out, 30))
 	}
-	p.setStages(`{"production": {"deletionProtection": false}}`)
+	p.setStages(`{"production": {"accountId": "123456789012", "deletionProtection": false}}`)
 	out, exit = runReview(t, p.dir, p.env(), "--stage", "production", "--format", "markdown")
 	if exit != 2 || !strings.Contains(out, "deletion protection turned off") {
 		t.Errorf("review with deletion protection off: exit %d, want 2 and the risk flagged:\n%s", exit, tail(out, 30))

@@ -25,6 +25,9 @@ type stageExpectation struct {
 	kmsKey                 any // the key ARN expression, or absent for AWS-managed keys
 	kmsKeySetting          string
 	subnetGroup            any // the DB subnet group's name or reference, or absent for RDS's default
+	region                 string
+	assumeRole             any // the provider's assume_role block, or absent
+	allowedAccounts        any // the provider's allowed_account_ids, or absent
 	iamAuth                bool
 	performanceInsights    bool
 	piRetentionDays        any // days, or absent when Performance Insights is off
@@ -49,6 +52,7 @@ var stageExpectations = []stageExpectation{
 		kmsKey: absent, kmsKeySetting: "aws-managed", subnetGroup: absent, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 0,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: false,
+		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
 	},
 	{
 		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
@@ -57,6 +61,7 @@ var stageExpectations = []stageExpectation{
 		kmsKey: createdKey, kmsKeySetting: "create", subnetGroup: absent, iamAuth: true, performanceInsights: true, piRetentionDays: 7.0, monitoringInterval: 60,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: false, allowMajorUpgrade: false,
+		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
 	},
 	{
 		// Not production, so it starts from the dev profile; its entry
@@ -67,6 +72,7 @@ var stageExpectations = []stageExpectation{
 		kmsKey: existingKey, kmsKeySetting: existingKey, subnetGroup: "${aws_db_subnet_group.subnets.name}", iamAuth: true, performanceInsights: false, piRetentionDays: absent, monitoringInterval: 30,
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: true,
+		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
 	},
 	{
 		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
@@ -75,6 +81,8 @@ var stageExpectations = []stageExpectation{
 		kmsKey: absent, kmsKeySetting: "aws-managed", subnetGroup: "team-databases", iamAuth: false, performanceInsights: true, piRetentionDays: 93.0, monitoringInterval: 0,
 		autoMinorUpgrade: false, logStatement: "none", logMinDurationMs: "-1",
 		applyImmediately: false, allowMajorUpgrade: false,
+		region: "eu-central-1", allowedAccounts: []any{"444455556666"},
+		assumeRole: []any{map[string]any{"role_arn": "arn:aws:iam::444455556666:role/deploy/aurora-stages", "session_name": "aurora-stages-load-ci-bot"}},
 	},
 }
 
@@ -100,7 +108,10 @@ func expectedValues(e stageExpectation) map[string]any {
 
 	return map[string]any{
 		// Provider, provider version and backend.
-		"provider.aws.region":                          "eu-west-1",
+		"provider.aws.region":                          e.region,
+		"provider.aws.assume_role":                     e.assumeRole,
+		"provider.aws.allowed_account_ids":             e.allowedAccounts,
+		"terraform.backend.s3.assume_role":             map[string]any{"role_arn": "arn:aws:iam::999988887777:role/terraform-state", "session_name": "aurora-stages-state-ci-bot"},
 		"provider.aws.default_tags.tags":               map[string]any{"service": "movies", "stage": e.stage, "managed-by": "cdktf"},
 		"terraform.required_providers.aws.source":      "aws",
 		"terraform.required_providers.aws.version":     ">= 5.88.0, < 6.0.0",

@@ -31,13 +31,15 @@ import (
 // own VPC, subnets and allowed sources, two consumer roles) and one that
 // never pauses (load: no
 // IAM authentication, no minor upgrades, no statement logging, changes left
-// to the maintenance window, an existing subnet group),
+// to the maintenance window, an existing subnet group, another region and
+// an account of its own, reached through a role),
 // so both profile inheritance and the other shapes are pinned.
 const testContext = `{
   "service": "movies",
   "region": "eu-west-1",
   "stateBucket": "movies-terraform-state-test",
   "stateKeyPrefix": "platform",
+  "stateRoleArn": "arn:aws:iam::999988887777:role/terraform-state",
   "stages": {
     "dev": {},
     "production": {},
@@ -50,7 +52,8 @@ const testContext = `{
     "load": {"minCapacity": 0.5, "maxCapacity": 64, "autoPauseSeconds": 0,
       "iamDatabaseAuthentication": false, "autoMinorVersionUpgrade": false,
       "logStatement": "none", "logMinDurationMs": -1, "performanceInsightsRetentionDays": 93,
-      "applyImmediately": false, "vpcId": "vpc-1a2b3c4d", "subnetGroupName": "team-databases"}
+      "applyImmediately": false, "vpcId": "vpc-1a2b3c4d", "subnetGroupName": "team-databases",
+      "region": "eu-central-1", "accountId": "444455556666", "assumeRoleArn": "arn:aws:iam::444455556666:role/deploy/aurora-stages"}
   }
 }`
 
@@ -123,7 +126,7 @@ func synthesizedFor(t *testing.T, endpoint string) string {
 	value, _ := syntheses.LoadOrStore(endpoint, &once{})
 	synth := value.(*once)
 	synth.Do(func() {
-		settings, err := stacks.ParseContext([]byte(testContext), envOf(map[string]string{"DB_LOCAL_ENDPOINT": endpoint}))
+		settings, err := stacks.ParseContext([]byte(testContext), envOf(map[string]string{"DB_LOCAL_ENDPOINT": endpoint, "DB_DEPLOYER": "ci-bot"}))
 		if err != nil {
 			synth.err = err
 			return

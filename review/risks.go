@@ -161,8 +161,9 @@ func clusterRisks(rc ResourceChange) []Risk {
 }
 
 // ConfigRisks flags what a stage's settings give up that a plan cannot
-// show: Terraform's prevent_destroy is not part of a plan, and a skipped
-// final snapshot only matters on a later destroy.
+// show: Terraform's prevent_destroy is not part of a plan, a skipped final
+// snapshot only matters on a later destroy, and a missing accountId only
+// on the day someone deploys with the wrong credentials.
 func ConfigRisks(cfg stacks.StageConfig) []Risk {
 	if cfg.Profile != stacks.ProductionProfile {
 		return nil
@@ -174,6 +175,9 @@ func ConfigRisks(cfg stacks.StageConfig) []Risk {
 	}
 	if !cfg.FinalSnapshot {
 		risks = append(risks, Risk{address, "final snapshot skipped on a production-profile stage: a destroy would keep no copy of the data"})
+	}
+	if cfg.AccountID == "" {
+		risks = append(risks, Risk{"provider.aws", `no accountId on a production-profile stage: nothing stops a deploy with another account's credentials (dev's, say) from creating or changing this stage there; set "accountId" in the stage's entry`})
 	}
 	return risks
 }

@@ -85,7 +85,7 @@ func newAccessPolicy(stack cdktf.TerraformStack, cfg StageConfig, access databas
 			Condition: &[]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
 				Test:     jsii.String("StringEquals"),
 				Variable: jsii.String("kms:ViaService"),
-				Values:   jsii.Strings("secretsmanager." + cfg.Account.Region + ".amazonaws.com"),
+				Values:   jsii.Strings("secretsmanager." + cfg.Region + ".amazonaws.com"),
 			}},
 		})
 	}

@@ -30,7 +30,7 @@ func bootstrapStatePath(account AccountSettings) string {
 // once per account before any stage: `cdktf deploy bootstrap`.
 func NewBootstrapStack(scope constructs.Construct, cfg BootstrapConfig) cdktf.TerraformStack {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(BootstrapStack))
-	newAwsProvider(stack, cfg.Account, map[string]string{
+	newAwsProvider(stack, cfg.Account, deployTarget{Region: cfg.Account.Region}, map[string]string{
 		"service":    cfg.Account.Service,
 		"stage":      BootstrapStack,
 		"managed-by": "cdktf",

@@ -22,7 +22,12 @@ const AWSProviderConstraint = ">= 5.88.0, < 6.0.0"
 func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.TerraformStack {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(cfg.Stage))
 
-	newAwsProvider(stack, cfg.Account, map[string]string{
+	newAwsProvider(stack, cfg.Account, deployTarget{
+		Region:        cfg.Region,
+		AssumeRoleARN: cfg.AssumeRoleARN,
+		SessionName:   sessionName(cfg.Stage, cfg.Account.Deployer),
+		AccountID:     cfg.AccountID,
+	}, map[string]string{
 		"service":    cfg.Account.Service,
 		"stage":      cfg.Stage,
 		"managed-by": "cdktf",

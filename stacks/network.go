@@ -45,7 +45,7 @@ func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
 		vpc = jsii.String("${one(" + *defaults.Fqn() + ".ids)}")
 		lifecycle = &cdktf.TerraformResourceLifecycle{Precondition: &[]*cdktf.Precondition{{
 			Condition: "${length(" + *defaults.Fqn() + ".ids) == 1}",
-			ErrorMessage: jsii.String("stage " + cfg.Stage + " has no vpcId and the account has no default VPC in " + cfg.Account.Region +
+			ErrorMessage: jsii.String("stage " + cfg.Stage + " has no vpcId and the account has no default VPC in " + cfg.Region +
 				": set vpcId and subnetIds (or subnetGroupName) in the stage's entry in cdktf.json"),
 		}}}
 	}

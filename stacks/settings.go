@@ -25,6 +25,13 @@ type AccountSettings struct {
 	// LocalEndpoint, if set, points the AWS provider and the S3 backend at
 	// an AWS emulator on that URL (see target.go). Empty for a real account.
 	LocalEndpoint string `json:"localEndpoint"`
+	// StateRoleARN, if set, is the role the S3 backend assumes to reach the
+	// state bucket: every stage's state in one tooling account, each
+	// stage's resources in its own.
+	StateRoleARN string `json:"stateRoleArn"`
+	// Deployer says who deploys, in the session name of an assumed role:
+	// DB_DEPLOYER, else GITHUB_ACTOR, else USER.
+	Deployer string `json:"-"`
 }
 
 // accountSetting ties an account setting to its context key and environment variable.
@@ -40,7 +47,11 @@ var accountSettingSources = []accountSetting{
 	{"stateBucket", "DB_STATE_BUCKET", func(a *AccountSettings) *string { return &a.StateBucket }},
 	{"stateKeyPrefix", "DB_STATE_KEY_PREFIX", func(a *AccountSettings) *string { return &a.StateKeyPrefix }},
 	{"localEndpoint", "DB_LOCAL_ENDPOINT", func(a *AccountSettings) *string { return &a.LocalEndpoint }},
+	{"stateRoleArn", "DB_STATE_ROLE_ARN", func(a *AccountSettings) *string { return &a.StateRoleARN }},
 }
+
+// deployerVariables say who deploys, the first one set wins.
+var deployerVariables = []string{"DB_DEPLOYER", "GITHUB_ACTOR", "USER"}
 
 // defaultAccountSettings apply where neither the context nor the environment
 // sets a value. There is no default state bucket: bucket names are global,
@@ -121,6 +132,11 @@ func ParseContext(context []byte, getenv func(string) string) (*Settings, error)
 		if value := getenv(s.envVar); value != "" {
 			*s.field(&settings.Account) = value
 			settings.sources[s.contextKey] = "environment variable " + s.envVar
+		}
+	}
+	for _, variable := range deployerVariables {
+		if settings.Account.Deployer = getenv(variable); settings.Account.Deployer != "" {
+			break
 		}
 	}
 	for _, key := range sortedKeys(raw) {
@@ -238,6 +254,7 @@ func resolveStage(stage string, entry map[string]json.RawMessage, account Accoun
 	cfg := profiles[profile]()
 	cfg.Stage = stage
 	cfg.Account = account
+	cfg.Region = account.Region
 
 	fields := stageSettingFields()
 	for _, key := range sortedKeys(entry) {

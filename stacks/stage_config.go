@@ -20,6 +20,19 @@ type StageConfig struct {
 	// Account holds the settings that differ per AWS account.
 	Account AccountSettings `json:"-"`
 
+	// Region is where the stage's resources live: the account-level region
+	// unless the stage's entry names another. The state bucket stays in the
+	// account-level region.
+	Region string `json:"region"`
+	// AssumeRoleARN, if set, is the role the stage's AWS provider assumes
+	// (its session named after the stage and the deployer): the stage's
+	// resources in an account of their own.
+	AssumeRoleARN string `json:"assumeRoleArn"`
+	// AccountID, if set, is the only account the stage may be deployed to:
+	// credentials of any other account stop the plan (the provider's
+	// allowed_account_ids).
+	AccountID string `json:"accountId"`
+
 	// EngineVersion is the Aurora PostgreSQL version, pinned so a deploy
 	// never upgrades the database by surprise. It must support the Data API
 	// and, when MinCapacity is 0, scaling to zero.

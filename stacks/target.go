@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"regexp"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -14,13 +16,35 @@ import (
 // localCredentials are the fixed keys an emulator accepts.
 const localCredentials = "test"
 
+// deployTarget is where a stack's provider works: its region and, for a
+// stage in an account of its own, the role it assumes and the only account
+// it may touch.
+type deployTarget struct {
+	Region        string
+	AssumeRoleARN string
+	SessionName   string
+	AccountID     string
+}
+
 // newAwsProvider configures the AWS provider of a stack.
-func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, tags map[string]string) {
+func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, target deployTarget, tags map[string]string) {
 	config := &provider.AwsProviderConfig{
-		Region: jsii.String(account.Region),
+		Region: jsii.String(target.Region),
 		DefaultTags: &[]*provider.AwsProviderDefaultTags{{
 			Tags: stringMap(tags),
 		}},
+	}
+	if target.AssumeRoleARN != "" {
+		config.AssumeRole = &[]*provider.AwsProviderAssumeRole{{
+			RoleArn:     jsii.String(target.AssumeRoleARN),
+			SessionName: jsii.String(target.SessionName),
+		}}
+	}
+	if target.AccountID != "" {
+		// Terraform stops before the plan with credentials of any other
+		// account: nothing else would keep production's deploy out of dev's
+		// account, or the other way round.
+		config.AllowedAccountIds = jsii.Strings(target.AccountID)
 	}
 	if local := account.LocalEndpoint; local != "" {
 		config.AccessKey = jsii.String(localCredentials)
@@ -73,6 +97,12 @@ func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key strin
 			Iam: jsii.String(local),
 		}
 	}
+	if account.StateRoleARN != "" {
+		config.AssumeRole = &cdktf.S3BackendAssumeRoleConfig{
+			RoleArn:     jsii.String(account.StateRoleARN),
+			SessionName: jsii.String(sessionName("state", account.Deployer)),
+		}
+	}
 	backend := cdktf.NewS3Backend(stack, config)
 	// Escape hatch: CDKTF's S3 backend predates S3-native state locking
 	// (Terraform 1.10), so it has no use_lockfile argument.
@@ -122,6 +152,19 @@ func emulatorReferencedRuleLifecycle(account AccountSettings) *cdktf.TerraformRe
 func emulatorEnforcesTLSPolicy(account AccountSettings) bool {
 	return account.LocalEndpoint == ""
 }
+
+// sessionName names an assumed role's session after what is deployed and
+// who deploys it, so CloudTrail tells them apart: IAM allows 2 to 64
+// letters, digits and +=,.@- characters.
+func sessionName(what, deployer string) string {
+	if deployer == "" {
+		deployer = "unknown"
+	}
+	name := invalidSessionCharacters.ReplaceAllString("aurora-stages-"+what+"-"+deployer, "-")
+	return name[:min(len(name), 64)]
+}
+
+var invalidSessionCharacters = regexp.MustCompile(`[^A-Za-z0-9+=,.@_-]`)
 
 func stringMap(m map[string]string) *map[string]*string {
 	out := map[string]*string{}

@@ -104,6 +104,9 @@ func (s *Settings) validateAccount(stages []string, withBootstrap bool) []string
 			report("localEndpoint", e, "must be empty for a real AWS account, or the URL of an AWS emulator such as http://127.0.0.1:5000")
 		}
 	}
+	if msg := validateStateRole(a.StateRoleARN); msg != "" {
+		report("stateRoleArn", a.StateRoleARN, msg)
+	}
 	if withBootstrap && (s.StateVersionRetentionDays < 1 || s.StateVersionRetentionDays > maxStateVersionDays) {
 		problems = append(problems, fmt.Sprintf("stack %q: context.stateVersionRetentionDays = %d: must be 1 to %d days", BootstrapStack, s.StateVersionRetentionDays, maxStateVersionDays))
 	}
@@ -178,7 +181,7 @@ func (c StageConfig) Validate() []string {
 		report("secretRecoveryWindowDays", c.SecretRecoveryWindowDays, "must be 0 (delete at once) or 7 to 30 days")
 	}
 
-	if msg := checkKMSKey(c.KMSKey, c.Account.Region); msg != "" {
+	if msg := checkKMSKey(c.KMSKey, c.Region); msg != "" {
 		report("kmsKey", c.KMSKey, msg)
 	}
 	if r := c.PerformanceInsightsRetentionDays; r != 7 && r != maxPIRetentionDays && (r < 31 || r > maxPIRetentionMonths*31 || r%31 != 0) {
@@ -196,6 +199,7 @@ func (c StageConfig) Validate() []string {
 
 	c.validateNetwork(report)
 	c.validateAccess(report)
+	c.validateAccounts(report)
 
 	// The names below are derived from the service and stage names, so a
 	// problem there is usually fixed by a shorter service or stage name.

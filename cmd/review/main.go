@@ -3,12 +3,14 @@
 //
 //	go run ./cmd/review --stage production               synthesize, plan and review
 //	go run ./cmd/review --plan-json plan.json [--stage x] review a plan produced elsewhere
+//	go run ./cmd/review --stages-matrix                  the stages of cdktf.json, as JSON for a CI matrix
 //
 // Exit status: 0 nothing flagged (or risks accepted), 1 error, 2 risks flagged.
 package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/review"
@@ -35,8 +38,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := flags.String("format", "text", "output format: text or markdown")
 	accept := flags.String("accept-risks", "", "accept the flagged risks: `who and why`, echoed in the output; exit 0 instead of 2")
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize")
+	matrix := flags.Bool("stages-matrix", false, "print the stages of cdktf.json as a JSON list for a CI matrix (stage, region, role_variable), and nothing else")
 	if err := flags.Parse(args); err != nil {
 		return 1 // flag's own status, 2, means "risks flagged" here
+	}
+	if *matrix {
+		if err := printStagesMatrix(stdout); err != nil {
+			fmt.Fprintln(stderr, "review:", err)
+			return 1
+		}
+		return 0
 	}
 	if *format != "text" && *format != "markdown" {
 		fmt.Fprintf(stderr, "review: --format %q: must be text or markdown\n", *format)
@@ -90,6 +101,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, report.Text())
 	}
 	return report.ExitCode()
+}
+
+// matrixEntry is one stage of the pull-request review's matrix.
+type matrixEntry struct {
+	Stage  string `json:"stage"`
+	Region string `json:"region"`
+	// RoleVariable names the repository variable that holds the role the
+	// stage's review assumes: AWS_REVIEW_ROLE_<STAGE>, in upper case with
+	// underscores, as GitHub's variable names require.
+	RoleVariable string `json:"role_variable"`
+}
+
+// printStagesMatrix lists every stage of cdktf.json, resolved and validated
+// as a deploy would: the review workflow's matrix, never a list kept by hand.
+func printStagesMatrix(stdout io.Writer) error {
+	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	if err != nil {
+		return err
+	}
+	resolved, err := settings.Resolve(settings.StageNames())
+	if err != nil {
+		return err
+	}
+	entries := []matrixEntry{}
+	for _, cfg := range resolved.Stages {
+		entries = append(entries, matrixEntry{
+			Stage:        cfg.Stage,
+			Region:       cfg.Region,
+			RoleVariable: "AWS_REVIEW_ROLE_" + strings.ToUpper(strings.ReplaceAll(cfg.Stage, "-", "_")),
+		})
+	}
+	return json.NewEncoder(stdout).Encode(entries)
 }
 
 // errPreventDestroy says Terraform refused a plan that destroys a resource

@@ -6,19 +6,21 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 )
 
-// RDSCall is one call of RDS's query API as the emulator received it:
-// Action=ModifyDBCluster&DBClusterIdentifier=...&...
+// RDSCall is one call of an AWS query API (RDS, STS...) as the emulator
+// received it: Action=ModifyDBCluster&DBClusterIdentifier=...&...
 type RDSCall = url.Values
 
-// recorder sits between the deploy and moto and keeps every RDS call. moto
-// never returns a master password and accepts arguments it does not act
-// on (AllowMajorVersionUpgrade), so what was sent is the only evidence of
-// which password the cluster was given and how an upgrade was asked for.
+// recorder sits between the deploy and moto and keeps every query-API call
+// (RDS, STS, IAM). moto never returns a master password and accepts
+// arguments it does not act on (AllowMajorVersionUpgrade), so what was sent
+// is the only evidence of which password the cluster was given, how an
+// upgrade was asked for and which role was assumed.
 type recorder struct {
 	mu    sync.Mutex
 	calls []RDSCall
@@ -54,8 +56,7 @@ func (r *recorder) keep(req *http.Request) {
 		return
 	}
 	values, err := url.ParseQuery(string(body))
-	// The query API is shared by several services; RDS's versions are dated 2014-10-31.
-	if err != nil || values.Get("Version") != "2014-10-31" {
+	if err != nil || values.Get("Action") == "" {
 		return
 	}
 	r.mu.Lock()
@@ -63,17 +64,31 @@ func (r *recorder) keep(req *http.Request) {
 	r.calls = append(r.calls, values)
 }
 
+// The query API is shared by several services, told apart by the date of
+// their API version.
+const (
+	rdsVersion = "2014-10-31"
+	stsVersion = "2011-06-15"
+)
+
 // RDSCalls returns the RDS calls of the given actions received so far, in
 // order.
 func (e *Emulator) RDSCalls(actions ...string) []RDSCall {
-	e.recorder.mu.Lock()
-	defer e.recorder.mu.Unlock()
+	return e.recorder.of(rdsVersion, actions)
+}
+
+// STSCalls does the same for STS (AssumeRole, GetCallerIdentity).
+func (e *Emulator) STSCalls(actions ...string) []RDSCall {
+	return e.recorder.of(stsVersion, actions)
+}
+
+func (r *recorder) of(version string, actions []string) []RDSCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var calls []RDSCall
-	for _, call := range e.recorder.calls {
-		for _, action := range actions {
-			if call.Get("Action") == action {
-				calls = append(calls, call)
-			}
+	for _, call := range r.calls {
+		if call.Get("Version") == version && slices.Contains(actions, call.Get("Action")) {
+			calls = append(calls, call)
 		}
 	}
 	return calls
