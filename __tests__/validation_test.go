@@ -234,7 +234,11 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"unknown stage on the command line", withStages(`{"dev": {}, "production": {}}`), nil, []string{"stagin"},
 			`stage "stagin" named on the command line is not configured; configured stacks: bootstrap, dev, production`},
 		{"misspelt stage setting", withStages(`{"dev": {"maxCapcity": 8}}`), nil, nil,
-			`stage "dev": maxCapcity: unknown setting; allowed: accountId, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, region, secretRecoveryWindowDays, subnetGroupName, subnetIds, vpcId, profile`},
+			`stage "dev": maxCapcity: unknown setting; did you mean maxCapacity?`},
+		{"setting in the wrong case", withStages(`{"dev": {"KMSKey": "create"}}`), nil, nil,
+			`stage "dev": KMSKey: unknown setting; did you mean kmsKey?`},
+		{"setting close to none", withStages(`{"dev": {"colour": "blue"}}`), nil, nil,
+			`stage "dev": colour: unknown setting; allowed: accountId, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, region, secretRecoveryWindowDays, subnetGroupName, subnetIds, vpcId, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,
@@ -250,7 +254,9 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"no stages", withStages(`{}`), nil, nil,
 			`context.stages is empty: configure at least one stage, e.g. {"dev": {}}`},
 		{"misspelt context setting", `{` + accountJSON + `, "statebucket": "x"}`, nil, nil,
-			`context.statebucket: unknown setting; allowed: localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays`},
+			`context.statebucket: unknown setting; did you mean stateBucket?`},
+		{"context setting close to none", `{` + accountJSON + `, "owner": "x"}`, nil, nil,
+			`context.owner: unknown setting; allowed: localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays`},
 		{"service not a string", `{"service": 5, "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
 			`context.service = 5: must be a string`},
 	}
@@ -315,4 +321,13 @@ func ExampleConfigError() {
 	// Output:
 	// invalid configuration:
 	//   - stage "dev": maxCapacity = 300: must be 1 to 256 ACU in steps of 0.5
+}
+
+// A bad service name is one problem, not one more per stage for every name
+// derived from it.
+func TestBadServiceIsReportedOnce(t *testing.T) {
+	problems := problemsOf(t, `{"service": "Movies", "region": "us-east-1", "stateBucket": "movies-state", "stages": {"dev": {}, "production": {}}}`, nil)
+	if len(problems) != 1 || !strings.HasPrefix(problems[0], `all stacks (bootstrap, dev, production): service = "Movies"`) {
+		t.Errorf("problems:\n  %s\nwant only the service's", strings.Join(problems, "\n  "))
+	}
 }

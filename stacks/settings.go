@@ -141,7 +141,7 @@ func ParseContext(context []byte, getenv func(string) string) (*Settings, error)
 	}
 	for _, key := range sortedKeys(raw) {
 		if !known[key] {
-			problems = append(problems, fmt.Sprintf("context.%s: unknown setting; allowed: %s", key, strings.Join(sortedKeys(known), ", ")))
+			problems = append(problems, fmt.Sprintf("context.%s: unknown setting; %s", key, suggest(key, sortedKeys(known))))
 		}
 	}
 
@@ -263,7 +263,7 @@ func resolveStage(stage string, entry map[string]json.RawMessage, account Accoun
 		}
 		index, ok := fields[key]
 		if !ok {
-			problems = append(problems, fmt.Sprintf("stage %q: %s: unknown setting; allowed: %s", stage, key, strings.Join(append(sortedKeys(fields), "profile"), ", ")))
+			problems = append(problems, fmt.Sprintf("stage %q: %s: unknown setting; %s", stage, key, suggest(key, append(sortedKeys(fields), "profile"))))
 			continue
 		}
 		target := reflect.ValueOf(&cfg).Elem().Field(index)
@@ -304,6 +304,44 @@ func describeType(t reflect.Type) string {
 		return "a list of strings"
 	}
 	return t.String()
+}
+
+// suggest names the known setting closest to a mistyped one, when one is
+// close (a typo, a wrong case: at most a quarter of its letters off), and
+// lists every known setting otherwise.
+func suggest(key string, known []string) string {
+	best, bestDistance := "", len(key)
+	for _, name := range known {
+		if d := editDistance(strings.ToLower(key), strings.ToLower(name)); d < bestDistance {
+			best, bestDistance = name, d
+		}
+	}
+	if best != "" && bestDistance <= max(1, len(best)/4) {
+		return "did you mean " + best + "?"
+	}
+	return "allowed: " + strings.Join(known, ", ")
+}
+
+// editDistance is the Levenshtein distance: the fewest single-letter
+// insertions, deletions and substitutions that turn a into b.
+func editDistance(a, b string) int {
+	previous := make([]int, len(b)+1)
+	for j := range previous {
+		previous[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		current := make([]int, len(b)+1)
+		current[0] = i
+		for j := 1; j <= len(b); j++ {
+			substitution := previous[j-1]
+			if a[i-1] != b[j-1] {
+				substitution++
+			}
+			current[j] = min(previous[j]+1, current[j-1]+1, substitution)
+		}
+		previous = current
+	}
+	return previous[len(b)]
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -164,7 +164,9 @@ func (c StageConfig) Validate() []string {
 	if c.BackupRetentionDays < minBackupDays || c.BackupRetentionDays > maxBackupDays {
 		report("backupRetentionDays", c.BackupRetentionDays, fmt.Sprintf("must be %d to %d days", minBackupDays, maxBackupDays))
 	}
-	if c.FinalSnapshot {
+	// Unless it is set, the snapshot's name is derived from the service and
+	// stage: a bad one of those is reported already.
+	if c.FinalSnapshot && (c.FinalSnapshotIdentifier != "" || c.namesAreValid()) {
 		if msg := checkRDSIdentifier(c.FinalSnapshotName(), maxSnapshotName); msg != "" {
 			report("final snapshot identifier", c.FinalSnapshotName(), msg)
 		}
@@ -202,7 +204,12 @@ func (c StageConfig) Validate() []string {
 	c.validateAccounts(report)
 
 	// The names below are derived from the service and stage names, so a
-	// problem there is usually fixed by a shorter service or stage name.
+	// problem there is usually fixed by a shorter service or stage name. A
+	// bad service or stage name is reported already, once: the names made
+	// from it would only repeat that.
+	if !c.namesAreValid() {
+		return problems
+	}
 	// The cluster identifier is the longest RDS identifier of a stage (the
 	// writer's ends in "-writer"), so checking it covers the writer's too.
 	derived := "derived from service and stage"
@@ -223,6 +230,12 @@ func (c StageConfig) Validate() []string {
 		report("monitoring role name ("+derived+")", c.MonitoringRoleName(), fmt.Sprintf("is %d characters: must be at most %d", len(c.MonitoringRoleName()), maxIAMRoleName))
 	}
 	return problems
+}
+
+// namesAreValid says whether the service and stage names, which every
+// derived name is made of, pass their own rules.
+func (c StageConfig) namesAreValid() bool {
+	return checkLowercaseName(c.Account.Service) == "" && checkLowercaseName(c.Stage) == ""
 }
 
 // checkLowercaseName applies the rules shared by service and stage names:
