@@ -35,5 +35,7 @@ func run(args []string) error {
 	for _, warning := range resolved.Warnings {
 		fmt.Fprintln(os.Stderr, "aurora-stages: warning:", warning)
 	}
-	return stacks.Synthesize("", resolved)
+	return stacks.Synthesize("", resolved, func(stack, path string) {
+		fmt.Printf("%s: %s\n", stack, path)
+	})
 }

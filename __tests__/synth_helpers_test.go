@@ -137,7 +137,7 @@ func synthesizedFor(t *testing.T, endpoint string) string {
 			return
 		}
 		if synth.path, synth.err = newTempDir("aurora-stages-synth-"); synth.err == nil {
-			synth.err = stacks.Synthesize(synth.path, resolved)
+			synth.err = stacks.Synthesize(synth.path, resolved, nil)
 		}
 	})
 	if synth.err != nil {

@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/jsii-runtime-go"
@@ -13,9 +14,10 @@ import (
 
 // Synthesize writes <outdir>/stacks/<id>/cdk.tf.json for each stack; an
 // empty outdir means cdktf's default (cdktf.out, or what the cdktf CLI sets).
+// written, if not nil, is told each stack's ID and the file written for it.
 // jsii reports errors from its Node.js side as panics; they come back as an
 // error here, so a user reads one message instead of a stack trace.
-func Synthesize(outdir string, stacks *Stacks) (err error) {
+func Synthesize(outdir string, stacks *Stacks, written func(stack, path string)) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("synthesis failed: %v", r)
@@ -33,17 +35,23 @@ func Synthesize(outdir string, stacks *Stacks) (err error) {
 		appConfig.Outdir = jsii.String(outdir)
 	}
 	app := cdktf.NewApp(appConfig)
-	built := len(stacks.Stages)
+	var ids []string
 	if stacks.Bootstrap != nil {
 		NewBootstrapStack(app, *stacks.Bootstrap)
-		built++
+		ids = append(ids, BootstrapStack)
 	}
 	for _, cfg := range stacks.Stages {
 		NewDatabaseStack(app, cfg)
+		ids = append(ids, cfg.Stage)
 	}
-	phase(fmt.Sprintf("stack construction: %d stacks", built))
+	phase(fmt.Sprintf("stack construction: %d stacks", len(ids)))
 	app.Synth()
 	phase("writing: cdk.tf.json and manifest")
+	for _, id := range ids {
+		if written != nil {
+			written(id, filepath.Join(*app.Outdir(), "stacks", id, "cdk.tf.json"))
+		}
+	}
 	return nil
 }
 

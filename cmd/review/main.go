@@ -160,7 +160,7 @@ func planStage(stage, outdir string, withoutGuard bool, stderr io.Writer) (stack
 	if withoutGuard {
 		resolved.Stages[0].PreventDestroy = false
 	}
-	if err := stacks.Synthesize(outdir, resolved); err != nil {
+	if err := stacks.Synthesize(outdir, resolved, nil); err != nil {
 		return cfg, nil, err
 	}
 	dir := filepath.Join(outdir, "stacks", stage)

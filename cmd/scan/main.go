@@ -62,7 +62,7 @@ func scan(outdir, checkov, policyFile string) (*security.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := stacks.Synthesize(outdir, resolved); err != nil {
+	if err := stacks.Synthesize(outdir, resolved, nil); err != nil {
 		return nil, err
 	}
 	result, err := security.RunCheckov([]string{checkov}, filepath.Join(outdir, "stacks"))
