@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/awsconfig"
+	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/stacks"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,7 +35,11 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
+	// The CDKTF bindings this command links (through stacks) extract jsii's
+	// runtime when the program starts; Setup and Exit see that it is
+	// removed again, though nothing here calls jsii.
+	jsiiruntime.Setup()
+	jsiiruntime.Exit("query", run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
 }
 
 // resumeWait bounds how long a query waits for a paused database to resume

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/awsconfig"
+	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/stacks"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,7 +37,11 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, stdinIsTerminal))
+	// The CDKTF bindings this command links (through stacks) extract jsii's
+	// runtime when the program starts; Setup and Exit see that it is
+	// removed again, though nothing here calls jsii.
+	jsiiruntime.Setup()
+	jsiiruntime.Exit("unlock", run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, stdinIsTerminal))
 }
 
 // lockInfo is Terraform's lock record (statemgr.LockInfo), as it writes it
