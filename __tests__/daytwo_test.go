@@ -367,10 +367,10 @@ func (p *project) expectCleanReplan(stage string) {
 }
 
 // lastModify is the last ModifyDBCluster the deploys sent for a cluster.
-func (p *project) lastModify(id string) localaws.RDSCall {
+func (p *project) lastModify(id string) localaws.QueryCall {
 	p.t.Helper()
-	var last localaws.RDSCall
-	for _, call := range p.emulator.RDSCalls("ModifyDBCluster") {
+	var last localaws.QueryCall
+	for _, call := range p.emulator.QueryCalls("ModifyDBCluster") {
 		if call.Get("DBClusterIdentifier") == id {
 			last = call
 		}
@@ -381,8 +381,8 @@ func (p *project) lastModify(id string) localaws.RDSCall {
 	return last
 }
 
-func withoutMasterPassword(call localaws.RDSCall) localaws.RDSCall {
-	copy := localaws.RDSCall{}
+func withoutMasterPassword(call localaws.QueryCall) localaws.QueryCall {
+	copy := localaws.QueryCall{}
 	for k, v := range call {
 		if k != "MasterUserPassword" {
 			copy[k] = v

@@ -105,7 +105,7 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 	p.setStages(stage(`"10.60.0.0/16", "10.70.0.0/16"`))
 	risks := p.planAndCheck("dev")
 	plan := p.savedPlanActions("dev")
-	if want := map[string][]string{"aws_vpc_security_group_ingress_rule.ingress_from_10_70_0_0_16": {"create"}}; !mapsEqual(plan, want) {
+	if want := map[string][]string{"aws_vpc_security_group_ingress_rule.ingress_from_10_70_0_0_16": {"create"}}; !maps.EqualFunc(plan, want, slices.Equal) {
 		t.Errorf("adding a CIDR plans %v, want only its rule created", plan)
 	}
 	if len(risks) != 0 {
@@ -199,10 +199,6 @@ func (p *project) savedPlanActions(stage string) map[string][]string {
 		}
 	}
 	return actions
-}
-
-func mapsEqual(a, b map[string][]string) bool {
-	return maps.EqualFunc(a, b, slices.Equal)
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }

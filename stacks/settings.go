@@ -98,6 +98,25 @@ func LoadCdktfJSON(path string, getenv func(string) string) (*Settings, error) {
 	return ParseContext(file.Context, getenv)
 }
 
+// LoadStage reads cdktf.json in the current folder (with the environment's
+// overrides) and resolves one stage, for the commands that work on a single
+// stage. The bootstrap stack is no stage: notAStage says why the command
+// has nothing to do with it.
+func LoadStage(stage, notAStage string) (*Stacks, error) {
+	settings, err := LoadCdktfJSON("cdktf.json", os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	resolved, err := settings.Resolve([]string{stage})
+	if err != nil {
+		return nil, err
+	}
+	if len(resolved.Stages) != 1 {
+		return nil, fmt.Errorf("%q is not a stage: %s", stage, notAStage)
+	}
+	return resolved, nil
+}
+
 // ParseContext reads settings from a cdktf.json context object and applies
 // the environment variable overrides from getenv. It reports every problem
 // with the shape of the context at once; the values are checked later, by

@@ -84,16 +84,9 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 }
 
 func query(stage, database, sql string, stderr io.Writer, sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	resolved, err := stacks.LoadStage(stage, "the bootstrap stack has no database")
 	if err != nil {
 		return nil, err
-	}
-	resolved, err := settings.Resolve([]string{stage})
-	if err != nil {
-		return nil, err
-	}
-	if len(resolved.Stages) != 1 {
-		return nil, fmt.Errorf("%q is not a stage: the bootstrap stack has no database", stage)
 	}
 	cfg := resolved.Stages[0]
 	if database == "" {

@@ -145,16 +145,9 @@ var errPreventDestroy = errors.New("the plan destroys a resource that has preven
 // off and plans without taking the state lock, only to explain a refusal.
 func planStage(stage, outdir string, withoutGuard bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
 	var cfg stacks.StageConfig
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	resolved, err := stacks.LoadStage(stage, "review plans one stage's database stack")
 	if err != nil {
 		return cfg, nil, err
-	}
-	resolved, err := settings.Resolve([]string{stage})
-	if err != nil {
-		return cfg, nil, err
-	}
-	if len(resolved.Stages) != 1 {
-		return cfg, nil, fmt.Errorf("%q is not a stage: review plans one stage's database stack", stage)
 	}
 	cfg = resolved.Stages[0]
 	if withoutGuard {

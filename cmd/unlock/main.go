@@ -82,16 +82,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, isTerminal fu
 var errKept = errors.New("the lock is still there")
 
 func unlock(stage string, force bool, stdin io.Reader, stdout io.Writer, isTerminal func() bool) error {
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	resolved, err := stacks.LoadStage(stage, "the bootstrap stack keeps its state in a local file, without a lock in the bucket")
 	if err != nil {
 		return err
-	}
-	resolved, err := settings.Resolve([]string{stage})
-	if err != nil {
-		return err
-	}
-	if len(resolved.Stages) != 1 {
-		return fmt.Errorf("%q is not a stage: the bootstrap stack keeps its state in a local file, without a lock in the bucket", stage)
 	}
 	cfg := resolved.Stages[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

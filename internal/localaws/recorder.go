@@ -12,9 +12,9 @@ import (
 	"testing"
 )
 
-// RDSCall is one call of an AWS query API (RDS, STS...) as the emulator
+// QueryCall is one call of an AWS query API (RDS, STS, IAM) as the emulator
 // received it: Action=ModifyDBCluster&DBClusterIdentifier=...&...
-type RDSCall = url.Values
+type QueryCall = url.Values
 
 // recorder sits between the deploy and moto and keeps every query-API call
 // (RDS, STS, IAM). moto never returns a master password and accepts
@@ -23,7 +23,7 @@ type RDSCall = url.Values
 // upgrade was asked for and which role was assumed.
 type recorder struct {
 	mu    sync.Mutex
-	calls []RDSCall
+	calls []QueryCall
 }
 
 // startRecorder serves a reverse proxy to the emulator on a loopback port
@@ -71,21 +71,21 @@ const (
 	stsVersion = "2011-06-15"
 )
 
-// RDSCalls returns the RDS calls of the given actions received so far, in
+// QueryCalls returns the RDS calls of the given actions received so far, in
 // order.
-func (e *Emulator) RDSCalls(actions ...string) []RDSCall {
+func (e *Emulator) QueryCalls(actions ...string) []QueryCall {
 	return e.recorder.of(rdsVersion, actions)
 }
 
 // STSCalls does the same for STS (AssumeRole, GetCallerIdentity).
-func (e *Emulator) STSCalls(actions ...string) []RDSCall {
+func (e *Emulator) STSCalls(actions ...string) []QueryCall {
 	return e.recorder.of(stsVersion, actions)
 }
 
-func (r *recorder) of(version string, actions []string) []RDSCall {
+func (r *recorder) of(version string, actions []string) []QueryCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var calls []RDSCall
+	var calls []QueryCall
 	for _, call := range r.calls {
 		if call.Get("Version") == version && slices.Contains(actions, call.Get("Action")) {
 			calls = append(calls, call)
@@ -98,7 +98,7 @@ func (r *recorder) of(version string, actions []string) []RDSCall {
 // (by CreateDBCluster or ModifyDBCluster), and whether one was sent.
 func (e *Emulator) LastMasterPassword(clusterID string) (string, bool) {
 	password, sent := "", false
-	for _, call := range e.RDSCalls("CreateDBCluster", "ModifyDBCluster") {
+	for _, call := range e.QueryCalls("CreateDBCluster", "ModifyDBCluster") {
 		if call.Get("DBClusterIdentifier") == clusterID && call.Has("MasterUserPassword") {
 			password, sent = call.Get("MasterUserPassword"), true
 		}
