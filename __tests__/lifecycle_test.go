@@ -69,8 +69,13 @@ func (p *project) setStages(stages string) {
 // pluginCache is the provider cache every project's terraform shares.
 // cdktf points terraform at ~/.terraform.d/plugin-cache unless
 // TF_PLUGIN_CACHE_DIR is set, and terraform's cache is not safe for
-// concurrent first installs: parallel inits into an empty cache fail with
-// "failed to create directory ... file exists". So one init fills it first.
+// concurrent installs: parallel inits installing into it fail with
+// "failed to create directory ... file exists". So one init fills it
+// first, and the projects' inits take the provider from it although their
+// stacks have no lock file yet (TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE,
+// see env): without that, terraform 1.4 and later ignore the cache for a
+// provider the lock file does not list and install it again, into the
+// cache, concurrently.
 var pluginCache struct {
 	sync.Once
 	dir string
@@ -116,6 +121,7 @@ func (p *project) env() []string {
 		"DB_LOCAL_ENDPOINT="+p.emulator.Endpoint,
 		"CI=1",
 		"TF_PLUGIN_CACHE_DIR="+pluginCache.dir,
+		"TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true",
 		// Who deploys, in the session name of an assumed role.
 		"DB_DEPLOYER=tester",
 	)
