@@ -2,38 +2,207 @@ package jsiiruntime
 
 import (
 	"bytes"
-	"io/fs"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// The files under runtime/ are a copy of the runtime embedded in the
-// jsii-runtime-go release go.mod requires; the Go side checks the runtime's
-// version at its handshake, so they must move together.
-func TestRuntimeFilesMatchTheRequiredJsiiRuntimeGo(t *testing.T) {
+// fakeHost is a host with its environment in a map, a Node.js per path
+// with the version it answers, and a Go module cache in a temp folder that
+// holds jsii-runtime-go v1.2.3.
+type fakeHost struct {
+	env      map[string]string
+	modCache string
+	versions map[string]string // node path -> node --version
+	asked    []string          // the nodes asked their version
+}
+
+func newFakeHost(t *testing.T) (*fakeHost, host) {
+	t.Helper()
+	f := &fakeHost{
+		env:      map[string]string{"HOME": t.TempDir(), "PATH": "/machine/bin"},
+		modCache: t.TempDir(),
+		versions: map[string]string{"/machine/bin/node": "v20.20.2"},
+	}
+	f.env["GOMODCACHE"] = f.modCache
+	writeFile(t, filepath.Join(f.modCache, "github.com/aws/jsii-runtime-go@v1.2.3/internal/embedded/resources/bin/jsii-runtime.js"), "")
+	return f, host{
+		getenv: func(k string) string { return f.env[k] },
+		setenv: func(k, v string) error { f.env[k] = v; return nil },
+		lookPath: func(name string) (string, error) {
+			if name == "node" {
+				return "/machine/bin/node", nil
+			}
+			return "", exec.ErrNotFound // no setsid: the command is shorter
+		},
+		nodeVersion: func(node string) (string, error) {
+			f.asked = append(f.asked, node)
+			if v, ok := f.versions[node]; ok {
+				return v, nil
+			}
+			return "", errors.New("not found")
+		},
+		goModule: func(path string) string {
+			if path == "github.com/aws/jsii-runtime-go" {
+				return "v1.2.3"
+			}
+			return ""
+		},
+		goCommand:  func(...string) string { return "" },
+		workDir:    t.TempDir(),
+		executable: filepath.Join(t.TempDir(), "app"),
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newProject is a folder with node_modules/.bin/node, as npm ci leaves it.
+func newProject(t *testing.T) string {
+	project := t.TempDir()
+	writeFile(t, filepath.Join(project, "node_modules", ".bin", "node"), "")
+	return project
+}
+
+func (f *fakeHost) startCommand() string {
+	script := filepath.Join(f.env["HOME"], ".cache", "aurora-stages", "jsii-start-"+startDigest(), "start.sh")
+	runtime := filepath.Join(f.modCache, "github.com/aws/jsii-runtime-go@v1.2.3/internal/embedded/resources/bin/jsii-runtime.js")
+	return "exec '" + script + "' '" + runtime + "'"
+}
+
+func startDigest() string {
+	sum := sha256.Sum256(append([]byte(startScript), preload...))
+	return hex.EncodeToString(sum[:])[:12]
+}
+
+func TestConfigure(t *testing.T) {
+	const oldNode = "note: jsii runs on Node.js v20.20.2 (/machine/bin/node); the project runs on Node.js 22: run `npm ci` in the project folder (or point JSII_NODE at a Node.js 22)"
+	cases := []struct {
+		name string
+		// change sets up the case; it returns what JSII_NODE should be.
+		change    func(t *testing.T, f *fakeHost, h *host) string
+		wantNotes []string
+		wantAsked []string
+	}{
+		{"the project's Node.js, found from the working folder", func(t *testing.T, f *fakeHost, h *host) string {
+			h.workDir = newProject(t)
+			return filepath.Join(h.workDir, "node_modules", ".bin", "node")
+		}, nil, nil},
+		{"found from a folder below the project", func(t *testing.T, f *fakeHost, h *host) string {
+			project := newProject(t)
+			h.workDir = filepath.Join(project, "cdktf.out", "stacks", "dev")
+			return filepath.Join(project, "node_modules", ".bin", "node")
+		}, nil, nil},
+		{"found from the binary's folder", func(t *testing.T, f *fakeHost, h *host) string {
+			project := newProject(t)
+			h.executable = filepath.Join(project, "bin", "app")
+			return filepath.Join(project, "node_modules", ".bin", "node")
+		}, nil, nil},
+		{"the user's JSII_NODE first", func(t *testing.T, f *fakeHost, h *host) string {
+			h.workDir = newProject(t)
+			f.env["JSII_NODE"], f.versions["/opt/node24/bin/node"] = "/opt/node24/bin/node", "v24.1.0"
+			return "/opt/node24/bin/node"
+		}, nil, []string{"/opt/node24/bin/node"}},
+		{"JSII_NODE already the project's (make) is not asked", func(t *testing.T, f *fakeHost, h *host) string {
+			h.workDir = newProject(t)
+			f.env["JSII_NODE"] = filepath.Join(h.workDir, "node_modules", ".bin", "node")
+			return f.env["JSII_NODE"]
+		}, nil, nil},
+		{"no project: an older Node.js on PATH gets one line", func(t *testing.T, f *fakeHost, h *host) string {
+			return ""
+		}, []string{oldNode}, []string{"/machine/bin/node"}},
+		{"no project: Node.js 22 on PATH says nothing", func(t *testing.T, f *fakeHost, h *host) string {
+			f.versions["/machine/bin/node"] = "v22.23.3"
+			return ""
+		}, nil, []string{"/machine/bin/node"}},
+		{"a go env -w module cache", func(t *testing.T, f *fakeHost, h *host) string {
+			h.workDir = newProject(t)
+			f.env["GOMODCACHE"] = t.TempDir() // the guess, empty
+			h.goCommand = func(args ...string) string {
+				if slices.Equal(args, []string{"env", "GOMODCACHE"}) {
+					return f.modCache
+				}
+				return ""
+			}
+			return filepath.Join(h.workDir, "node_modules", ".bin", "node")
+		}, nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, h := newFakeHost(t)
+			wantNode := c.change(t, f, &h)
+			notes := configure(h)
+			if !slices.Equal(notes, c.wantNotes) {
+				t.Errorf("notes:\n%q\nwant\n%q", notes, c.wantNotes)
+			}
+			if !slices.Equal(f.asked, c.wantAsked) {
+				t.Errorf("asked the version of %q, want %q", f.asked, c.wantAsked)
+			}
+			if f.env["JSII_NODE"] != wantNode {
+				t.Errorf("JSII_NODE = %q, want %q", f.env["JSII_NODE"], wantNode)
+			}
+			if got, want := f.env["JSII_RUNTIME"], f.startCommand(); got != want {
+				t.Errorf("JSII_RUNTIME =\n%s\nwant\n%s", got, want)
+			}
+			silenced := c.wantNotes != nil
+			if got := f.env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"]; (got == "20") != silenced {
+				t.Errorf("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = %q; jsii's banner should be silenced: %v", got, silenced)
+			}
+		})
+	}
+}
+
+func TestConfigureFallsBackToJsiisOwnRuntime(t *testing.T) {
+	t.Run("the user's JSII_RUNTIME", func(t *testing.T) {
+		f, h := newFakeHost(t)
+		f.env["JSII_RUNTIME"] = "my-runtime"
+		if notes := configure(h); notes != nil || f.env["JSII_RUNTIME"] != "my-runtime" || f.env["JSII_NODE"] != "" {
+			t.Errorf("notes %q, JSII_RUNTIME %q, JSII_NODE %q: want the user's runtime and nothing else", notes, f.env["JSII_RUNTIME"], f.env["JSII_NODE"])
+		}
+	})
+	t.Run("no jsii-runtime-go in the module cache", func(t *testing.T) {
+		f, h := newFakeHost(t)
+		h.workDir = newProject(t)
+		h.goModule = func(string) string { return "v9.9.9" }
+		want := "warning: jsii's runtime starts from the temp directory: github.com/aws/jsii-runtime-go v9.9.9 is not in the Go module cache (" + f.env["GOMODCACHE"] + "): `go mod download` in the project folder puts it there"
+		if notes := configure(h); !slices.Equal(notes, []string{want}) || f.env["JSII_RUNTIME"] != "" {
+			t.Errorf("notes %q, JSII_RUNTIME %q; want no JSII_RUNTIME and\n%s", notes, f.env["JSII_RUNTIME"], want)
+		}
+	})
+}
+
+// The runtime is the one of the jsii-runtime-go release go.mod requires,
+// which is what this test binary was built with: jsii's client checks the
+// runtime's version at its handshake.
+func TestTheRuntimeIsTheRequiredJsiiRuntimeGos(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}} {{.Dir}}", "github.com/aws/jsii-runtime-go").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
 	version, dir, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-	if version != "v"+Version {
-		t.Fatalf("go.mod requires jsii-runtime-go %s, the copied runtime is %s: copy %s/internal/embedded/resources/{bin/jsii-runtime.js,lib/program.js,lib/runtime-index-worker.js} into runtime/ and set Version", version, Version, dir)
-	}
-	for _, file := range []string{"bin/jsii-runtime.js", "lib/program.js", "lib/runtime-index-worker.js"} {
-		want, err := os.ReadFile(filepath.Join(dir, "internal", "embedded", "resources", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := files.ReadFile("runtime/" + file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("runtime/%s differs from jsii-runtime-go %s's", file, version)
+	want := filepath.Join(dir, "internal", "embedded", "resources", "bin", "jsii-runtime.js")
+	// As a built program finds it (its build records the release), and as
+	// a test binary does (go list, in the module).
+	for name, h := range map[string]host{
+		"program": {getenv: os.Getenv, goModule: func(string) string { return version }, goCommand: goCommand},
+		"test":    {getenv: os.Getenv, goModule: builtWith, goCommand: goCommand},
+	} {
+		if runtime, err := moduleRuntime(h); err != nil || runtime != want {
+			t.Errorf("%s: moduleRuntime = %q, %v; want %q", name, runtime, err, want)
 		}
 	}
 }
@@ -44,13 +213,14 @@ func TestExtractWritesOnceAndReusesTheFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, file := range []string{"start.sh", "preload.js", "runtime/bin/jsii-runtime.js", "runtime/lib/program.js", "runtime/lib/runtime-index-worker.js"} {
-		if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
-			t.Errorf("%s: %v", file, err)
-		}
+	if filepath.Base(dir) != "jsii-start-"+startDigest() {
+		t.Errorf("Extract wrote %s, want a folder named after its content", dir)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "preload.js")); err != nil || !bytes.Equal(data, preload) {
+		t.Errorf("preload.js: %v", err)
 	}
 	if info, err := os.Stat(filepath.Join(dir, "start.sh")); err != nil || info.Mode().Perm()&0o100 == 0 {
-		t.Errorf("start.sh is not executable: %v %v", info.Mode(), err)
+		t.Errorf("start.sh is not executable: %v %v", info, err)
 	}
 	again, err := Extract(root)
 	if err != nil || again != dir {
@@ -58,26 +228,7 @@ func TestExtractWritesOnceAndReusesTheFolder(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(root)
 	if len(entries) != 1 {
-		t.Errorf("cache root holds %d entries, want the one runtime folder (no staging left): %v", len(entries), entries)
-	}
-}
-
-func TestConfigureKeepsTheUsersRuntime(t *testing.T) {
-	env := map[string]string{"HOME": t.TempDir(), "JSII_RUNTIME": "my-runtime"}
-	err := configure(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil }, exec.LookPath)
-	if err != nil || env["JSII_RUNTIME"] != "my-runtime" {
-		t.Errorf("JSII_RUNTIME = %q (err %v), want the user's", env["JSII_RUNTIME"], err)
-	}
-
-	env = map[string]string{"XDG_CACHE_HOME": t.TempDir()}
-	noSetsid := func(string) (string, error) { return "", exec.ErrNotFound }
-	if err := configure(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil }, noSetsid); err != nil {
-		t.Fatal(err)
-	}
-	script, ok := strings.CutPrefix(env["JSII_RUNTIME"], "exec ")
-	script = strings.Trim(script, "'")
-	if !ok || !strings.HasPrefix(script, filepath.Join(env["XDG_CACHE_HOME"], "aurora-stages", "jsii-runtime-"+Version+"-")) || filepath.Base(script) != "start.sh" {
-		t.Errorf("JSII_RUNTIME = %q, want exec of the start script in the cache folder", env["JSII_RUNTIME"])
+		t.Errorf("cache root holds %d entries, want the one folder (no staging left): %v", len(entries), entries)
 	}
 }
 
@@ -104,7 +255,7 @@ func TestRuntimeCommandLeavesNoProcessInTheCallersGroup(t *testing.T) {
 		if _, err := os.Stat(shell); err != nil {
 			continue
 		}
-		cmd := exec.Command(shell, "-c", runtimeCommand(script, exec.LookPath))
+		cmd := exec.Command(shell, "-c", runtimeCommand(script, "runtime.js", exec.LookPath))
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -112,14 +263,14 @@ func TestRuntimeCommandLeavesNoProcessInTheCallersGroup(t *testing.T) {
 		}
 		shellPid := strconv.Itoa(cmd.Process.Pid)
 		if err := cmd.Wait(); err != nil {
-			t.Fatalf("%s -c %s: %v\n%s", shell, runtimeCommand(script, exec.LookPath), err, &out)
+			t.Fatalf("%s -c %s: %v\n%s", shell, runtimeCommand(script, "runtime.js", exec.LookPath), err, &out)
 		}
 		fields := strings.Fields(out.String())
 		if len(fields) != 3 || fields[0] != shellPid || fields[1] != shellPid || fields[2] != shellPid {
 			t.Errorf("%s: script printed pid, group, session = %q; want the shell's pid %s for all three (exec, then setsid)", shell, out.String(), shellPid)
 		}
 	}
-	if got, want := runtimeCommand("/a/start.sh", func(string) (string, error) { return "", exec.ErrNotFound }), "exec '/a/start.sh'"; got != want {
+	if got, want := runtimeCommand("/a/start.sh", "/b/it's.js", func(string) (string, error) { return "", exec.ErrNotFound }), `exec '/a/start.sh' '/b/it'\''s.js'`; got != want {
 		t.Errorf("without setsid: %q, want %q", got, want)
 	}
 }
@@ -147,13 +298,12 @@ func TestPreloadLoadsProviderSubmodulesOnFirstUse(t *testing.T) {
 	write(filepath.Join(lib, "index.js"), "\"use strict\";\nexports.rdsCluster = exports.broken = void 0;\nexports.rdsCluster = require(\"./rds-cluster\");\nexports.broken = require(\"./broken\");\n")
 	write(filepath.Join(lib, "rds-cluster", "index.js"), "exports.RdsCluster = class RdsCluster {};\n")
 	write(filepath.Join(lib, "broken", "index.js"), "throw new Error('loaded although unused');\n")
-	preload := filepath.Join(t.TempDir(), "preload.js")
-	data, _ := fs.ReadFile(files, "preload.js")
-	write(preload, string(data))
+	preloadPath := filepath.Join(t.TempDir(), "preload.js")
+	write(preloadPath, string(preload))
 
 	script := `const aws = require("@cdktf/provider-aws/lib/index.js");
 console.log(Object.keys(aws).join(","), aws.rdsCluster.RdsCluster.name);`
-	cmd := exec.Command(node, "--require", preload, "-e", script)
+	cmd := exec.Command(node, "--require", preloadPath, "-e", script)
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "broken,rdsCluster RdsCluster" {
