@@ -12,22 +12,31 @@ import (
 
 // AccountSettings are the settings that differ per AWS account rather than
 // per stage. Each comes from cdktf.json's context and may be overridden by
-// an environment variable (see accountSettingSources).
+// an environment variable (see accountSettingSources). Their comments are
+// their reference in docs/settings.md, as StageConfig's are.
 type AccountSettings struct {
 	// Service names the application; it prefixes every resource name.
+	// Allowed: lowercase letters, digits and single hyphens, starting with a
+	// letter; not starting with aws or ssm (SSM reserves them).
 	Service string `json:"service"`
-	// Region is the AWS region the stage is deployed to.
+	// Region is the AWS region of the state bucket, and of every stage that
+	// names none. Allowed: an AWS region code.
 	Region string `json:"region"`
-	// StateBucket is the S3 bucket that holds every stage's Terraform state.
+	// StateBucket is the S3 bucket that holds every stage's Terraform
+	// state; `cdktf deploy bootstrap` creates it. Required: an S3 bucket
+	// name you own (cdktf.json ships movies-terraform-state-change-me:
+	// replace it).
 	StateBucket string `json:"stateBucket"`
-	// StateKeyPrefix, if set, is put in front of every stage's state key.
+	// StateKeyPrefix, if set, is put in front of every stage's state key,
+	// [<prefix>/]<service>/<stage>/terraform.tfstate. Allowed: path
+	// segments joined by single slashes, no leading or trailing slash.
 	StateKeyPrefix string `json:"stateKeyPrefix"`
 	// LocalEndpoint, if set, points the AWS provider and the S3 backend at
-	// an AWS emulator on that URL (see target.go). Empty for a real account.
+	// an AWS emulator on that URL (docs/local.md). Empty for a real account.
 	LocalEndpoint string `json:"localEndpoint"`
 	// StateRoleARN, if set, is the role the S3 backend assumes to reach the
 	// state bucket: every stage's state in one tooling account, each
-	// stage's resources in its own.
+	// stage's resources in its own. Allowed: an IAM role ARN.
 	StateRoleARN string `json:"stateRoleArn"`
 	// Deployer says who deploys, in the session name of an assumed role:
 	// DB_DEPLOYER, else GITHUB_ACTOR, else USER.
@@ -73,8 +82,9 @@ type Settings struct {
 	Account AccountSettings
 	// Stages maps each stage name to its entry: setting name to JSON value.
 	Stages map[string]map[string]json.RawMessage
-	// StateVersionRetentionDays is the bootstrap stack's setting of the same name.
-	StateVersionRetentionDays int
+	// StateVersionRetentionDays is how long the bootstrap stack's bucket
+	// keeps a replaced state version. Allowed: 1 to 3650.
+	StateVersionRetentionDays int `json:"stateVersionRetentionDays"`
 	// sources says where each account setting came from, for error messages.
 	sources map[string]string
 }

@@ -12,6 +12,11 @@ const (
 
 // StageConfig is everything one stage's stack is built from. The JSON names
 // are the keys a stage entry in cdktf.json's context may override.
+//
+// The comments of the settings are their reference: docs/settings.md is
+// generated from them and from the two profiles (go generate ./..., which
+// runs cmd/settings-doc; a test fails when it is stale). Each says what the
+// setting does, then what is allowed; validate.go enforces the latter.
 type StageConfig struct {
 	// Stage is the stage name: the stack ID, part of every resource name.
 	Stage string `json:"-"`
@@ -20,79 +25,101 @@ type StageConfig struct {
 	// Account holds the settings that differ per AWS account.
 	Account AccountSettings `json:"-"`
 
-	// Region is where the stage's resources live: the account-level region
-	// unless the stage's entry names another. The state bucket stays in the
-	// account-level region.
+	// Region is where the stage's resources live; empty means the
+	// account-level region. The state bucket stays in the account-level
+	// region. Allowed: an AWS region code.
 	Region string `json:"region"`
-	// AssumeRoleARN, if set, is the role the stage's AWS provider assumes
-	// (its session named after the stage and the deployer): the stage's
-	// resources in an account of their own.
+	// AssumeRoleARN, if set, is the role the stage's AWS provider assumes,
+	// with the session name aurora-stages-<stage>-<deployer> (DB_DEPLOYER,
+	// else GITHUB_ACTOR, else USER): the stage's resources in an account of
+	// their own. Allowed: an IAM role ARN,
+	// arn:<partition>:iam::<account>:role/<path/><name>, of AccountID's
+	// account when that is set.
 	AssumeRoleARN string `json:"assumeRoleArn"`
-	// AccountID, if set, is the only account the stage may be deployed to:
-	// credentials of any other account stop the plan (the provider's
-	// allowed_account_ids).
+	// AccountID, if set, is the only account the stage may be deployed to
+	// (the provider's allowed_account_ids): credentials of any other
+	// account stop before the plan. `make review` flags a production-profile
+	// stage without it. Allowed: 12 digits.
 	AccountID string `json:"accountId"`
 
 	// EngineVersion is the Aurora PostgreSQL version, pinned so a deploy
-	// never upgrades the database by surprise. It must support the Data API
-	// and, when MinCapacity is 0, scaling to zero.
+	// never upgrades the database by surprise; a later minor version AWS
+	// applied is kept. Allowed: MAJOR.MINOR with the Data API on Serverless
+	// v2 (13.11+, 14.8+, 15.3+, 16.1+, 17.4+) and, when MinCapacity is 0,
+	// scaling to zero (13.15+, 14.12+, 15.7+, 16.3+, 17.4+).
 	EngineVersion string `json:"engineVersion"`
-	// DatabaseName is the database created in the cluster.
+	// DatabaseName is the database created in the cluster; changing it
+	// replaces the cluster. Allowed: 1 to 63 letters, digits and
+	// underscores, starting with a letter; not postgres, template0,
+	// template1 or rdsadmin.
 	DatabaseName string `json:"databaseName"`
-	// MasterUsername is the cluster's master user.
+	// MasterUsername is the cluster's master user; changing it replaces the
+	// cluster. Allowed: as DatabaseName; not admin, public or an rds* role.
 	MasterUsername string `json:"masterUsername"`
 	// CredentialsVersion drives the write-only password arguments: raising
 	// it generates a new master password and writes it to the cluster and
 	// the secret on the next deploy. Terraform never stores the password.
+	// Allowed: 1 or more.
 	CredentialsVersion int `json:"credentialsVersion"`
 
-	// MinCapacity and MaxCapacity bound the writer's capacity, in Aurora
-	// capacity units (ACU). A minimum of 0 lets the database pause.
+	// MinCapacity is the writer's least capacity, in Aurora capacity units
+	// (ACU); 0 lets the database pause. Allowed: 0 to 256 in steps of 0.5,
+	// at most MaxCapacity.
 	MinCapacity float64 `json:"minCapacity"`
+	// MaxCapacity is the writer's greatest capacity, in ACU. Allowed: 1 to
+	// 256 (Serverless v2's ceiling) in steps of 0.5.
 	MaxCapacity float64 `json:"maxCapacity"`
-	// AutoPauseSeconds is how long the database stays idle before it pauses.
-	// It applies only when MinCapacity is 0; set 0 when MinCapacity is above 0.
+	// AutoPauseSeconds is how long the database stays idle before it
+	// pauses. Allowed: 300 to 86400 when MinCapacity is 0; 0 otherwise.
 	AutoPauseSeconds int `json:"autoPauseSeconds"`
 
-	// BackupRetentionDays is how long automated backups are kept.
+	// BackupRetentionDays is how long automated backups are kept. Allowed:
+	// 1 to 35.
 	BackupRetentionDays int `json:"backupRetentionDays"`
 	// DeletionProtection makes AWS refuse to delete the cluster.
 	DeletionProtection bool `json:"deletionProtection"`
-	// PreventDestroy makes Terraform refuse any plan that destroys the cluster.
+	// PreventDestroy makes Terraform refuse any plan that destroys the
+	// cluster (lifecycle.prevent_destroy), and its KMS key.
 	PreventDestroy bool `json:"preventDestroy"`
 	// FinalSnapshot takes a snapshot named FinalSnapshotIdentifier when the
 	// cluster is deleted.
 	FinalSnapshot bool `json:"finalSnapshot"`
 	// FinalSnapshotIdentifier names that snapshot; empty means
-	// "<cluster identifier>-final".
+	// main-<service>-<stage>-cluster-final. Allowed: RDS snapshot
+	// identifier rules, up to 255 characters.
 	FinalSnapshotIdentifier string `json:"finalSnapshotIdentifier"`
-	// KeepAutomatedBackups keeps automated backups after the cluster is deleted.
+	// KeepAutomatedBackups keeps automated backups after the cluster is
+	// deleted.
 	KeepAutomatedBackups bool `json:"keepAutomatedBackups"`
-	// LogExports lists the log types exported to CloudWatch Logs.
+	// LogExports lists the log types exported to CloudWatch Logs. Allowed:
+	// postgresql, iam-db-auth-error.
 	LogExports []string `json:"logExports"`
 
-	// SecretRecoveryWindowDays is how long a deleted secret can be restored.
-	// 0 deletes it at once, so a destroyed stage can be deployed again under
-	// the same secret name.
+	// SecretRecoveryWindowDays is how long a deleted secret can be
+	// restored. Allowed: 0 (deleted at once, so a destroyed stage can be
+	// deployed again under the same secret name) or 7 to 30.
 	SecretRecoveryWindowDays int `json:"secretRecoveryWindowDays"`
 
-	// KMSKey is the key that encrypts the cluster's storage, its Performance
-	// Insights data and the secret: KMSKeyAWSManaged for the AWS-managed keys
-	// (aws/rds, aws/secretsmanager), KMSKeyCreate for a customer-managed key
-	// the stack creates (rotated every year, 30 days to cancel a deletion),
-	// or the ARN of an existing key in the stage's region. Changing it
-	// replaces the cluster.
+	// KMSKey is the key that encrypts the cluster's storage, its
+	// Performance Insights data and the secret; changing it replaces the
+	// cluster and the secret. Allowed: aws-managed (the AWS-managed keys
+	// aws/rds and aws/secretsmanager), create (a customer-managed key the
+	// stack creates, rotated every year, 30 days to cancel a deletion) or
+	// the ARN of an existing key in the stage's region (of AccountID's
+	// account, when that is set).
 	KMSKey string `json:"kmsKey"`
 	// IAMDatabaseAuthentication lets database users sign in with IAM tokens
 	// instead of passwords; the master user keeps its password.
 	IAMDatabaseAuthentication bool `json:"iamDatabaseAuthentication"`
-	// PerformanceInsights turns Performance Insights on for the writer, kept
-	// PerformanceInsightsRetentionDays (7 days is free).
-	PerformanceInsights              bool `json:"performanceInsights"`
-	PerformanceInsightsRetentionDays int  `json:"performanceInsightsRetentionDays"`
+	// PerformanceInsights turns Performance Insights on for the writer.
+	PerformanceInsights bool `json:"performanceInsights"`
+	// PerformanceInsightsRetentionDays is how long Performance Insights
+	// keeps its data. Allowed: 7 (free), a multiple of 31 up to 713, or 731.
+	PerformanceInsightsRetentionDays int `json:"performanceInsightsRetentionDays"`
 	// MonitoringIntervalSeconds is how often Enhanced Monitoring samples the
 	// writer's operating system; 0 turns it off. Above 0 the stack creates
-	// the IAM role RDS publishes the metrics with.
+	// the IAM role RDS publishes the metrics with. Allowed: 0, 1, 5, 10, 15,
+	// 30, 60.
 	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
 	// AutoMinorVersionUpgrade lets AWS apply minor engine versions to the
 	// writer in the maintenance window.
@@ -106,33 +133,40 @@ type StageConfig struct {
 	// change, and `make review` says so before the deploy.
 	AllowMajorVersionUpgrade bool `json:"allowMajorVersionUpgrade"`
 	// VPCID places the database in this VPC, with a security group of its
-	// own there. Empty: the region's default VPC, looked up at plan time.
+	// own there; empty means the region's default VPC, looked up at plan
+	// time. Allowed: vpc- and 8 or 17 hex digits, with SubnetIDs or
+	// SubnetGroupName.
 	VPCID string `json:"vpcId"`
-	// SubnetIDs are the subnets of VPCID the database may run in (at least
-	// two, in at least two Availability Zones); the stage creates a DB
-	// subnet group "<service>-<stage>" over them. Changing them, or moving
-	// a stage off the default VPC, replaces the cluster.
+	// SubnetIDs are the subnets of VPCID the database may run in; the stage
+	// creates a DB subnet group <service>-<stage> over them. Changing them,
+	// or moving a stage off the default VPC, replaces the cluster. Allowed:
+	// at least two subnet- IDs, in at least two Availability Zones (AWS
+	// checks the zones at deploy time).
 	SubnetIDs []string `json:"subnetIds"`
-	// SubnetGroupName names an existing DB subnet group in VPCID, instead of
-	// SubnetIDs.
+	// SubnetGroupName names an existing DB subnet group in VPCID, instead
+	// of SubnetIDs (not both).
 	SubnetGroupName string `json:"subnetGroupName"`
-	// AllowedSecurityGroupIDs and AllowedCIDRs (IPv4 or IPv6) are the only
-	// sources let in, on the database's port. The Data API needs none.
+	// AllowedSecurityGroupIDs are security groups let in on the database's
+	// port (5432). The Data API needs none. Allowed: sg- IDs, each once.
 	AllowedSecurityGroupIDs []string `json:"allowedSecurityGroupIds"`
-	AllowedCIDRs            []string `json:"allowedCidrs"`
+	// AllowedCIDRs are networks let in on the database's port. Allowed:
+	// IPv4 or IPv6 CIDR blocks at their network address, each once;
+	// 0.0.0.0/0 and ::/0 are refused on a production-profile stage and
+	// print a warning on every synth elsewhere.
+	AllowedCIDRs []string `json:"allowedCidrs"`
 
 	// ConsumerRoleNames are existing IAM roles of the stage's account that
 	// get the stage's access policy attached: the functions that query the
-	// database.
+	// database. Allowed: role names (not ARNs), each once.
 	ConsumerRoleNames []string `json:"consumerRoleNames"`
 
-	// LogStatement and LogMinDurationMs set PostgreSQL's log_statement
-	// (which statements are logged: none, ddl, mod or all) and
-	// log_min_duration_statement (statements slower than this many
-	// milliseconds are logged; -1 turns it off) in the cluster's
-	// parameter group.
-	LogStatement     string `json:"logStatement"`
-	LogMinDurationMs int    `json:"logMinDurationMs"`
+	// LogStatement is PostgreSQL's log_statement: which statements are
+	// logged. Allowed: none, ddl, mod, all.
+	LogStatement string `json:"logStatement"`
+	// LogMinDurationMs is PostgreSQL's log_min_duration_statement:
+	// statements slower than this many milliseconds are logged. Allowed: -1
+	// (off) or 0 to 2147483647.
+	LogMinDurationMs int `json:"logMinDurationMs"`
 }
 
 // Values of KMSKey besides a key ARN.
@@ -145,7 +179,7 @@ const (
 // and a destroy removes everything, every time. Changes apply at deploy
 // time, so what a deploy did can be tried at once. It leaves out what costs
 // money without protecting data (a KMS key, Enhanced Monitoring, log
-// exports); the README's security section lists these relaxations.
+// exports); docs/security.md lists these relaxations.
 func devProfile() StageConfig {
 	return StageConfig{
 		Profile:                  DevProfile,

@@ -1,0 +1,76 @@
+package tests
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"aurora-stages/stacks"
+)
+
+// docs/settings.md is generated (go generate ./...); like terraform-docs'
+// check of a module's README, the test fails when it is stale.
+func TestSettingsDocIsCurrent(t *testing.T) {
+	want, err := stacks.SettingsReference(filepath.Join(repoRootPath, "stacks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(repoRootPath, "docs", "settings.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range max(len(gotLines), len(wantLines)) {
+			if i >= len(gotLines) || i >= len(wantLines) || gotLines[i] != wantLines[i] {
+				t.Fatalf("docs/settings.md is stale: run `go generate ./...`. First difference, line %d:\nchecked in: %s\ngenerated:  %s",
+					i+1, lineOr(gotLines, i), lineOr(wantLines, i))
+			}
+		}
+	}
+}
+
+func lineOr(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(end of file)"
+}
+
+// The reference reads the settings' doc comments from the sources, and the
+// defaults from the profiles: a comment edited there is what the document
+// says, and a setting without one stops the generator.
+func TestSettingsDocComesFromTheDocComments(t *testing.T) {
+	dir := t.TempDir()
+	sources, _ := filepath.Glob(filepath.Join(repoRootPath, "stacks", "*.go"))
+	for _, source := range sources {
+		data, err := os.ReadFile(source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = bytes.Replace(data, []byte("// BackupRetentionDays is how long automated backups are kept."), []byte("// BackupRetentionDays keeps backups | for a while."), 1)
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(source)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc, err := stacks.SettingsReference(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := "| `backupRetentionDays` | whole number | `1` | `30` | `backupRetentionDays` keeps backups \\| for a while. Allowed: 1 to 35. |"
+	if !strings.Contains(string(doc), row+"\n") {
+		t.Errorf("the reference has no row\n%s\nfor the edited comment", row)
+	}
+
+	config := filepath.Join(dir, "stage_config.go")
+	data, _ := os.ReadFile(config)
+	data = bytes.Replace(data, []byte("\t// DeletionProtection makes AWS refuse to delete the cluster.\n"), nil, 1)
+	if err := os.WriteFile(config, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stacks.SettingsReference(dir); err == nil || err.Error() != "setting deletionProtection has no doc comment" {
+		t.Errorf("a setting without a doc comment: %v, want \"setting deletionProtection has no doc comment\"", err)
+	}
+}

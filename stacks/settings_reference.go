@@ -1,0 +1,229 @@
+package stacks
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+//go:generate go run ../cmd/settings-doc -stacks . -o ../docs/settings.md
+
+//go:embed settings_reference.md.tmpl
+var settingsTemplate string
+
+// SettingRow is one setting of docs/settings.md.
+type SettingRow struct {
+	Key, Type, Variable, Doc string
+	// Defaults are the setting's default, per profile for a stage setting.
+	Defaults []string
+}
+
+// SettingsReference renders docs/settings.md: every account and stage
+// setting with its doc comment, read from this package's Go sources in dir,
+// and its defaults, read from the code itself (the profiles, the account
+// defaults). Nothing in it is written by hand but the template's prose.
+func SettingsReference(dir string) ([]byte, error) {
+	docs, err := readDocComments(dir)
+	if err != nil {
+		return nil, err
+	}
+	dev, production := devProfile(), productionProfile()
+	stageType := reflect.TypeOf(dev)
+	var stage []SettingRow
+	for i := 0; i < stageType.NumField(); i++ {
+		field := stageType.Field(i)
+		key := jsonKey(field)
+		if key == "" {
+			continue
+		}
+		stage = append(stage, SettingRow{
+			Key:  key,
+			Type: typeName(field.Type),
+			Doc:  docs.text("StageConfig", field.Name),
+			Defaults: []string{
+				formatValue(reflect.ValueOf(dev).Field(i)),
+				formatValue(reflect.ValueOf(production).Field(i)),
+			},
+		})
+	}
+
+	defaults := reflect.ValueOf(defaultAccountSettings())
+	accountType := defaults.Type()
+	var account []SettingRow
+	for _, source := range accountSettingSources {
+		field, ok := fieldWithKey(accountType, source.contextKey)
+		if !ok {
+			return nil, fmt.Errorf("account setting %s: no field of AccountSettings has that JSON name", source.contextKey)
+		}
+		account = append(account, SettingRow{
+			Key:      source.contextKey,
+			Type:     typeName(field.Type),
+			Variable: source.envVar,
+			Doc:      docs.text("AccountSettings", field.Name),
+			Defaults: []string{formatValue(defaults.FieldByIndex(field.Index))},
+		})
+	}
+	retention, _ := reflect.TypeOf(Settings{}).FieldByName("StateVersionRetentionDays")
+	account = append(account, SettingRow{
+		Key:      jsonKey(retention),
+		Type:     typeName(retention.Type),
+		Doc:      docs.text("Settings", retention.Name),
+		Defaults: []string{formatValue(reflect.ValueOf(defaultStateVersionRetentionDays))},
+	})
+
+	for _, rows := range [][]SettingRow{stage, account} {
+		for _, row := range rows {
+			if row.Doc == "" {
+				return nil, fmt.Errorf("setting %s has no doc comment", row.Key)
+			}
+		}
+	}
+	tmpl, err := template.New("settings").Parse(settingsTemplate)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	err = tmpl.Execute(&out, map[string]any{
+		"Stage":             stage,
+		"Account":           account,
+		// "devProfile is cheap..." reads "The dev profile is cheap...".
+		"DevProfile":        strings.TrimPrefix(docs.text("", "devProfile"), "devProfile "),
+		"ProductionProfile": strings.TrimPrefix(docs.text("", "productionProfile"), "productionProfile "),
+	})
+	return out.Bytes(), err
+}
+
+// docComments holds the doc comments of this package's struct fields
+// ("StageConfig.MinCapacity") and functions ("devProfile"), and the JSON
+// key of each field, so a comment reads with the keys users write.
+type docComments struct {
+	comments map[string]string
+	keys     map[string]map[string]string // struct -> Go field name -> JSON key
+}
+
+func readDocComments(dir string) (*docComments, error) {
+	fset := token.NewFileSet()
+	packages, err := parser.ParseDir(fset, dir, nil, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	pkg, ok := packages["stacks"]
+	if !ok {
+		return nil, fmt.Errorf("%s holds no Go package stacks", dir)
+	}
+	docs := &docComments{comments: map[string]string{}, keys: map[string]map[string]string{}}
+	for _, file := range pkg.Files {
+		for _, decl := range file.Decls {
+			switch decl := decl.(type) {
+			case *ast.FuncDecl:
+				docs.comments[decl.Name.Name] = decl.Doc.Text()
+			case *ast.GenDecl:
+				for _, spec := range decl.Specs {
+					typ, ok := spec.(*ast.TypeSpec)
+					if !ok {
+						continue
+					}
+					if fields, ok := typ.Type.(*ast.StructType); ok {
+						for _, field := range fields.Fields.List {
+							for _, name := range field.Names {
+								docs.comments[typ.Name.Name+"."+name.Name] = field.Doc.Text()
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, typ := range []reflect.Type{reflect.TypeOf(StageConfig{}), reflect.TypeOf(AccountSettings{}), reflect.TypeOf(Settings{})} {
+		keys := map[string]string{}
+		for i := 0; i < typ.NumField(); i++ {
+			if key := jsonKey(typ.Field(i)); key != "" {
+				keys[typ.Field(i).Name] = key
+			}
+		}
+		docs.keys[typ.Name()] = keys
+	}
+	return docs, nil
+}
+
+var goIdentifier = regexp.MustCompile(`\b[A-Z][A-Za-z]*\b`)
+
+// text is a doc comment on one line, with the struct's Go field names
+// written as their JSON keys, in code spans, and table pipes escaped.
+func (d *docComments) text(structName, name string) string {
+	key := name
+	if structName != "" {
+		key = structName + "." + name
+	}
+	text := strings.Join(strings.Fields(d.comments[key]), " ")
+	keys := d.keys[structName]
+	if structName == "" {
+		keys = d.keys["StageConfig"]
+	}
+	text = goIdentifier.ReplaceAllStringFunc(text, func(word string) string {
+		if jsonName, ok := keys[word]; ok {
+			return "`" + jsonName + "`"
+		}
+		return word
+	})
+	return strings.ReplaceAll(text, "|", `\|`)
+}
+
+func jsonKey(field reflect.StructField) string {
+	key, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+	if key == "-" {
+		return ""
+	}
+	return key
+}
+
+func fieldWithKey(typ reflect.Type, key string) (reflect.StructField, bool) {
+	for i := 0; i < typ.NumField(); i++ {
+		if jsonKey(typ.Field(i)) == key {
+			return typ.Field(i), true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func typeName(typ reflect.Type) string {
+	switch typ.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Int:
+		return "whole number"
+	case reflect.Float64:
+		return "number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "list of " + typeName(typ.Elem()) + "s"
+	}
+	return typ.String()
+}
+
+func formatValue(value reflect.Value) string {
+	switch value.Kind() {
+	case reflect.String:
+		if value.String() == "" {
+			return "empty"
+		}
+		return "`" + value.String() + "`"
+	case reflect.Float64:
+		return "`" + strconv.FormatFloat(value.Float(), 'f', -1, 64) + "`"
+	}
+	data, err := json.Marshal(value.Interface())
+	if err != nil {
+		return fmt.Sprint(value.Interface())
+	}
+	return "`" + string(data) + "`"
+}
