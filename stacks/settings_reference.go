@@ -93,8 +93,8 @@ func SettingsReference(dir string) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	err = tmpl.Execute(&out, map[string]any{
-		"Stage":             stage,
-		"Account":           account,
+		"Stage":   stage,
+		"Account": account,
 		// "devProfile is cheap..." reads "The dev profile is cheap...".
 		"DevProfile":        strings.TrimPrefix(docs.text("", "devProfile"), "devProfile "),
 		"ProductionProfile": strings.TrimPrefix(docs.text("", "productionProfile"), "productionProfile "),
