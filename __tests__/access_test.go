@@ -26,18 +26,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
-// The README shows the consumer example as it is compiled.
-func TestReadmeShowsTheCompiledConsumerExample(t *testing.T) {
+// docs/consumers.md shows the consumer example as it is compiled.
+func TestDocsShowTheCompiledConsumerExample(t *testing.T) {
 	example, err := os.ReadFile(filepath.Join(repoRootPath, "examples", "consumer", "main.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(repoRootPath, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(repoRootPath, "docs", "consumers.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "```go\n"+string(example)+"```") {
-		t.Error("README.md does not show examples/consumer/main.go as it is: copy the file into the section \"Using the database from a function\"")
+	if !strings.Contains(string(doc), "```go\n"+string(example)+"```") {
+		t.Error("docs/consumers.md does not show examples/consumer/main.go as it is: copy the file into it")
 	}
 }
 

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"aurora-stages/stacks"
 )
@@ -73,4 +76,71 @@ func TestSettingsDocComesFromTheDocComments(t *testing.T) {
 	if _, err := stacks.SettingsReference(dir); err == nil || err.Error() != "setting deletionProtection has no doc comment" {
 		t.Errorf("a setting without a doc comment: %v, want \"setting deletionProtection has no doc comment\"", err)
 	}
+}
+
+// markdownLink is a relative link: [text](path#anchor).
+var markdownLink = regexp.MustCompile(`\]\(([^)#:\s]*)(?:#([^)\s]+))?\)`)
+
+// The README links to every document under docs/, and every relative link
+// of the README and the documents reaches a file and, with an anchor, one
+// of its headings (GitHub's anchors: lower case, spaces as hyphens,
+// punctuation dropped).
+func TestDocumentLinksResolve(t *testing.T) {
+	documents, _ := filepath.Glob(filepath.Join(repoRootPath, "docs", "*.md"))
+	readme := filepath.Join(repoRootPath, "README.md")
+	linked := map[string]bool{}
+	for _, from := range append(documents, readme) {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range markdownLink.FindAllStringSubmatch(string(data), -1) {
+			target := from
+			if m[1] != "" {
+				target = filepath.Join(filepath.Dir(from), m[1])
+			}
+			if from == readme {
+				linked[target] = true
+			}
+			content, err := os.ReadFile(target)
+			if err != nil {
+				t.Errorf("%s links to %s, which does not exist", rel(from), m[1])
+				continue
+			}
+			if m[2] != "" && !slices.Contains(headingAnchors(string(content)), m[2]) {
+				t.Errorf("%s links to %s#%s: %s has no such heading", rel(from), m[1], m[2], rel(target))
+			}
+		}
+	}
+	for _, document := range documents {
+		if !linked[document] {
+			t.Errorf("README.md does not link to %s", rel(document))
+		}
+	}
+}
+
+func headingAnchors(markdown string) []string {
+	var anchors []string
+	for _, line := range strings.Split(markdown, "\n") {
+		if heading, ok := strings.CutPrefix(strings.TrimLeft(line, "#"), " "); ok && strings.HasPrefix(line, "#") {
+			anchor := strings.Map(func(r rune) rune {
+				switch {
+				case r == ' ' || r == '-':
+					return '-'
+				case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_':
+					return unicode.ToLower(r)
+				}
+				return -1
+			}, heading)
+			anchors = append(anchors, anchor)
+		}
+	}
+	return anchors
+}
+
+func rel(path string) string {
+	if r, err := filepath.Rel(repoRootPath, path); err == nil {
+		return r
+	}
+	return path
 }

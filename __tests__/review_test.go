@@ -41,7 +41,7 @@ var reviewExpectations = []struct {
 		changes: map[string][]string{
 			"aws_rds_cluster.cluster":                             {"master_password_wo_version: <generation> -> (known after apply)"},
 			"aws_secretsmanager_secret_version.credentials_value": {"secret_string_wo_version: <generation> -> (known after apply) (forces replacement)"},
-			// moto dropped the label when AWSCURRENT moved (see README).
+			// moto dropped the label when AWSCURRENT moved (see docs/local.md).
 			"aws_secretsmanager_secret_version.master_password": {"secret_string_wo_version: 1 -> 2 (forces replacement)", `version_stages: ["AWSPREVIOUS"] -> ["master-password"]`},
 		},
 	},
@@ -50,7 +50,7 @@ var reviewExpectations = []struct {
 		counts:  map[review.Action]int{review.Update: 1, review.Replace: 3},
 		changes: map[string][]string{
 			// enable_http_endpoint and Performance Insights: moto reports
-			// them off (see README).
+			// them off (see docs/local.md).
 			"aws_rds_cluster.cluster": {"enable_http_endpoint: false -> true", `master_username: "dbadmin" -> "dbowner" (forces replacement)`},
 			"aws_rds_cluster_instance.writer": {`cluster_identifier: "main-movies-dev-cluster" -> (known after apply) (forces replacement)`,
 				"performance_insights_enabled: false -> true", "performance_insights_retention_period: 0 -> 7"},

@@ -17,7 +17,7 @@ venv=$state/venv
 pidfile=$state/moto.pid
 portfile=$state/moto.port
 # Pinned: moto's behaviour is what the local quirks in stacks/target.go and
-# the README's notes were checked against.
+# docs/local.md's notes were checked against.
 moto_version=5.2.5
 
 running() {

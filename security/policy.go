@@ -1,7 +1,7 @@
 // Package security runs the Checkov policy scanner over the synthesized
 // stacks and holds it to this project's baseline: every check passes, or is
 // skipped for one resource with a written reason, or (on dev-profile stages
-// only) fails as a relaxation the README lists.
+// only) fails as a relaxation docs/security.md lists.
 package security
 
 import (

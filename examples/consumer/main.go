@@ -1,4 +1,4 @@
-// Command consumer is the README's example of a function that uses a
+// Command consumer is docs/consumers.md's example of a function that uses a
 // stage's database: it finds the database through the stage's two SSM
 // parameters and queries it through the Data API. Its role needs the
 // stage's access policy (output access_policy_arn, or consumerRoleNames).
