@@ -46,8 +46,9 @@ import (
 // "node" package): jsii prints an end-of-life banner on older ones.
 const NodeMajor = 22
 
-// runtimeModule is the Go module whose release the @jsii/runtime package
-// must match: its client checks the runtime's version at the handshake.
+// runtimeModule is the Go module that embeds jsii's runtime: the runtime
+// started must be of the release the program was built with, which its
+// client checks at the handshake.
 const runtimeModule = "github.com/aws/jsii-runtime-go"
 
 //go:embed preload.js
