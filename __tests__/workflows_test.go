@@ -143,6 +143,19 @@ func TestReviewWorkflowTakesItsStagesFromCdktfJSON(t *testing.T) {
 		}
 	}
 
+	// The deploy takes the stage's region from the same list, not from its
+	// own reading of cdktf.json.
+	deploy, _ := readWorkflow(t, "deploy-stage.yml")
+	var region string
+	for _, step := range deploy.Jobs["deploy"].Steps {
+		if run, ok := step.Exec.(*actionlint.ExecRun); ok && step.ID != nil && step.ID.Value == "region" {
+			region = run.Run.Value
+		}
+	}
+	if !strings.Contains(region, "go run ./cmd/review --stages-matrix") {
+		t.Errorf("deploy-stage.yml's region step must read go run ./cmd/review --stages-matrix: %q", region)
+	}
+
 	if testing.Short() {
 		return
 	}
