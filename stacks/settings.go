@@ -312,27 +312,48 @@ func stageSettingFields() map[string]int {
 	fields := map[string]int{}
 	t := reflect.TypeOf(StageConfig{})
 	for i := 0; i < t.NumField(); i++ {
-		if name := t.Field(i).Tag.Get("json"); name != "" && name != "-" {
+		if name := jsonKey(t.Field(i)); name != "" {
 			fields[name] = i
 		}
 	}
 	return fields
 }
 
+// describeType is typeName in a sentence: "must be a whole number",
+// "must be true or false".
 func describeType(t reflect.Type) string {
+	if t.Kind() == reflect.Bool {
+		return typeName(t)
+	}
+	return "a " + typeName(t)
+}
+
+// typeName is how the settings' reference and the error messages name a
+// setting's type.
+func typeName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return "string"
 	case reflect.Int:
-		return "a whole number"
+		return "whole number"
 	case reflect.Float64:
-		return "a number"
+		return "number"
 	case reflect.Bool:
 		return "true or false"
 	case reflect.Slice:
-		return "a list of strings"
+		return "list of " + typeName(t.Elem()) + "s"
 	}
 	return t.String()
+}
+
+// jsonKey is a settings field's key in cdktf.json; "" for a field that is
+// not a setting.
+func jsonKey(field reflect.StructField) string {
+	key, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+	if key == "-" {
+		return ""
+	}
+	return key
 }
 
 // suggest names the known setting closest to a mistyped one, when one is

@@ -178,14 +178,6 @@ func (d *docComments) text(structName, name string) string {
 	return strings.ReplaceAll(text, "|", `\|`)
 }
 
-func jsonKey(field reflect.StructField) string {
-	key, _, _ := strings.Cut(field.Tag.Get("json"), ",")
-	if key == "-" {
-		return ""
-	}
-	return key
-}
-
 func fieldWithKey(typ reflect.Type, key string) (reflect.StructField, bool) {
 	for i := 0; i < typ.NumField(); i++ {
 		if jsonKey(typ.Field(i)) == key {
@@ -193,22 +185,6 @@ func fieldWithKey(typ reflect.Type, key string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
-}
-
-func typeName(typ reflect.Type) string {
-	switch typ.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Int:
-		return "whole number"
-	case reflect.Float64:
-		return "number"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice:
-		return "list of " + typeName(typ.Elem()) + "s"
-	}
-	return typ.String()
 }
 
 func formatValue(value reflect.Value) string {
