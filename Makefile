@@ -6,8 +6,9 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# Node.js 22 from node_modules, not the machine's: jsii's runtime prints an
-# end-of-life banner on Node 20.
+# Node.js 22 from node_modules, not the machine's, for npx and the cdktf CLI;
+# the app finds it by itself too (internal/jsiiruntime), JSII_NODE only says
+# the same.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_NODE := $(CURDIR)/node_modules/.bin/node
 # No update checks against HashiCorp's servers from cdktf or terraform.
