@@ -8,6 +8,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -20,8 +21,8 @@ import (
 //go:embed settings_reference.md.tmpl
 var settingsTemplate string
 
-// SettingRow is one setting of docs/settings.md.
-type SettingRow struct {
+// settingRow is one setting of docs/settings.md.
+type settingRow struct {
 	Key, Type, Variable, Doc string
 	// Defaults are the setting's default, per profile for a stage setting.
 	Defaults []string
@@ -38,14 +39,14 @@ func SettingsReference(dir string) ([]byte, error) {
 	}
 	dev, production := devProfile(), productionProfile()
 	stageType := reflect.TypeOf(dev)
-	var stage []SettingRow
+	var stage []settingRow
 	for i := 0; i < stageType.NumField(); i++ {
 		field := stageType.Field(i)
 		key := jsonKey(field)
 		if key == "" {
 			continue
 		}
-		stage = append(stage, SettingRow{
+		stage = append(stage, settingRow{
 			Key:  key,
 			Type: typeName(field.Type),
 			Doc:  docs.text("StageConfig", field.Name),
@@ -58,13 +59,13 @@ func SettingsReference(dir string) ([]byte, error) {
 
 	defaults := reflect.ValueOf(defaultAccountSettings())
 	accountType := defaults.Type()
-	var account []SettingRow
+	var account []settingRow
 	for _, source := range accountSettingSources {
 		field, ok := fieldWithKey(accountType, source.contextKey)
 		if !ok {
 			return nil, fmt.Errorf("account setting %s: no field of AccountSettings has that JSON name", source.contextKey)
 		}
-		account = append(account, SettingRow{
+		account = append(account, settingRow{
 			Key:      source.contextKey,
 			Type:     typeName(field.Type),
 			Variable: source.envVar,
@@ -73,14 +74,14 @@ func SettingsReference(dir string) ([]byte, error) {
 		})
 	}
 	retention, _ := reflect.TypeOf(Settings{}).FieldByName("StateVersionRetentionDays")
-	account = append(account, SettingRow{
+	account = append(account, settingRow{
 		Key:      jsonKey(retention),
 		Type:     typeName(retention.Type),
 		Doc:      docs.text("Settings", retention.Name),
 		Defaults: []string{formatValue(reflect.ValueOf(defaultStateVersionRetentionDays))},
 	})
 
-	for _, rows := range [][]SettingRow{stage, account} {
+	for _, rows := range [][]settingRow{stage, account} {
 		for _, row := range rows {
 			if row.Doc == "" {
 				return nil, fmt.Errorf("setting %s has no doc comment", row.Key)
@@ -111,17 +112,29 @@ type docComments struct {
 }
 
 func readDocComments(dir string) (*docComments, error) {
-	fset := token.NewFileSet()
-	packages, err := parser.ParseDir(fset, dir, nil, parser.ParseComments)
+	sources, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return nil, err
 	}
-	pkg, ok := packages["stacks"]
-	if !ok {
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, source := range sources {
+		if strings.HasSuffix(source, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, source, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		if file.Name.Name == "stacks" {
+			files = append(files, file)
+		}
+	}
+	if len(files) == 0 {
 		return nil, fmt.Errorf("%s holds no Go package stacks", dir)
 	}
 	docs := &docComments{comments: map[string]string{}, keys: map[string]map[string]string{}}
-	for _, file := range pkg.Files {
+	for _, file := range files {
 		for _, decl := range file.Decls {
 			switch decl := decl.(type) {
 			case *ast.FuncDecl:
