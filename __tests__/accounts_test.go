@@ -4,6 +4,8 @@ package tests
 // role for AssumeRole and reports the account 123456789012.
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -69,4 +71,43 @@ func (p *project) bucketKeys() []string {
 		keys = append(keys, aws.ToString(object.Key))
 	}
 	return keys
+}
+
+// With the state in another account (stateRoleArn), unlock reaches the
+// lock through that role, under the backend's session name, as a deploy
+// reaches the state: the caller's own credentials may not touch the bucket.
+func TestLocalUnlockAssumesTheStateRole(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	const role = "arn:aws:iam::123456789012:role/terraform-state"
+	config := `{"language": "go", "app": "` + p.app + `", "context": {"service": "movies", "region": "us-east-1",
+	  "stateBucket": "` + lifecycleBucket + `", "stateRoleArn": "` + role + `", "stages": {"dev": {}}}}`
+	if err := os.WriteFile(filepath.Join(p.dir, "cdktf.json"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := localaws.Context(t)
+	bucket := p.emulator.S3()
+	if _, err := bucket.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(lifecycleBucket)}); err != nil {
+		t.Fatal(err)
+	}
+	lock := `{"ID": "2f4e9c1a-0000-4000-8000-000000000001", "Operation": "OperationTypeApply", "Who": "ci@runner", "Version": "1.11.4", "Created": "2026-11-28T08:00:00Z"}`
+	if _, err := bucket.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(lifecycleBucket), Key: aws.String("movies/dev/terraform.tfstate.tflock"), Body: strings.NewReader(lock)}); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := p.run("", goBinary(t, "./cmd/unlock"), "--stage", "dev", "--force")
+	if err != nil || !strings.Contains(out, "Removed the lock 2f4e9c1a-0000-4000-8000-000000000001.") {
+		t.Fatalf("unlock --force: %v\n%s", err, out)
+	}
+	if keys := p.bucketKeys(); len(keys) != 0 {
+		t.Errorf("the bucket still holds %q", keys)
+	}
+	var sessions []string
+	for _, call := range p.emulator.STSCalls("AssumeRole") {
+		if call.Get("RoleArn") == role {
+			sessions = append(sessions, call.Get("RoleSessionName"))
+		}
+	}
+	if !slices.Equal(sessions, []string{"aurora-stages-state-tester"}) {
+		t.Errorf("AssumeRole sessions of the state role: %q, want one, aurora-stages-state-tester", sessions)
+	}
 }

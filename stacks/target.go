@@ -13,8 +13,9 @@ import (
 // emulator such as moto, which answers every service on one address. For a
 // real account none of the settings below are synthesized.
 
-// localCredentials are the fixed keys an emulator accepts.
-const localCredentials = "test"
+// LocalCredentials are the fixed keys an emulator accepts, for the stacks'
+// provider and backend and for the commands' SDK clients alike.
+const LocalCredentials = "test"
 
 // deployTarget is where a stack's provider works: its region and, for a
 // stage in an account of its own, the role it assumes and the only account
@@ -47,8 +48,8 @@ func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, target 
 		config.AllowedAccountIds = jsii.Strings(target.AccountID)
 	}
 	if local := account.LocalEndpoint; local != "" {
-		config.AccessKey = jsii.String(localCredentials)
-		config.SecretKey = jsii.String(localCredentials)
+		config.AccessKey = jsii.String(LocalCredentials)
+		config.SecretKey = jsii.String(LocalCredentials)
 		config.SkipCredentialsValidation = jsii.Bool(true)
 		// The account ID is asked for (moto answers STS with 123456789012):
 		// without it the provider takes every security group a rule
@@ -84,8 +85,8 @@ func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key strin
 		Encrypt: jsii.Bool(true),
 	}
 	if local := account.LocalEndpoint; local != "" {
-		config.AccessKey = jsii.String(localCredentials)
-		config.SecretKey = jsii.String(localCredentials)
+		config.AccessKey = jsii.String(LocalCredentials)
+		config.SecretKey = jsii.String(LocalCredentials)
 		config.SkipCredentialsValidation = jsii.Bool(true)
 		config.SkipRequestingAccountId = jsii.Bool(true)
 		config.SkipMetadataApiCheck = jsii.Bool(true)
@@ -100,7 +101,7 @@ func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key strin
 	if account.StateRoleARN != "" {
 		config.AssumeRole = &cdktf.S3BackendAssumeRoleConfig{
 			RoleArn:     jsii.String(account.StateRoleARN),
-			SessionName: jsii.String(sessionName("state", account.Deployer)),
+			SessionName: jsii.String(account.StateSessionName()),
 		}
 	}
 	backend := cdktf.NewS3Backend(stack, config)
@@ -165,6 +166,12 @@ func sessionName(what, deployer string) string {
 }
 
 var invalidSessionCharacters = regexp.MustCompile(`[^A-Za-z0-9+=,.@_-]`)
+
+// StateSessionName is the session under which the state bucket's role
+// (StateRoleARN) is assumed, by the S3 backend and by cmd/unlock.
+func (a AccountSettings) StateSessionName() string {
+	return sessionName("state", a.Deployer)
+}
 
 func stringMap(m map[string]string) *map[string]*string {
 	out := map[string]*string{}

@@ -94,7 +94,8 @@ func query(stage, database, sql string, stderr io.Writer, sleep func(time.Durati
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), resumeWait+time.Minute)
 	defer cancel()
-	awsCfg, err := awsconfig.Load(ctx, cfg.Account)
+	// The stage's parameters and cluster are in the stage's region.
+	awsCfg, err := awsconfig.Load(ctx, cfg.Account, cfg.Region)
 	if err != nil {
 		return nil, err
 	}

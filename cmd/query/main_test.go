@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +29,8 @@ func TestMain(m *testing.M) {
 type fakeAWS struct {
 	answers []answer
 	calls   int
+	// regions are the regions the requests were signed for, one per request.
+	regions []string
 }
 
 type answer struct {
@@ -35,7 +39,14 @@ type answer struct {
 	body      string
 }
 
+// signedRegion is the region of a SigV4 signature's credential scope:
+// Credential=<key>/<date>/<region>/<service>/aws4_request.
+var signedRegion = regexp.MustCompile(`Credential=[^/]+/[^/]+/([^/]+)/`)
+
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m := signedRegion.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		f.regions = append(f.regions, m[1])
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if target := r.Header.Get("X-Amz-Target"); target == "AmazonSSM.GetParameter" {
 		var input struct{ Name string }
@@ -58,11 +69,16 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // runQuery runs the command against the fake in a folder with a dev stage.
 func runQuery(t *testing.T, fake *fakeAWS, args ...string) (code int, stdout, stderr string, sleeps int) {
+	return runQueryWithStages(t, fake, `{"dev": {}}`, args...)
+}
+
+// runQueryWithStages does the same with the given stages in cdktf.json.
+func runQueryWithStages(t *testing.T, fake *fakeAWS, stages string, args ...string) (code int, stdout, stderr string, sleeps int) {
 	t.Helper()
 	server := httptest.NewServer(fake)
 	t.Cleanup(server.Close)
 	dir := t.TempDir()
-	config := `{"language": "go", "app": "go run .", "context": {"service": "movies", "region": "us-east-1", "stateBucket": "movies-state", "stages": {"dev": {}}}}`
+	config := `{"language": "go", "app": "go run .", "context": {"service": "movies", "region": "us-east-1", "stateBucket": "movies-state", "stages": ` + stages + `}}`
 	if err := os.WriteFile(filepath.Join(dir, "cdktf.json"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -126,5 +142,15 @@ func TestQueryRefusesBadArguments(t *testing.T) {
 		if code != 1 || !strings.HasPrefix(stderr, "query: ") {
 			t.Errorf("args %q: exit %d, stderr %q; want exit 1 and one line", args, code, stderr)
 		}
+	}
+}
+
+// A stage in a region of its own: its parameters and its cluster are
+// there, so every call is made in that region, not the account's.
+func TestQueryAsksTheStagesRegion(t *testing.T) {
+	fake := &fakeAWS{answers: []answer{{200, "", twoRows}}}
+	code, _, stderr, _ := runQueryWithStages(t, fake, `{"dev": {"region": "eu-central-1"}}`, "--stage", "dev", "select 1")
+	if want := []string{"eu-central-1", "eu-central-1", "eu-central-1"}; code != 0 || !slices.Equal(fake.regions, want) {
+		t.Errorf("exit %d (%s); requests signed for %q, want %q (two parameters, one statement)", code, stderr, fake.regions, want)
 	}
 }

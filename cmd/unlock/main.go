@@ -89,11 +89,10 @@ func unlock(stage string, force bool, stdin io.Reader, stdout io.Writer, isTermi
 	cfg := resolved.Stages[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	awsCfg, err := awsconfig.Load(ctx, cfg.Account)
+	bucket, err := awsconfig.StateBucket(ctx, cfg.Account)
 	if err != nil {
 		return err
 	}
-	bucket := awsconfig.S3(awsCfg, cfg.Account)
 	location := "s3://" + cfg.Account.StateBucket + "/" + cfg.LockKey()
 
 	lock, found, err := readLock(ctx, bucket, cfg.Account.StateBucket, cfg.LockKey())

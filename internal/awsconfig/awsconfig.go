@@ -1,8 +1,8 @@
 // Package awsconfig gives this project's commands their AWS SDK
 // configuration: the usual credential chain (environment, profile, SSO,
-// instance role) in the account's region, or, when the settings name a
-// local endpoint (DB_LOCAL_ENDPOINT), the emulator there, as the
-// synthesized stacks do (stacks/target.go).
+// instance role), or, when the settings name a local endpoint
+// (DB_LOCAL_ENDPOINT), the emulator there, as the synthesized stacks do
+// (stacks/target.go).
 package awsconfig
 
 import (
@@ -13,25 +13,36 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// localCredentials are the fixed keys an emulator accepts.
-const localCredentials = "test"
-
-// Load returns the SDK configuration for the account's settings.
-func Load(ctx context.Context, account stacks.AccountSettings) (aws.Config, error) {
-	options := []func(*config.LoadOptions) error{config.WithRegion(account.Region)}
+// Load returns the SDK configuration for a region of the account: the
+// stage's region for what a stage deployed (cfg.Region), the account's for
+// the state bucket.
+func Load(ctx context.Context, account stacks.AccountSettings, region string) (aws.Config, error) {
+	options := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if account.LocalEndpoint != "" {
 		options = append(options,
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(localCredentials, localCredentials, "")),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(stacks.LocalCredentials, stacks.LocalCredentials, "")),
 			config.WithBaseEndpoint(account.LocalEndpoint))
 	}
 	return config.LoadDefaultConfig(ctx, options...)
 }
 
-// S3 returns an S3 client; an emulator on one address needs path-style
-// bucket addressing.
-func S3(cfg aws.Config, account stacks.AccountSettings) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = account.LocalEndpoint != "" })
+// StateBucket returns an S3 client for the state bucket as the stacks' S3
+// backend reaches it: in the account's region, through StateRoleARN when
+// that is set (under the backend's session name), path-style on an
+// emulator.
+func StateBucket(ctx context.Context, account stacks.AccountSettings) (*s3.Client, error) {
+	cfg, err := Load(ctx, account, account.Region)
+	if err != nil {
+		return nil, err
+	}
+	if account.StateRoleARN != "" {
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), account.StateRoleARN,
+			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = account.StateSessionName() }))
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = account.LocalEndpoint != "" }), nil
 }
