@@ -74,7 +74,7 @@ func FindRisks(plan *Plan) []Risk {
 		}
 		if rc.Type == "aws_vpc_security_group_ingress_rule" && (action == Create || action == Update || action == Replace) {
 			for _, argument := range []string{"cidr_ipv4", "cidr_ipv6"} {
-				if cidr := str(rc.Change.After, argument); cidr == "0.0.0.0/0" || cidr == "::/0" {
+				if cidr := str(rc.Change.After, argument); stacks.IsOpenCIDR(cidr) {
 					flag("opens the database's port to the whole internet (%s %s)", argument, cidr)
 				}
 			}

@@ -116,9 +116,7 @@ func newCredentialsValue(stack cdktf.TerraformStack, secret secretsmanagersecret
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
 			// A new cluster (a new endpoint, user or database, and a resource
 			// ID of its own) gets its credentials written in the same apply.
-			// A bare address: Terraform reads this list as references, not
-			// as "${...}" templates.
-			ReplaceTriggeredBy: &[]interface{}{jsii.String(*cluster.TerraformResourceType() + "." + *cluster.FriendlyUniqueId() + ".cluster_resource_id")},
+			ReplaceTriggeredBy: &[]interface{}{jsii.String(address(cluster) + ".cluster_resource_id")},
 		},
 	})
 }

@@ -73,5 +73,12 @@ func newEncryptionSetting(stack cdktf.TerraformStack, cfg StageConfig) *string {
 	setting := cdktf.NewDataResource(stack, jsii.String("encryption"), &cdktf.DataConfig{
 		Input: &map[string]interface{}{"kms_key": cfg.KMSKey},
 	})
-	return jsii.String(*setting.TerraformResourceType() + "." + *setting.FriendlyUniqueId())
+	return jsii.String(address(setting))
+}
+
+// address is a resource's bare address ("aws_rds_cluster.cluster"), as
+// replace_triggered_by takes it: Terraform reads that list as references,
+// not as "${...}" templates.
+func address(resource cdktf.TerraformResource) string {
+	return *resource.TerraformResourceType() + "." + *resource.FriendlyUniqueId()
 }

@@ -8,14 +8,19 @@ import (
 // Names of the AWS resources a stage owns. Each follows the seed recipe's
 // naming, so existing tooling that looks them up keeps working.
 
+// prefix is what every name of the stage starts with, "<service>-<stage>".
+func (c StageConfig) prefix() string {
+	return c.Account.Service + "-" + c.Stage
+}
+
 // ClusterIdentifier is the RDS cluster identifier, "main-<service>-<stage>-cluster".
 func (c StageConfig) ClusterIdentifier() string {
-	return "main-" + c.Account.Service + "-" + c.Stage + "-cluster"
+	return "main-" + c.prefix() + "-cluster"
 }
 
 // WriterIdentifier is the identifier of the cluster's writer instance.
 func (c StageConfig) WriterIdentifier() string {
-	return "main-" + c.Account.Service + "-" + c.Stage + "-writer"
+	return "main-" + c.prefix() + "-writer"
 }
 
 // FinalSnapshotName is the snapshot taken when the cluster is deleted.
@@ -28,17 +33,17 @@ func (c StageConfig) FinalSnapshotName() string {
 
 // SecretName is the Secrets Manager secret holding the master credentials.
 func (c StageConfig) SecretName() string {
-	return c.Account.Service + "-" + c.Stage + "-credentials"
+	return c.prefix() + "-credentials"
 }
 
 // CredentialsArnParameter is the SSM parameter holding the secret's ARN.
 func (c StageConfig) CredentialsArnParameter() string {
-	return c.Account.Service + "-" + c.Stage + "-credentials-arn"
+	return c.prefix() + "-credentials-arn"
 }
 
 // ResourceArnParameter is the SSM parameter holding the cluster's ARN.
 func (c StageConfig) ResourceArnParameter() string {
-	return c.Account.Service + "-" + c.Stage + "-resource-arn"
+	return c.prefix() + "-resource-arn"
 }
 
 // ParameterGroupFamily is the cluster parameter group family of the engine
@@ -51,17 +56,17 @@ func (c StageConfig) ParameterGroupFamily() string {
 // ParameterGroupName names the cluster parameter group after the family, so
 // a major version upgrade creates the new group before the old one goes.
 func (c StageConfig) ParameterGroupName() string {
-	return c.Account.Service + "-" + c.Stage + "-" + c.ParameterGroupFamily()
+	return c.prefix() + "-" + c.ParameterGroupFamily()
 }
 
 // KMSAliasName is the alias of the key the stack creates (kmsKey "create").
 func (c StageConfig) KMSAliasName() string {
-	return "alias/" + c.Account.Service + "-" + c.Stage + "-database"
+	return "alias/" + c.prefix() + "-database"
 }
 
 // MonitoringRoleName is the IAM role Enhanced Monitoring publishes with.
 func (c StageConfig) MonitoringRoleName() string {
-	return c.Account.Service + "-" + c.Stage + "-rds-monitoring"
+	return c.prefix() + "-rds-monitoring"
 }
 
 // StateKey is the stage's object key in the state bucket:
@@ -78,21 +83,21 @@ func (c StageConfig) LockKey() string {
 
 // SecurityGroupName is the database's own security group.
 func (c StageConfig) SecurityGroupName() string {
-	return c.Account.Service + "-" + c.Stage + "-database"
+	return c.prefix() + "-database"
 }
 
 // DBSubnetGroupName is the DB subnet group the stage creates over its subnetIds.
 func (c StageConfig) DBSubnetGroupName() string {
-	return c.Account.Service + "-" + c.Stage
+	return c.prefix()
 }
 
 // SecurityGroupParameter is the SSM parameter that publishes the security
 // group's ID, for the database's clients to let themselves in.
 func (c StageConfig) SecurityGroupParameter() string {
-	return c.Account.Service + "-" + c.Stage + "-security-group-id"
+	return c.prefix() + "-security-group-id"
 }
 
 // AccessPolicyName is the IAM policy that lets a consumer query the database.
 func (c StageConfig) AccessPolicyName() string {
-	return c.Account.Service + "-" + c.Stage + "-database-access"
+	return c.prefix() + "-database-access"
 }

@@ -70,7 +70,7 @@ func (c StageConfig) validateNetwork(report func(key string, value any, rule str
 			report("allowedCidrs", cidr, fmt.Sprintf("must start at its network address: %s", prefix.Masked()))
 		case seen[prefix.String()]:
 			report("allowedCidrs", cidr, "is listed twice")
-		case c.Profile == ProductionProfile && isOpenCIDR(cidr):
+		case c.Profile == ProductionProfile && IsOpenCIDR(cidr):
 			report("allowedCidrs", cidr, "opens the database's port to the whole internet, which a production-profile stage refuses: list the networks of its clients")
 		}
 		if err == nil {
@@ -84,14 +84,16 @@ func (c StageConfig) validateNetwork(report func(key string, value any, rule str
 func (c StageConfig) NetworkWarnings() []string {
 	var warnings []string
 	for _, cidr := range c.AllowedCIDRs {
-		if isOpenCIDR(cidr) {
+		if IsOpenCIDR(cidr) {
 			warnings = append(warnings, fmt.Sprintf("stage %q: allowedCidrs = %q opens the database's port to the whole internet; list the networks of its clients instead", c.Stage, cidr))
 		}
 	}
 	return warnings
 }
 
-func isOpenCIDR(cidr string) bool {
+// IsOpenCIDR says whether a source opens the database to everyone: the
+// settings' validation and the review's risks ask the same question.
+func IsOpenCIDR(cidr string) bool {
 	for _, open := range openCIDRs {
 		if strings.EqualFold(cidr, open) {
 			return true

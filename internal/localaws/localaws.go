@@ -29,7 +29,8 @@ import (
 // Emulator is one moto server on a loopback port.
 type Emulator struct {
 	// Endpoint is the URL every service answers on, for DB_LOCAL_ENDPOINT:
-	// a recorder in front of moto, which keeps the RDS calls (RDSCalls).
+	// a recorder in front of moto, which keeps the calls sent to it
+	// (QueryCalls, STSCalls).
 	Endpoint string
 	config   aws.Config
 	recorder *recorder
