@@ -25,21 +25,8 @@ func TestSettingsDocIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range max(len(gotLines), len(wantLines)) {
-			if i >= len(gotLines) || i >= len(wantLines) || gotLines[i] != wantLines[i] {
-				t.Fatalf("docs/settings.md is stale: run `go generate ./...`. First difference, line %d:\nchecked in: %s\ngenerated:  %s",
-					i+1, lineOr(gotLines, i), lineOr(wantLines, i))
-			}
-		}
+		t.Errorf("docs/settings.md is stale: run `go generate ./...` (-checked in +generated):\n%s", lineDiff(string(got), string(want)))
 	}
-}
-
-func lineOr(lines []string, i int) string {
-	if i < len(lines) {
-		return lines[i]
-	}
-	return "(end of file)"
 }
 
 // The reference reads the settings' doc comments from the sources, and the

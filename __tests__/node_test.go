@@ -49,11 +49,11 @@ func isExecutable(path string) bool {
 	return err == nil && !info.IsDir() && info.Mode()&0o111 != 0
 }
 
-// synthIn runs the app binary in dir with env and returns its stdout and
-// stderr.
-func synthIn(t *testing.T, binary, dir string, env []string) (string, string) {
+// synthIn writes a cdktf.json with the stages into dir, runs the app
+// binary there with env and returns its stdout and stderr.
+func synthIn(t *testing.T, binary, dir, stages string, env []string) (string, string) {
 	t.Helper()
-	config := `{"language": "go", "app": "go run .", "context": ` + withStages(`{"dev": {}}`) + `}`
+	config := `{"language": "go", "app": "go run .", "context": ` + withStages(stages) + `}`
 	if err := os.WriteFile(filepath.Join(dir, "cdktf.json"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestTheAppRunsOnTheProjectsNodeOutsideMake(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { os.RemoveAll(dir) })
-		out, errOut := synthIn(t, binary, dir, env)
+		out, errOut := synthIn(t, binary, dir, `{"dev": {}}`, env)
 		if out != stdout || errOut != "" {
 			t.Errorf("stdout:\n%s\nwant:\n%s\nstderr (want none):\n%s", out, stdout, errOut)
 		}
@@ -107,7 +107,7 @@ func TestTheAppRunsOnTheProjectsNodeOutsideMake(t *testing.T) {
 		}
 		kept := filepath.Join(project, "bin", "aurora-stages")
 		copyFile(t, binary, kept)
-		out, errOut := synthIn(t, kept, t.TempDir(), env)
+		out, errOut := synthIn(t, kept, t.TempDir(), `{"dev": {}}`, env)
 		if out != stdout || errOut != "" {
 			t.Errorf("stdout:\n%s\nwant:\n%s\nstderr (want none):\n%s", out, stdout, errOut)
 		}
@@ -117,7 +117,7 @@ func TestTheAppRunsOnTheProjectsNodeOutsideMake(t *testing.T) {
 		if machineNode == "" {
 			t.Skip("no Node.js on this machine's PATH")
 		}
-		_, errOut := synthIn(t, binary, t.TempDir(), env)
+		_, errOut := synthIn(t, binary, t.TempDir(), `{"dev": {}}`, env)
 		lines := strings.Split(strings.TrimSpace(errOut), "\n")
 		if major >= 22 {
 			if errOut != "" {

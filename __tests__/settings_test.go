@@ -202,22 +202,10 @@ func TestAppWarnsOfAStageOpenToTheInternet(t *testing.T) {
 // A synthesis says what it wrote, one line per stack, as cdktf synth does,
 // and nothing else.
 func TestAppPrintsEachStackWritten(t *testing.T) {
-	binary := goBinary(t, ".")
-	dir := t.TempDir()
-	config := `{"language": "go", "app": "go run .", "context": ` + withStages(`{"dev": {}, "production": {}}`) + `}`
-	if err := os.WriteFile(filepath.Join(dir, "cdktf.json"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(binary)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "JSII_NODE="+filepath.Join(repoRootPath, "node_modules", ".bin", "node"))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("synth: %v\n%s", err, stderr.String())
-	}
+	stdout, stderr := synthIn(t, goBinary(t, "."), t.TempDir(), `{"dev": {}, "production": {}}`,
+		append(os.Environ(), "JSII_NODE="+filepath.Join(repoRootPath, "node_modules", ".bin", "node")))
 	want := "bootstrap: cdktf.out/stacks/bootstrap/cdk.tf.json\ndev: cdktf.out/stacks/dev/cdk.tf.json\nproduction: cdktf.out/stacks/production/cdk.tf.json\n"
-	if stdout.String() != want || stderr.Len() != 0 {
-		t.Errorf("stdout:\n%s\nwant:\n%s\nstderr: %q", stdout.String(), want, stderr.String())
+	if stdout != want || stderr != "" {
+		t.Errorf("stdout:\n%s\nwant:\n%s\nstderr: %q", stdout, want, stderr)
 	}
 }
