@@ -72,10 +72,10 @@ func (p *project) setStages(stages string) {
 // concurrent installs: parallel inits installing into it fail with
 // "failed to create directory ... file exists". So one init fills it
 // first, and the projects' inits take the provider from it although their
-// stacks have no lock file yet (TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE,
-// see env): without that, terraform 1.4 and later ignore the cache for a
-// provider the lock file does not list and install it again, into the
-// cache, concurrently.
+// stacks have no lock file yet (TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE):
+// without that, terraform 1.4 and later ignore the cache for a provider
+// the lock file does not list and install it again, into the cache,
+// concurrently.
 var pluginCache struct {
 	sync.Once
 	dir string
@@ -94,7 +94,7 @@ func warmPluginCache(t *testing.T) {
 			return
 		}
 		init := exec.Command("terraform", "init", "-input=false", "-no-color", "-backend=false")
-		init.Dir, init.Env = scratch, append(terraformEnv(), "TF_PLUGIN_CACHE_DIR="+pluginCache.dir)
+		init.Dir, init.Env = scratch, append(terraformEnv(), pluginCacheEnv()...)
 		if out, err := init.CombinedOutput(); err != nil {
 			pluginCache.err = fmt.Errorf("terraform init to fill the plugin cache: %v\n%s", err, out)
 		}
@@ -102,6 +102,12 @@ func warmPluginCache(t *testing.T) {
 	if pluginCache.err != nil {
 		t.Fatal(pluginCache.err)
 	}
+}
+
+// pluginCacheEnv points terraform at the shared cache, for the init that
+// fills it and for the projects' inits that read it.
+func pluginCacheEnv() []string {
+	return []string{"TF_PLUGIN_CACHE_DIR=" + pluginCache.dir, "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true"}
 }
 
 // newDeployedDev is a project whose state bucket and dev stage are deployed.
@@ -120,12 +126,10 @@ func (p *project) env() []string {
 		"PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"DB_LOCAL_ENDPOINT="+p.emulator.Endpoint,
 		"CI=1",
-		"TF_PLUGIN_CACHE_DIR="+pluginCache.dir,
-		"TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true",
 		// Who deploys, in the session name of an assumed role.
 		"DB_DEPLOYER=tester",
 	)
-	return env
+	return append(env, pluginCacheEnv()...)
 }
 
 // run runs a command in the project folder (or in dir below it) and
