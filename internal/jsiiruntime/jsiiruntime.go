@@ -13,7 +13,8 @@
 //     stays behind when the run is killed);
 //   - the AWS provider's submodules load on first use instead of all at
 //     once (preload.js): a synthesis takes a quarter of the time and 40%
-//     of the memory it took;
+//     of the memory it took; cdktf's check of the Terraform version runs
+//     `terraform version` once per process, not once per stack;
 //   - the runtime runs in a session of its own, so Ctrl-C in a terminal
 //     reaches the Go process alone, which stops the runtime through jsii's
 //     own exit request: the runtime then removes its temporary folder.

@@ -316,3 +316,65 @@ console.log(Object.keys(aws).join(","), aws.rdsCluster.RdsCluster.name);`
 		t.Errorf("without the preload the index should load every submodule; node: %v\n%s", err, out)
 	}
 }
+
+// GIVEN cdktf's own binary version check (the project's node_modules, which
+// has the path the kernel's copy ends with) and a terraform that counts its
+// runs, WHEN validations with different constraints run several times, THEN
+// they report what they report without the preload, a version too old and
+// a terraform that fails alike, and terraform runs once per process.
+func TestPreloadRunsTerraformVersionOncePerProcess(t *testing.T) {
+	node := os.Getenv("JSII_NODE")
+	if node == "" {
+		node = "node"
+	}
+	if _, err := exec.LookPath(node); err != nil {
+		t.Skipf("no Node.js (%v); make test sets JSII_NODE", err)
+	}
+	check, err := filepath.Abs(filepath.Join("..", "..", "node_modules", "cdktf", "lib", "validations", "validate-terraform-version.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(check); err != nil {
+		t.Skipf("no cdktf in the project's node_modules (%v); make test runs npm ci", err)
+	}
+	preloadPath := filepath.Join(t.TempDir(), "preload.js")
+	writeFile(t, preloadPath, string(preload))
+	bin := t.TempDir()
+	runs := filepath.Join(t.TempDir(), "runs")
+	writeFile(t, filepath.Join(bin, "old-terraform"), "#!/bin/sh\necho run >> '"+runs+"'\necho 'Terraform v1.3.9'\necho 'on linux_amd64'\n")
+	writeFile(t, filepath.Join(bin, "broken-terraform"), "#!/bin/sh\necho run >> '"+runs+"'\necho 'no state here' >&2\nexit 3\n")
+	script := `const { ValidateTerraformVersion } = require(` + strconv.Quote(check) + `);
+const checks = [new ValidateTerraformVersion(">=1.4", "Upgrade."), new ValidateTerraformVersion(">=1.2")];
+for (let round = 0; round < 3; round++) {
+  for (const check of checks) console.log(JSON.stringify(check.validate()));
+}`
+	run := func(terraform string, args ...string) (output string, terraformRuns int) {
+		t.Helper()
+		os.Remove(runs)
+		cmd := exec.Command(node, append(args, "-e", script)...)
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "TERRAFORM_BINARY_NAME="+terraform)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("node %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		data, _ := os.ReadFile(runs)
+		return string(out), strings.Count(string(data), "run\n")
+	}
+	for terraform, want := range map[string]string{
+		"old-terraform":    `["terraform version 1.3.9 is lower than the required version >=1.4 for this construct. Upgrade."]`,
+		"broken-terraform": `["Could not determine version of terraform, terraform version failed: Error: Command failed: terraform version\nno state here\n"]`,
+	} {
+		want = strings.ReplaceAll(want, "terraform", terraform)
+		without, runsWithout := run(terraform)
+		with, runsWith := run(terraform, "--require", preloadPath)
+		if with != without {
+			t.Errorf("%s: with the preload the validations report\n%s\nwithout it\n%s", terraform, with, without)
+		}
+		if first := strings.SplitN(with, "\n", 2)[0]; first != strings.ReplaceAll(want, "\n", `\n`) {
+			t.Errorf("%s: the first validation reports\n%s\nwant\n%s", terraform, first, want)
+		}
+		if runsWithout != 6 || runsWith != 1 {
+			t.Errorf("%s ran %d times with the preload and %d without; want 1 and 6 (once per validation)", terraform, runsWith, runsWithout)
+		}
+	}
+}

@@ -12,18 +12,48 @@ const Module = require("module");
 // as it is.
 const providerIndex = "/node_modules/@cdktf/provider-aws/lib/index.js";
 const eagerExport = /^exports\.([A-Za-z_$][\w$]*) = require\("(\.\/[\w.-]+)"\);$/gm;
+
+// 2. cdktf gives every terraform_data resource (and every import or moved
+// block) a validation that runs `terraform version` in a child process when
+// the stack is synthesized: about 45 ms a stack, half of a 41-stack
+// synthesis. Its answer cannot change while the process lives, so the
+// command runs once per process; each validation still matches the version
+// against its own constraint, and a failed command fails every validation
+// with the same error as before.
+const binaryVersionCheck = "/node_modules/cdktf/lib/validations/validate-binary-version.js";
+const versionCommandCall = "(0, child_process_1.execSync)(this.versionCommand, {";
+const versionOutputs = new Map();
+exports.versionOutput = (command, options) => {
+  if (!versionOutputs.has(command)) {
+    try {
+      versionOutputs.set(command, { output: require("child_process").execSync(command, options) });
+    } catch (error) {
+      versionOutputs.set(command, { error });
+    }
+  }
+  const { output, error } = versionOutputs.get(command);
+  if (error) {
+    throw error;
+  }
+  return output;
+};
+
 const compile = Module.prototype._compile;
 
 Module.prototype._compile = function (content, filename) {
-  if (filename.replaceAll("\\", "/").endsWith(providerIndex)) {
+  const file = filename.replaceAll("\\", "/");
+  if (file.endsWith(providerIndex)) {
     content = content.replace(eagerExport, (_, name, path) =>
       `Object.defineProperty(exports, ${JSON.stringify(name)}, ` +
       `{ enumerable: true, configurable: true, get: () => require(${JSON.stringify(path)}) });`);
+  } else if (file.endsWith(binaryVersionCheck)) {
+    content = content.replace(versionCommandCall,
+      `require(${JSON.stringify(__filename)}).versionOutput(this.versionCommand, {`);
   }
   return compile.call(this, content, filename);
 };
 
-// 2. When the Go process stops the runtime early (Ctrl-C), it stops reading
+// 3. When the Go process stops the runtime early (Ctrl-C), it stops reading
 // the host's stdout; a reply still on its way then fails with EPIPE, which
 // would print a stack trace. Nobody is listening any more: drop it. The
 // kernel still exits on its own and removes its temporary folder.
