@@ -41,7 +41,7 @@ help:
 	@echo "make test-fast  the tests that need neither Node.js, terraform nor the emulator"
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
-	@echo "make bench   time and measure the memory of synthesizing every stack N times (N=10): binary, go run, cdktf synth"
+	@echo "make bench   time and measure the memory of synthesizing 3 and 41 stacks N times (N=10): the binary against a plain JavaScript app (bench/anchor), go run, cdktf synth"
 	@echo "make bench-local  time make local, a no-op diff and the life-cycle tests"
 	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
 	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
@@ -89,7 +89,12 @@ test: tools
 	exit $$status
 
 N ?= 10
-bench: tools
+# The yardstick (bench/anchor), from its own lock.
+ANCHOR_INSTALLED := bench/anchor/node_modules/.package-lock.json
+$(ANCHOR_INSTALLED): bench/anchor/package.json bench/anchor/package-lock.json
+	cd bench/anchor && npm ci --no-audit --no-fund
+
+bench: tools $(ANCHOR_INSTALLED)
 	go run ./cmd/bench-synth -n $(N)
 
 # Deploys with the real cdktf CLI, terraform and AWS provider to moto on
