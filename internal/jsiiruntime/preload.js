@@ -19,9 +19,15 @@ const eagerExport = /^exports\.([A-Za-z_$][\w$]*) = require\("(\.\/[\w.-]+)"\);$
 // synthesis. Its answer cannot change while the process lives, so the
 // command runs once per process; each validation still matches the version
 // against its own constraint, and a failed command fails every validation
-// with the same error as before.
+// with the same error as before. The run starts as soon as cdktf loads, in
+// the background: it overlaps the start-up instead of adding to the
+// synthesis, and terraform (50 MB) has exited before the runtime reaches its
+// peak memory. Only its success is kept: a failure runs the command again
+// when a validation asks, for cdktf's own error.
 const binaryVersionCheck = "/node_modules/cdktf/lib/validations/validate-binary-version.js";
 const versionCommandCall = "(0, child_process_1.execSync)(this.versionCommand, {";
+// cdktf's own command (lib/util.js, lib/validations/validate-terraform-version.js).
+const terraformVersion = `${process.env.TERRAFORM_BINARY_NAME || "terraform"} version`;
 const versionOutputs = new Map();
 exports.versionOutput = (command, options) => {
   if (!versionOutputs.has(command)) {
@@ -38,6 +44,18 @@ exports.versionOutput = (command, options) => {
   return output;
 };
 
+// exports.versionLookup settles when the background run has ended.
+function startVersionLookup(command) {
+  exports.versionLookup = new Promise((settle) => {
+    require("child_process").exec(command, { encoding: "buffer" }, (error, stdout) => {
+      if (!error && !versionOutputs.has(command)) {
+        versionOutputs.set(command, { output: stdout });
+      }
+      settle();
+    });
+  });
+}
+
 const compile = Module.prototype._compile;
 
 Module.prototype._compile = function (content, filename) {
@@ -49,6 +67,7 @@ Module.prototype._compile = function (content, filename) {
   } else if (file.endsWith(binaryVersionCheck)) {
     content = content.replace(versionCommandCall,
       `require(${JSON.stringify(__filename)}).versionOutput(this.versionCommand, {`);
+    startVersionLookup(terraformVersion);
   }
   return compile.call(this, content, filename);
 };
