@@ -82,17 +82,18 @@ func newMasterPassword(stack cdktf.TerraformStack, cfg StageConfig, secret secre
 			IgnoreChanges: jsii.Strings("version_stages"),
 		},
 	})
+	recordAddress := *record.Fqn()
 
 	// Escape hatch: CDKTF has no ephemeral blocks. Read by version ID, so a
 	// later version of the secret never changes what is read.
 	stack.AddOverride(jsii.String(recordedPassword), map[string]interface{}{
 		"secret_id":  "${" + *secret.Fqn() + ".id}",
-		"version_id": "${" + *record.Fqn() + ".version_id}",
+		"version_id": "${" + recordAddress + ".version_id}",
 	})
 	password := cdktf.NewTerraformLocal(stack, jsii.String("recorded_password"), jsii.String("${jsondecode("+recordedPassword+".secret_string).password}")).AsString()
 	// A whole number from the version ID: 12 hex digits (48 bits) of its
 	// SHA-256 fit any write-only version argument.
-	generation := cdktf.NewTerraformLocal(stack, jsii.String("password_generation"), jsii.String("${parseint(substr(sha256("+*record.Fqn()+".version_id), 0, 12), 16)}")).AsNumber()
+	generation := cdktf.NewTerraformLocal(stack, jsii.String("password_generation"), jsii.String("${parseint(substr(sha256("+recordAddress+".version_id), 0, 12), 16)}")).AsNumber()
 	return credentials{password: password, generation: generation}
 }
 

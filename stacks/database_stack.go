@@ -67,7 +67,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		EngineVersion:           engineVersion,
 		Port:                    jsii.Number(PostgresPort),
 		DbSubnetGroupName:       net.subnetGroup,
-		VpcSecurityGroupIds:     &[]*string{net.securityGroup.Id()},
+		VpcSecurityGroupIds:     &[]*string{net.securityGroupID},
 		DatabaseName:            jsii.String(cfg.DatabaseName),
 		MasterUsername:          jsii.String(cfg.MasterUsername),
 		MasterPasswordWo:        creds.password,
@@ -122,39 +122,43 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 
 	newCredentialsValue(stack, secret, cluster, creds)
 
+	// Read once each: every read of an attribute is a round trip to jsii's
+	// runtime, paid per stack.
+	secretArn, clusterArn := secret.Arn(), cluster.Arn()
+
 	credentialsArn := ssmparameter.NewSsmParameter(stack, jsii.String("credentials_arn"), &ssmparameter.SsmParameterConfig{
 		Name:        jsii.String(cfg.CredentialsArnParameter()),
 		Description: jsii.String("ARN of the Secrets Manager secret with the master credentials of " + cfg.ClusterIdentifier()),
 		Type:        jsii.String("String"),
-		Value:       secret.Arn(),
+		Value:       secretArn,
 	})
 	resourceArn := ssmparameter.NewSsmParameter(stack, jsii.String("resource_arn"), &ssmparameter.SsmParameterConfig{
 		Name:        jsii.String(cfg.ResourceArnParameter()),
 		Description: jsii.String("ARN of the Aurora PostgreSQL cluster " + cfg.ClusterIdentifier() + ", for the Data API"),
 		Type:        jsii.String("String"),
-		Value:       cluster.Arn(),
+		Value:       clusterArn,
 	})
 
 	securityGroupID := ssmparameter.NewSsmParameter(stack, jsii.String("security_group"), &ssmparameter.SsmParameterConfig{
 		Name:        jsii.String(cfg.SecurityGroupParameter()),
 		Description: jsii.String("ID of the security group of " + cfg.ClusterIdentifier() + ": a client's security group that it lets in reaches the database's port"),
 		Type:        jsii.String("String"),
-		Value:       net.securityGroup.Id(),
+		Value:       net.securityGroupID,
 	})
 
 	accessPolicy := newAccessPolicy(stack, cfg, databaseAccess{
 		parameters: []*string{credentialsArn.Arn(), resourceArn.Arn(), securityGroupID.Arn()},
-		cluster:    cluster.Arn(),
-		secret:     secret.Arn(),
+		cluster:    clusterArn,
+		secret:     secretArn,
 		key:        key,
 	})
 
-	output(stack, "cluster_arn", cluster.Arn(), "ARN of the cluster, the Data API's resource ARN")
+	output(stack, "cluster_arn", clusterArn, "ARN of the cluster, the Data API's resource ARN")
 	output(stack, "cluster_endpoint", cluster.Endpoint(), "Writer endpoint of the cluster")
-	output(stack, "secret_arn", secret.Arn(), "ARN of the secret with the master credentials, the Data API's secret ARN")
+	output(stack, "secret_arn", secretArn, "ARN of the secret with the master credentials, the Data API's secret ARN")
 	output(stack, "credentials_arn_parameter", credentialsArn.Name(), "SSM parameter that holds the secret's ARN")
 	output(stack, "resource_arn_parameter", resourceArn.Name(), "SSM parameter that holds the cluster's ARN")
-	output(stack, "security_group_id", net.securityGroup.Id(), "Security group of the database: add it as a source, or name it in allowedSecurityGroupIds")
+	output(stack, "security_group_id", net.securityGroupID, "Security group of the database: add it as a source, or name it in allowedSecurityGroupIds")
 	output(stack, "security_group_id_parameter", securityGroupID.Name(), "SSM parameter that holds the security group's ID")
 	output(stack, "db_subnet_group_name", cluster.DbSubnetGroupName(), "DB subnet group the cluster runs in (default: RDS's default group of the default VPC)")
 	output(stack, "access_policy_arn", accessPolicy.Arn(), "IAM policy that lets a consumer query the database through the Data API: attach it to the consumer's role")

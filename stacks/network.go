@@ -20,7 +20,9 @@ const PostgresPort = 5432
 // network is where the cluster goes: its security group and, unless RDS's
 // default applies, its DB subnet group.
 type network struct {
-	securityGroup securitygroup.SecurityGroup
+	// securityGroupID is the security group's ID, read once: each read of
+	// an attribute is a round trip to jsii's runtime, paid per stack.
+	securityGroupID *string
 	// subnetGroup is the DB subnet group's name, or nil for RDS's default
 	// group of the default VPC.
 	subnetGroup *string
@@ -42,9 +44,10 @@ func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
 		})
 		// one() of an empty list is null, so the precondition below speaks
 		// first; element() would fail on its own message.
-		vpc = jsii.String("${one(" + *defaults.Fqn() + ".ids)}")
+		ids := *defaults.Fqn() + ".ids"
+		vpc = jsii.String("${one(" + ids + ")}")
 		lifecycle = &cdktf.TerraformResourceLifecycle{Precondition: &[]*cdktf.Precondition{{
-			Condition: "${length(" + *defaults.Fqn() + ".ids) == 1}",
+			Condition: "${length(" + ids + ") == 1}",
 			ErrorMessage: jsii.String("stage " + cfg.Stage + " has no vpcId and the account has no default VPC in " + cfg.Region +
 				": set vpcId and subnetIds (or subnetGroupName) in the stage's entry in cdktf.json"),
 		}}}
@@ -56,14 +59,15 @@ func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
 		Lifecycle:   lifecycle,
 		Tags:        &map[string]*string{"Name": jsii.String(cfg.SecurityGroupName())},
 	})
+	groupID := group.Id()
 	for _, source := range cfg.AllowedSecurityGroupIDs {
-		rule := ingressRule(cfg, group, "from security group "+source)
+		rule := ingressRule(cfg, groupID, "from security group "+source)
 		rule.ReferencedSecurityGroupId = jsii.String(source)
 		rule.Lifecycle = emulatorReferencedRuleLifecycle(cfg.Account)
 		vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(stack, ruleID("from_"+source), rule)
 	}
 	for _, cidr := range cfg.AllowedCIDRs {
-		rule := ingressRule(cfg, group, "from "+cidr)
+		rule := ingressRule(cfg, groupID, "from "+cidr)
 		if netip.MustParsePrefix(cidr).Addr().Is4() {
 			rule.CidrIpv4 = jsii.String(cidr)
 		} else {
@@ -72,7 +76,7 @@ func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
 		vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(stack, ruleID("from_"+cidr), rule)
 	}
 
-	n := network{securityGroup: group}
+	n := network{securityGroupID: groupID}
 	switch {
 	case len(cfg.SubnetIDs) > 0:
 		n.subnetGroup = dbsubnetgroup.NewDbSubnetGroup(stack, jsii.String("subnets"), &dbsubnetgroup.DbSubnetGroupConfig{
@@ -87,9 +91,9 @@ func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
 	return n
 }
 
-func ingressRule(cfg StageConfig, group securitygroup.SecurityGroup, from string) *vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig {
+func ingressRule(cfg StageConfig, groupID *string, from string) *vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig {
 	return &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
-		SecurityGroupId: group.Id(),
+		SecurityGroupId: groupID,
 		Description:     jsii.String("PostgreSQL " + from + " to " + cfg.ClusterIdentifier()),
 		IpProtocol:      jsii.String("tcp"),
 		FromPort:        jsii.Number(PostgresPort),
