@@ -391,3 +391,82 @@ Promise.resolve(versionLookup).then(() => {
 		}
 	}
 }
+
+// GIVEN the start script and a kernel program of jsii's shape (it opens fd
+// 3 for its requests and its answers) that answers each request with what
+// it read, WHEN it is started as jsii-runtime-go starts a runtime (pipes
+// for stdin, stdout and stderr), THEN requests on stdin are answered on
+// stdout, what the kernel prints arrives on stderr, its child processes do
+// not see the start's variable, and once the Go side stops reading, an
+// answer ends the kernel quietly with status 0.
+func TestStartScriptRunsTheKernelAlone(t *testing.T) {
+	node := os.Getenv("JSII_NODE")
+	if node == "" {
+		node = "node"
+	}
+	if _, err := exec.LookPath(node); err != nil {
+		t.Skipf("no Node.js (%v); make test sets JSII_NODE", err)
+	}
+	dir, err := Extract(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernel := filepath.Join(t.TempDir(), "lib", "program.js")
+	writeFile(t, kernel, `const io = new (class SyncStdio { constructor(fds) { Object.assign(this, fds); } })({readFD:3,writeFD:3});
+const fs = require("fs");
+console.log("printed by the kernel");
+const line = () => { const buffer = Buffer.alloc(256); return buffer.subarray(0, fs.readSync(io.readFD, buffer)).toString(); };
+fs.writeSync(io.writeFD, "answer to " + line());
+const child = require("child_process").execSync("echo ${AURORA_STAGES_KERNEL_FD:-unset}").toString();
+fs.writeSync(io.writeFD, "child sees " + child);
+line();
+for (;;) fs.writeSync(io.writeFD, "an answer nobody reads\n");
+`)
+	cmd := exec.Command(filepath.Join(dir, "start.sh"), kernel)
+	cmd.Env = append(os.Environ(), "JSII_NODE="+node)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Write([]byte("request\n"))
+	answers := make([]byte, 64)
+	var got string
+	for !strings.Contains(got, "child sees") || !strings.HasSuffix(got, "\n") {
+		n, err := stdout.Read(answers)
+		if err != nil {
+			t.Fatalf("reading the answers: %v; so far %q; stderr %s", err, got, &stderr)
+		}
+		got += string(answers[:n])
+	}
+	if want := "answer to request\nchild sees unset\n"; got != want {
+		t.Errorf("answers %q, want %q", got, want)
+	}
+	stdout.Close()
+	stdin.Write([]byte("stop reading\n"))
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the kernel after the Go side stopped reading: %v, want status 0", err)
+	}
+	if got := stderr.String(); got != "printed by the kernel\n" {
+		t.Errorf("stderr %q, want only what the kernel printed", got)
+	}
+}
+
+// The kernel program of the jsii-runtime-go release go.mod requires opens
+// its requests and answers as preload.js expects: the runtime starts
+// without jsii's host.
+func TestTheRequiredKernelStartsAlone(t *testing.T) {
+	runtime, err := moduleRuntime(host{getenv: os.Getenv, goModule: builtWith, goCommand: goCommand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kernel := kernelAlone(runtime); filepath.Base(kernel) != "program.js" {
+		t.Errorf("kernelAlone(%s) = %s: jsii-runtime-go's lib/program.js no longer opens %q; see preload.js", runtime, kernel, kernelStdio)
+	}
+	if !bytes.Contains(preload, []byte(`exports.kernelStdio = "`+kernelStdio+`";`)) {
+		t.Errorf("preload.js rewrites another kernelStdio than %q", kernelStdio)
+	}
+}

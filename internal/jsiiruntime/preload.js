@@ -1,5 +1,6 @@
-// Preloaded into jsii's two Node.js processes by start.sh (node --require;
-// the runtime host passes node's flags on to the kernel it starts).
+// Preloaded by start.sh (node --require) into jsii's kernel, the Node.js
+// process that runs the JavaScript; where the kernel starts through jsii's
+// host (3. below), into both, as the host passes node's flags on.
 "use strict";
 const Module = require("module");
 
@@ -56,6 +57,21 @@ function startVersionLookup(command) {
   });
 }
 
+// 3. jsii's runtime is two Node.js processes: a host that relays every
+// request and answer between the Go process and the kernel, its child. A
+// round trip through both took twice as long as one to the kernel alone,
+// and a stack makes about 80 of them; the host also held 55 MB. start.sh
+// starts the kernel alone, with the Go process's requests on fd 3 and its
+// answers going to the fd named here (stdout is stderr, for what the
+// kernel prints). The kernel knows fd 3 as both; its program is told
+// otherwise where it opens them. Not for child processes.
+const kernelAnswerFD = Number(process.env.AURORA_STAGES_KERNEL_FD) || 0;
+delete process.env.AURORA_STAGES_KERNEL_FD;
+// What jsii's kernel program opens (jsii-runtime-go's
+// internal/embedded/resources/lib/program.js, checked by a test and by
+// jsiiruntime before it chooses this start).
+exports.kernelStdio = "readFD:3,writeFD:3}";
+
 const compile = Module.prototype._compile;
 
 Module.prototype._compile = function (content, filename) {
@@ -68,15 +84,35 @@ Module.prototype._compile = function (content, filename) {
     content = content.replace(versionCommandCall,
       `require(${JSON.stringify(__filename)}).versionOutput(this.versionCommand, {`);
     startVersionLookup(terraformVersion);
+  } else if (kernelAnswerFD && this.id === ".") {
+    if (!content.includes(exports.kernelStdio)) {
+      throw new Error(`${filename} does not open ${exports.kernelStdio} as internal/jsiiruntime expects`);
+    }
+    content = content.replace(exports.kernelStdio, `readFD:3,writeFD:${kernelAnswerFD}}`);
   }
   return compile.call(this, content, filename);
 };
 
-// 3. When the Go process stops the runtime early (Ctrl-C), it stops reading
-// the host's stdout; a reply still on its way then fails with EPIPE, which
-// would print a stack trace. Nobody is listening any more: drop it. The
-// kernel still exits on its own and removes its temporary folder.
-if (process.argv[1] && process.argv[1].endsWith("jsii-runtime.js")) {
+// 4. When the Go process stops the runtime early (Ctrl-C), it stops reading
+// the answers; one still on its way then fails with EPIPE, which would
+// print a stack trace. Nobody is listening any more: the kernel ends as it
+// would on the exit request, which removes its temporary folder. Started
+// through the host (a kernel program of another shape), the host drops it
+// and the kernel exits on its own.
+if (kernelAnswerFD) {
+  const fs = require("fs");
+  const writeSync = fs.writeSync;
+  fs.writeSync = function (fd, ...rest) {
+    try {
+      return writeSync.call(this, fd, ...rest);
+    } catch (error) {
+      if (fd === kernelAnswerFD && error.code === "EPIPE") {
+        process.exit(0);
+      }
+      throw error;
+    }
+  };
+} else if (process.argv[1] && process.argv[1].endsWith("jsii-runtime.js")) {
   process.stdout.on("error", (error) => {
     if (error.code !== "EPIPE") {
       throw error;
