@@ -67,9 +67,13 @@ scan: tools
 	go run ./cmd/scan
 
 # The emulator tests spend most of their time in the AWS provider's waits
-# (about 30 s per cluster and per instance), so more of them run at once
-# than there are cores.
-TEST_PARALLEL ?= 8
+# (about 30 s per cluster and per instance), so all of them run at once
+# although there are fewer cores.
+TEST_PARALLEL ?= 12
+# gotestsum (pinned in go.mod as a tool) prints go test's own output and
+# keeps every test's time, for the ten slowest printed at the end
+# (scripts/test-report.sh).
+TEST_REPORT := .local/test-report.json
 
 # The tests run with a temp directory of their own, which must hold nothing
 # of jsii's afterwards (runtime folders, unpacked packages).
@@ -82,7 +86,8 @@ test: tools
 	go vet $(GO_PACKAGES)
 	@scratch="$$(mktemp -d)"; status=0; \
 	echo "TMPDIR=$$scratch go test -count=1 -timeout 60m -parallel $(TEST_PARALLEL) $(GO_PACKAGES)"; \
-	TMPDIR="$$scratch" go test -count=1 -timeout 60m -parallel $(TEST_PARALLEL) $(GO_PACKAGES) || status=$$?; \
+	TMPDIR="$$scratch" go tool gotestsum --format standard-quiet --jsonfile $(TEST_REPORT) --post-run-command "sh scripts/test-report.sh" \
+	  -- -count=1 -timeout 60m -parallel $(TEST_PARALLEL) $(GO_PACKAGES) || status=$$?; \
 	left="$$(cd "$$scratch" && ls -d jsii-runtime.* jsii-kernel-* *.tgz 2>/dev/null || true)"; \
 	rm -rf "$$scratch"; \
 	if [ -n "$$left" ]; then echo "jsii left in the temp directory: $$left"; exit 1; fi; \

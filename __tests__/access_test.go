@@ -68,8 +68,10 @@ func (p *project) deployedAccessPolicy(stage string) (string, string) {
 	return "", ""
 }
 
-func TestLocalConsumerQueriesThroughTheDataAPI(t *testing.T) {
-	p := newDeployedDev(t)
+// A consumer's path on the deployed dev (a step of TestLocalDevLifeCycle):
+// the policy as IAM holds it, cmd/query through the Data API, and a stage
+// configured but not deployed.
+func expectConsumerQueries(t *testing.T, p *project) {
 	query := goBinary(t, "./cmd/query")
 
 	// The policy as IAM holds it: no finding from parliament.
@@ -101,6 +103,7 @@ func TestLocalConsumerQueriesThroughTheDataAPI(t *testing.T) {
 
 	// A stage that is configured but not deployed.
 	p.setStages(`{"dev": {}, "qa": {}}`)
+	defer p.setStages(`{"dev": {}}`)
 	out, err = p.run("", query, "--stage", "qa", "select 1")
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 ||
@@ -114,9 +117,10 @@ func TestLocalConsumerQueriesThroughTheDataAPI(t *testing.T) {
 // below holds the deployed policy's actions on "*": this proves that the
 // policy's actions are enough for the consumer's path and that they grant
 // none of the writes below, not that its resources are scoped (the
-// synthesis tests pin those, resource by resource).
-func TestLocalAccessPolicyActionsUnderIAMEnforcement(t *testing.T) {
-	p := newDeployedDev(t)
+// synthesis tests pin those, resource by resource). The last step of
+// TestLocalDevLifeCycle: once moto enforces IAM, the deploys' own keys are
+// refused.
+func expectAccessPolicyActionsUnderIAMEnforcement(t *testing.T, p *project) {
 	ctx := localaws.Context(t)
 	_, document := p.deployedAccessPolicy("dev")
 	var deployed struct {

@@ -17,12 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// A stage whose provider assumes a role, held to moto's account, deploys;
-// the role was assumed under a session that names the stage and deployer.
-func TestLocalStageDeploysThroughItsRole(t *testing.T) {
-	p := newProject(t, `{"dev": {"accountId": "123456789012", "assumeRoleArn": "arn:aws:iam::123456789012:role/deploy/aurora-stages"}}`)
-	p.deploy("bootstrap")
-	p.deploy("dev")
+// A stage whose provider assumes a role, held to moto's account, deploys
+// (a step of TestLocalStageInTheTeamsVPC, whose stage does both); the role
+// was assumed under a session that names the stage and deployer.
+func expectDeployedThroughItsRole(t *testing.T, p *project) {
 	p.expectOneDatabase("dev")
 	var sessions []string
 	for _, call := range p.emulator.STSCalls("AssumeRole") {
@@ -39,7 +37,7 @@ func TestLocalStageDeploysThroughItsRole(t *testing.T) {
 // Terraform's own error, and the bucket holds only what it held before.
 func TestLocalStageRefusesAnotherAccount(t *testing.T) {
 	p := newProject(t, `{"dev": {"accountId": "111122223333"}}`)
-	p.deploy("bootstrap")
+	p.createStateBucket()
 	before := p.bucketKeys()
 
 	out, err := p.cdktf("deploy", "dev", "--auto-approve")

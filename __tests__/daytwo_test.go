@@ -4,7 +4,8 @@ package tests
 // weeks later (a new master user, database or key, engine upgrades, a
 // deploy killed halfway), each applied with the real cdktf CLI and read
 // back with the AWS SDK. Like the life-cycle tests, each test has an
-// emulator of its own and is skipped in -short mode.
+// emulator of its own, runs its steps on one deploy, and is skipped in
+// -short mode.
 
 import (
 	"bytes"
@@ -30,6 +31,10 @@ import (
 // dev-profile stage: the writer and the cluster go, then come back, and
 // the secret follows the new cluster.
 func TestLocalReplaceDevCluster(t *testing.T) {
+	// Parallel with the other tests too, not only its cases with one
+	// another: a test that is not waits for its cases before any parallel
+	// test starts.
+	t.Parallel()
 	type step struct {
 		stages string
 		check  func(p *project, c *rdsCluster)
@@ -70,29 +75,33 @@ func TestLocalReplaceDevCluster(t *testing.T) {
 			for i, step := range c.steps {
 				p.setStages(step.stages)
 				p.planAndCheck("dev")
-				out := p.deploy("dev")
+				out := p.applyCheckedPlan("dev")
 				if !strings.Contains(out, "aws_rds_cluster.cluster: Destroying...") {
 					t.Errorf("deploy %d (%s): the cluster was not replaced:\n%s", i+1, step.stages, tail(out, 30))
 				}
 				p.expectOneDatabase("dev")
 				p.expectSecretMatchesCluster("dev")
 				step.check(p, p.cluster("main-movies-dev-cluster"))
-				p.expectNoPasswordStored("dev")
-				p.expectCleanReplan("dev")
+				p.expectSettled("dev")
 			}
 		})
 	}
 }
 
+// Engine upgrades on a deployed dev, then its destroy leaving nothing.
+func TestLocalUpgradeThenDestroy(t *testing.T) {
+	p := newDeployedDev(t)
+	t.Run("engine upgrades", func(t *testing.T) { expectEngineUpgrades(t, p.in(t)) })
+	t.Run("destroy leaves nothing", func(t *testing.T) { expectDestroyLeavesNothing(t, p.in(t)) })
+}
+
 // Engine versions: a minor upgrade applies at deploy time, a minor upgrade
 // AWS makes on its own leaves plans clean, and a major one is flagged
 // until allowMajorVersionUpgrade lets it through, in place.
-func TestLocalEngineUpgrades(t *testing.T) {
-	p := newDeployedDev(t)
-
+func expectEngineUpgrades(t *testing.T, p *project) {
 	p.setStages(`{"dev": {"engineVersion": "16.8"}}`)
 	p.planAndCheck("dev")
-	out := p.deploy("dev")
+	out := p.applyCheckedPlan("dev")
 	if strings.Contains(out, "Destroying...") {
 		t.Errorf("minor upgrade replaced something:\n%s", tail(out, 30))
 	}
@@ -129,7 +138,7 @@ func TestLocalEngineUpgrades(t *testing.T) {
 	if !slices.Contains(risks, "aws_rds_cluster.cluster: engine major version changes from 16.9 to 17.4: a major upgrade, with downtime and no way back") || len(risks) != 1 {
 		t.Errorf("major upgrade with allowMajorVersionUpgrade: risks %q, want only the major upgrade", risks)
 	}
-	out = p.deploy("dev")
+	out = p.applyCheckedPlan("dev")
 	if strings.Contains(out, "aws_rds_cluster.cluster: Destroying...") || strings.Contains(out, "aws_rds_cluster_instance.writer: Destroying...") {
 		t.Errorf("major upgrade replaced the cluster or the writer:\n%s", tail(out, 30))
 	}
@@ -156,9 +165,9 @@ func TestLocalEngineUpgrades(t *testing.T) {
 }
 
 // A deploy killed halfway leaves its lock; unlock shows and removes it,
-// and the next deploy converges with the secret matching the cluster.
-func TestLocalInterruptedDeployRecovers(t *testing.T) {
-	p := newDeployedDev(t)
+// and the next deploy converges with the secret matching the cluster (a
+// step of TestLocalStateLock, on the stage its concurrent deploys made).
+func expectInterruptedDeployRecovers(t *testing.T, p *project) {
 	unlock := goBinary(t, "./cmd/unlock")
 
 	p.setStages(`{"dev": {"credentialsVersion": 2}}`)
@@ -206,7 +215,7 @@ func TestLocalInterruptedDeployRecovers(t *testing.T) {
 	}
 
 	p.planAndCheck("dev")
-	p.deploy("dev")
+	p.applyCheckedPlan("dev")
 	p.expectOneDatabase("dev")
 	p.expectSecretMatchesCluster("dev")
 	p.expectCleanReplan("dev")
@@ -236,9 +245,7 @@ func (b *lockedBuffer) String() string {
 // risks ("address: reason").
 func (p *project) planAndCheck(stage string) []string {
 	p.t.Helper()
-	if out, err := p.cdktf("synth"); err != nil {
-		p.t.Fatalf("cdktf synth: %v\n%s", err, out)
-	}
+	p.synth()
 	if out, err := p.terraform(stage, "init", "-input=false", "-no-color"); err != nil {
 		p.t.Fatalf("terraform init: %v\n%s", err, out)
 	}
@@ -341,20 +348,21 @@ func (p *project) expectSecretMatchesCluster(stage string) {
 	}
 }
 
-// expectNoPasswordStored checks the state object and a saved plan for the
-// current password.
-func (p *project) expectNoPasswordStored(stage string) {
+// expectSettled checks a stage after a deploy: the current password is
+// neither in the state object nor in a saved plan, and that plan has
+// nothing to do.
+func (p *project) expectSettled(stage string) {
 	p.t.Helper()
 	password := p.secretValue("movies-" + stage + "-credentials")["password"].(string)
 	if bytes.Contains(p.stateObject(stage), []byte(password)) {
 		p.t.Errorf("the %s state holds the master password", stage)
 	}
-	if out, err := p.terraform(stage, "plan", "-input=false", "-no-color", "-out=stored.tfplan"); err != nil {
-		p.t.Fatalf("terraform plan: %v\n%s", err, tail(out, 30))
+	if out, err := p.terraform(stage, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=settled.tfplan"); err != nil {
+		p.t.Errorf("re-plan of %s: %v (exit 2 means changes)\n%s", stage, err, tail(out, 40))
 	}
-	planJSON, err := p.terraform(stage, "show", "-json", "stored.tfplan")
-	if err != nil || strings.Contains(planJSON, password) {
-		p.t.Errorf("terraform show -json of a saved plan: %v, or it holds the master password", err)
+	planJSON, err := p.terraform(stage, "show", "-json", "settled.tfplan")
+	if err != nil || !strings.Contains(planJSON, `"format_version"`) || strings.Contains(planJSON, password) {
+		p.t.Errorf("terraform show -json of a saved plan: %v, or it holds the master password, or it is no plan:\n%.300s", err, planJSON)
 	}
 }
 

@@ -6,6 +6,12 @@ package tests
 // in parallel with the others; stopping its emulator at the end removes
 // whatever it deployed. Slow (the provider's RDS waiters take about 30 s per
 // cluster and per instance), so skipped in -short mode.
+//
+// A deploy is the most expensive thing a test does, so a test deploys once
+// and runs its steps on that deploy in order, as subtests: first what only
+// reads the stage, then what changes it, last what ends it (a destroy, or
+// IAM enforcement switched on). A step a later one builds on stops the
+// test when it fails.
 
 import (
 	"bytes"
@@ -27,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
@@ -110,14 +117,42 @@ func pluginCacheEnv() []string {
 	return []string{"TF_PLUGIN_CACHE_DIR=" + pluginCache.dir, "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true"}
 }
 
-// newDeployedDev is a project whose state bucket and dev stage are deployed.
+// newDeployedDev is a project whose dev stage is deployed the way a team
+// ships a change: planned, the plan checked (planAndCheck), that plan
+// applied. Its state bucket is made with the SDK (createStateBucket).
 func newDeployedDev(t *testing.T) *project {
 	t.Helper()
 	p := newProject(t, `{"dev": {}}`)
-	p.deploy("bootstrap")
+	p.createStateBucket()
 	p.planAndCheck("dev")
-	p.deploy("dev")
+	p.applyCheckedPlan("dev")
 	return p
+}
+
+// in is the project as a subtest sees it: its failures are the subtest's.
+func (p *project) in(t *testing.T) *project {
+	sub := *p
+	sub.t = t
+	return &sub
+}
+
+// createStateBucket makes the state bucket with the SDK, versioned as
+// bootstrap makes it. Deploying bootstrap costs a minute of waiting: the
+// provider reads a new S3 lifecycle configuration back ten times in a row,
+// 5 s apart, before it calls it created (waitLifecycleConfigEquals), on moto
+// as on AWS. TestLocalDevLifeCycle deploys bootstrap as a user does; the
+// other tests only need its bucket.
+func (p *project) createStateBucket() {
+	p.t.Helper()
+	ctx := localaws.Context(p.t)
+	if _, err := p.emulator.S3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(lifecycleBucket)}); err != nil {
+		p.t.Fatalf("creating the state bucket: %v", err)
+	}
+	if _, err := p.emulator.S3().PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+		Bucket: aws.String(lifecycleBucket), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+	}); err != nil {
+		p.t.Fatalf("versioning the state bucket: %v", err)
+	}
 }
 
 func (p *project) env() []string {
@@ -147,11 +182,36 @@ func (p *project) cdktf(args ...string) (string, error) {
 	return p.run("", filepath.Join(repoRootPath, "node_modules", ".bin", "cdktf"), args...)
 }
 
+// deploy runs cdktf deploy, as a user does: synthesis, init, plan and apply.
 func (p *project) deploy(stack string) string {
 	p.t.Helper()
 	out, err := p.cdktf("deploy", stack, "--auto-approve")
 	if err != nil {
 		p.t.Fatalf("cdktf deploy %s: %v\n%s", stack, err, out)
+	}
+	return out
+}
+
+// synth runs the app in the project folder as cdktf synth does (the
+// cdktf.json app, writing cdktf.out), without the CLI's own start-up.
+func (p *project) synth() {
+	p.t.Helper()
+	cmd := exec.Command(p.app)
+	cmd.Dir = p.dir
+	cmd.Env = append(p.env(), "CDKTF_OUTDIR="+filepath.Join(p.dir, "cdktf.out"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		p.t.Fatalf("synthesizing: %v\n%s", err, out)
+	}
+}
+
+// applyCheckedPlan applies the plan planAndCheck saved and checked, so the
+// plan applied is the one checked; a cdktf deploy would synthesize, init
+// and plan again first.
+func (p *project) applyCheckedPlan(stage string) string {
+	p.t.Helper()
+	out, err := p.terraform(stage, "apply", "-input=false", "-no-color", "check.tfplan")
+	if err != nil {
+		p.t.Fatalf("terraform apply of the checked plan of %s: %v\n%s", stage, err, tail(out, 40))
 	}
 	return out
 }
@@ -229,9 +289,33 @@ func (p *project) stateObject(stage string) []byte {
 	return buf.Bytes()
 }
 
-// 1. A deploy of dev creates the stage's database, credentials and parameters.
-func TestLocalDeployDev(t *testing.T) {
-	p := newDeployedDev(t)
+// The life of a dev stage on one deploy: bootstrap and dev deployed with
+// cdktf as a user deploys them, read back; the checks that only read it; a
+// rotation; last, moto's IAM enforcement switched on, after which nothing
+// else deploys here.
+func TestLocalDevLifeCycle(t *testing.T) {
+	p := newProject(t, `{"dev": {}}`)
+	p.deploy("bootstrap")
+	p.planAndCheck("dev")
+	p.deploy("dev")
+
+	steps := []struct {
+		name  string
+		check func(*testing.T, *project)
+	}{
+		{"dev deployed", expectDeployedDev},
+		{"no password in the state or a saved plan, nothing to do", expectNoPasswordAndNothingToDo},
+		{"a consumer queries through the Data API", expectConsumerQueries},
+		{"rotation in place", expectRotationInPlace},
+		{"the access policy's actions under IAM enforcement", expectAccessPolicyActionsUnderIAMEnforcement},
+	}
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) { step.check(t, p.in(t)) })
+	}
+}
+
+// A deploy of dev creates the stage's database, credentials and parameters.
+func expectDeployedDev(t *testing.T, p *project) {
 
 	secret := p.secretValue("movies-dev-credentials")
 	for _, key := range []string{"username", "password", "host", "port", "dbname", "engine", "dbClusterIdentifier"} {
@@ -281,11 +365,10 @@ func TestLocalDeployDev(t *testing.T) {
 	}
 }
 
-// 2 and 3. The state is in the bucket under the dev key without the
-// password, a saved plan does not hold it either, and a re-plan right after
-// the deploy has nothing to do.
-func TestLocalStateAndPlanHoldNoPassword(t *testing.T) {
-	p := newDeployedDev(t)
+// The state is in the bucket under the dev key without the password, a
+// saved plan does not hold it either, and a re-plan right after the deploy
+// has nothing to do.
+func expectNoPasswordAndNothingToDo(t *testing.T, p *project) {
 	password := p.secretValue("movies-dev-credentials")["password"].(string)
 
 	state := p.stateObject("dev")
@@ -311,11 +394,21 @@ func TestLocalStateAndPlanHoldNoPassword(t *testing.T) {
 	}
 }
 
-// 4. Two deploys of one stage at once: the state lock refuses one, and the
-// state stays whole.
-func TestLocalConcurrentDeploysAreLocked(t *testing.T) {
+// The state lock, on one stage: two deploys at once, one refused; then a
+// deploy killed halfway, its lock shown and removed, and the next deploy
+// converging.
+func TestLocalStateLock(t *testing.T) {
 	p := newProject(t, `{"dev": {}}`)
-	p.deploy("bootstrap")
+	p.createStateBucket()
+	if !t.Run("two deploys at once, one refused", func(t *testing.T) { expectConcurrentDeploysLocked(t, p.in(t)) }) {
+		return
+	}
+	t.Run("a deploy killed halfway, unlocked, converged", func(t *testing.T) { expectInterruptedDeployRecovers(t, p.in(t)) })
+}
+
+// Two deploys of one stage at once: the state lock refuses one, and the
+// state stays whole.
+func expectConcurrentDeploysLocked(t *testing.T, p *project) {
 
 	type result struct {
 		out string
@@ -374,9 +467,8 @@ func TestLocalConcurrentDeploysAreLocked(t *testing.T) {
 	}
 }
 
-// 5. Raising credentialsVersion rotates the password in place.
-func TestLocalRotation(t *testing.T) {
-	p := newDeployedDev(t)
+// Raising credentialsVersion rotates the password in place.
+func expectRotationInPlace(t *testing.T, p *project) {
 	before := p.secretValue("movies-dev-credentials")["password"].(string)
 	clusterBefore := p.cluster("main-movies-dev-cluster")
 
@@ -412,11 +504,14 @@ func TestLocalRotation(t *testing.T) {
 	}
 }
 
-// 6. Production: a first diff only creates; once deployed with its own KMS
-// key and Enhanced Monitoring, a destroy is refused.
-func TestLocalProductionRefusesDestroy(t *testing.T) {
-	p := newProject(t, `{"production": {}}`)
-	p.deploy("bootstrap")
+// Production on one deploy: a first diff only creates; once deployed with
+// its own KMS key and Enhanced Monitoring, the review finds nothing to do,
+// flags deletion protection turned off, refuses a change that would replace
+// the cluster, and a destroy is refused.
+func TestLocalProduction(t *testing.T) {
+	// moto's account: a production without accountId is itself a risk.
+	p := newProject(t, `{"production": {"accountId": "123456789012"}}`)
+	p.createStateBucket()
 
 	diff, err := p.cdktf("diff", "production")
 	if err != nil {
@@ -426,6 +521,22 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 		t.Errorf("cdktf diff production: want only 16 creations:\n%s", tail(diff, 40))
 	}
 	p.deploy("production")
+
+	steps := []struct {
+		name  string
+		check func(*testing.T, *project)
+	}{
+		{"production deployed", expectDeployedProduction},
+		{"the review of the deployed stage", expectProductionReviewed},
+		{"a replacing change refused", expectProductionRefusesReplacement},
+		{"destroy refused", expectProductionRefusesDestroy},
+	}
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) { step.check(t, p.in(t)) })
+	}
+}
+
+func expectDeployedProduction(t *testing.T, p *project) {
 	if c := p.cluster("main-movies-production-cluster"); !c.deletionProtection || c.backupDays != 30 || c.maxACU != 256 || c.autoPause != 10800 || !c.iamAuth || c.parameterGroup != "movies-production-aurora-postgresql16" {
 		t.Errorf("production cluster = %+v; want deletion protection, 30 days of backups, 256 ACU, pause after 10800 s, IAM authentication, its parameter group", *c)
 	}
@@ -450,11 +561,29 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 		t.Errorf("production writer: monitoring every %d s with %q, minor upgrades %v; want 60 s, the stack's role, true",
 			aws.ToInt32(w.MonitoringInterval), aws.ToString(w.MonitoringRoleArn), aws.ToBool(w.AutoMinorVersionUpgrade))
 	}
+}
 
-	// A change that would replace the cluster is refused before anything is
-	// touched, and the review names what forces the replacement.
+// The review end to end: a deployed production has nothing to do, and
+// deletion protection turned off is flagged.
+func expectProductionReviewed(t *testing.T, p *project) {
+	out, exit := runReview(t, p.dir, p.env(), "--stage", "production")
+	if exit != 0 || !strings.Contains(out, "Plan for stage production: 0 to create, 0 to update in place, 0 to replace, 0 to delete") {
+		t.Errorf("review of a deployed production: exit %d, want 0 and no changes:\n%s", exit, tail(out, 30))
+	}
+	p.setStages(`{"production": {"accountId": "123456789012", "deletionProtection": false}}`)
+	defer p.setStages(`{"production": {"accountId": "123456789012"}}`)
+	out, exit = runReview(t, p.dir, p.env(), "--stage", "production", "--format", "markdown")
+	if exit != 2 || !strings.Contains(out, "deletion protection turned off") {
+		t.Errorf("review with deletion protection off: exit %d, want 2 and the risk flagged:\n%s", exit, tail(out, 30))
+	}
+}
+
+// A change that would replace the cluster is refused before anything is
+// touched, and the review names what forces the replacement.
+func expectProductionRefusesReplacement(t *testing.T, p *project) {
 	before := p.cluster("main-movies-production-cluster")
-	p.setStages(`{"production": {"masterUsername": "dbowner"}}`)
+	p.setStages(`{"production": {"accountId": "123456789012", "masterUsername": "dbowner"}}`)
+	defer p.setStages(`{"production": {"accountId": "123456789012"}}`)
 	out, err := p.run("", goBinary(t, "./cmd/review"), "--stage", "production")
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 ||
@@ -468,12 +597,11 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 	if after := p.cluster("main-movies-production-cluster"); after.resourceID != before.resourceID || after.masterUsername != "dbadmin" {
 		t.Errorf("production's cluster changed although the deploy was refused: %+v", *after)
 	}
-	p.setStages(`{"production": {}}`)
-	if out, err := p.cdktf("synth"); err != nil {
-		t.Fatalf("cdktf synth: %v\n%s", err, out)
-	}
+}
 
-	out, err = p.cdktf("destroy", "production", "--auto-approve")
+func expectProductionRefusesDestroy(t *testing.T, p *project) {
+	p.synth()
+	out, err := p.cdktf("destroy", "production", "--auto-approve")
 	if err == nil {
 		t.Fatalf("cdktf destroy production succeeded; want it refused:\n%s", tail(out, 40))
 	}
@@ -486,10 +614,8 @@ func TestLocalProductionRefusesDestroy(t *testing.T) {
 	p.cluster("main-movies-production-cluster")
 }
 
-// 7. Destroying dev leaves nothing of it behind.
-func TestLocalDestroyDev(t *testing.T) {
-	p := newDeployedDev(t)
-
+// Destroying dev leaves nothing of it behind.
+func expectDestroyLeavesNothing(t *testing.T, p *project) {
 	if out, err := p.cdktf("destroy", "dev", "--auto-approve"); err != nil {
 		t.Fatalf("cdktf destroy dev: %v\n%s", err, tail(out, 40))
 	}
@@ -506,8 +632,14 @@ func TestLocalDestroyDev(t *testing.T) {
 	if parameters, err := p.emulator.SSM().DescribeParameters(ctx, &ssm.DescribeParametersInput{}); err != nil || len(parameters.Parameters) != 0 {
 		t.Errorf("SSM parameters after destroy: %d (err %v), want none", len(parameters.Parameters), err)
 	}
-	if _, err := p.emulator.RDS().DescribeDBClusterParameterGroups(ctx, &rds.DescribeDBClusterParameterGroupsInput{DBClusterParameterGroupName: aws.String("movies-dev-aurora-postgresql16")}); err == nil {
-		t.Errorf("the parameter group movies-dev-aurora-postgresql16 is still there after destroy")
+	groups, err := p.emulator.RDS().DescribeDBClusterParameterGroups(ctx, &rds.DescribeDBClusterParameterGroupsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, group := range groups.DBClusterParameterGroups {
+		if name := aws.ToString(group.DBClusterParameterGroupName); strings.HasPrefix(name, "movies-dev-") {
+			t.Errorf("the parameter group %s is still there after destroy", name)
+		}
 	}
 }
 

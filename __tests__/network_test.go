@@ -49,17 +49,44 @@ func newTeamNetwork(t *testing.T, emulator *localaws.Emulator) teamNetwork {
 	return n
 }
 
+// A stage in the team's VPC, deployed through a role of its own account
+// (the settings of a team's stage): read back, then another source added.
 func TestLocalStageInTheTeamsVPC(t *testing.T) {
 	p := newProject(t, `{"dev": {}}`)
 	n := newTeamNetwork(t, p.emulator)
 	stage := func(cidrs string) string {
 		return `{"dev": {"vpcId": "` + n.vpc + `", "subnetIds": ["` + n.subnetA + `", "` + n.subnetB + `"],
-		  "allowedSecurityGroupIds": ["` + n.client + `"], "allowedCidrs": [` + cidrs + `]}}`
+		  "allowedSecurityGroupIds": ["` + n.client + `"], "allowedCidrs": [` + cidrs + `],
+		  "accountId": "123456789012", "assumeRoleArn": "arn:aws:iam::123456789012:role/deploy/aurora-stages"}}`
 	}
 	p.setStages(stage(`"10.60.0.0/16"`))
-	p.deploy("bootstrap")
+	p.createStateBucket()
 	p.deploy("dev")
 
+	if !t.Run("deployed through its role", func(t *testing.T) { expectDeployedThroughItsRole(t, p.in(t)) }) ||
+		!t.Run("in the team's VPC", func(t *testing.T) { expectInTheTeamsVPC(t, p.in(t), n) }) {
+		return
+	}
+	t.Run("another source adds one rule", func(t *testing.T) {
+		p := p.in(t)
+		p.setStages(stage(`"10.60.0.0/16", "10.70.0.0/16"`))
+		risks := p.planAndCheck("dev")
+		plan := p.savedPlanActions("dev")
+		if want := map[string][]string{"aws_vpc_security_group_ingress_rule.ingress_from_10_70_0_0_16": {"create"}}; !maps.EqualFunc(plan, want, slices.Equal) {
+			t.Errorf("adding a CIDR plans %v, want only its rule created", plan)
+		}
+		if len(risks) != 0 {
+			t.Errorf("adding a CIDR: risks %q, want none", risks)
+		}
+		p.applyCheckedPlan("dev")
+		if got := p.ingressSources(p.parameter("movies-dev-security-group-id")); len(got) != 3 || !slices.Contains(got, "10.70.0.0/16 tcp 5432-5432") {
+			t.Errorf("after adding 10.70.0.0/16: ingress %q", got)
+		}
+		p.expectCleanReplan("dev")
+	})
+}
+
+func expectInTheTeamsVPC(t *testing.T, p *project, n teamNetwork) {
 	ctx := localaws.Context(t)
 	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String("main-movies-dev-cluster")})
 	if err != nil {
@@ -100,22 +127,6 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 		t.Errorf("egress %q, want none: the database initiates nothing", egress)
 	}
 	p.expectCleanReplan("dev")
-
-	// Another source changes one rule, nothing else.
-	p.setStages(stage(`"10.60.0.0/16", "10.70.0.0/16"`))
-	risks := p.planAndCheck("dev")
-	plan := p.savedPlanActions("dev")
-	if want := map[string][]string{"aws_vpc_security_group_ingress_rule.ingress_from_10_70_0_0_16": {"create"}}; !maps.EqualFunc(plan, want, slices.Equal) {
-		t.Errorf("adding a CIDR plans %v, want only its rule created", plan)
-	}
-	if len(risks) != 0 {
-		t.Errorf("adding a CIDR: risks %q, want none", risks)
-	}
-	p.deploy("dev")
-	if got := p.ingressSources(databaseGroup); len(got) != 3 || !slices.Contains(got, "10.70.0.0/16 tcp 5432-5432") {
-		t.Errorf("after adding 10.70.0.0/16: ingress %q", got)
-	}
-	p.expectCleanReplan("dev")
 }
 
 // An account without a default VPC: the plan stops on a message that says
@@ -141,7 +152,7 @@ func TestLocalNoDefaultVPC(t *testing.T) {
 	if _, err := client.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: vpc}); err != nil {
 		t.Fatalf("deleting the default VPC: %v", err)
 	}
-	p.deploy("bootstrap")
+	p.createStateBucket()
 
 	out, err := p.cdktf("diff", "dev")
 	if err == nil {

@@ -378,25 +378,6 @@ func TestReviewCommandExitStatus(t *testing.T) {
 	}
 }
 
-// End to end against the emulator: review a deployed production stage,
-// then the same stage with deletion protection off.
-func TestLocalReviewProduction(t *testing.T) {
-	// moto's account: a production without accountId is itself a risk.
-	p := newProject(t, `{"production": {"accountId": "123456789012"}}`)
-	p.deploy("bootstrap")
-	p.deploy("production")
-
-	out, exit := runReview(t, p.dir, p.env(), "--stage", "production")
-	if exit != 0 || !strings.Contains(out, "Plan for stage production: 0 to create, 0 to update in place, 0 to replace, 0 to delete") {
-		t.Errorf("review of a deployed production: exit %d, want 0 and no changes:\n%s", exit, tail(out, 30))
-	}
-	p.setStages(`{"production": {"accountId": "123456789012", "deletionProtection": false}}`)
-	out, exit = runReview(t, p.dir, p.env(), "--stage", "production", "--format", "markdown")
-	if exit != 2 || !strings.Contains(out, "deletion protection turned off") {
-		t.Errorf("review with deletion protection off: exit %d, want 2 and the risk flagged:\n%s", exit, tail(out, 30))
-	}
-}
-
 func mapKeysOf[V any](m map[string]V) []string {
 	var keys []string
 	for k := range m {

@@ -189,6 +189,7 @@ var devRelaxations = []string{
 // bootstrap fail nothing, dev fails only its listed relaxations, and a
 // dev-profile stage that turns off more than dev does is caught.
 func TestCheckovBaselinePerStack(t *testing.T) {
+	t.Parallel()
 	report := baselineReport(t)
 	if report.Version != "3.3.30" {
 		t.Errorf("Checkov %s ran; security/checkov-requirements.txt pins 3.3.30", report.Version)
@@ -279,6 +280,7 @@ func report(t *testing.T, stack string) *security.StackReport {
 // GIVEN production's synthesized stack with storage encryption turned off
 // (in this test only), WHEN it is scanned, THEN the scan fails on it.
 func TestWeakenedProductionFailsTheScan(t *testing.T) {
+	t.Parallel()
 	command := checkovCommand(t)
 	var doc map[string]any
 	readJSON(t, stackFile(t, "production"), &doc)
@@ -322,6 +324,7 @@ func TestWeakenedProductionFailsTheScan(t *testing.T) {
 // `make scan` runs this command over the repository's own cdktf.json: it
 // passes, and says so per stack.
 func TestScanCommandPassesOnTheRepositoryConfiguration(t *testing.T) {
+	t.Parallel()
 	command := checkovCommand(t)
 	scan := goBinary(t, "./cmd/scan")
 	args := []string{"--outdir", t.TempDir(), "--checkov", command[len(command)-1]}

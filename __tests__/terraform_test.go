@@ -64,6 +64,7 @@ func TestTerraformValidatesEveryStage(t *testing.T) {
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Fatalf("terraform is not on PATH: %v", err)
 	}
+	t.Parallel()
 	for _, stage := range testStacks {
 		t.Run(stage, func(t *testing.T) {
 			t.Parallel()
