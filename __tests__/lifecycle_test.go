@@ -55,7 +55,8 @@ func newProject(t *testing.T, stages string) *project {
 	if testing.Short() {
 		t.Skip("deploys to a local AWS emulator; skipped in -short mode (make test runs it)")
 	}
-	// Before t.Parallel: filled once, while no test runs terraform yet.
+	// Filled once, before any project's terraform reads it: the other
+	// callers wait for the first.
 	warmPluginCache(t)
 	t.Parallel()
 	app := goBinary(t, ".")
