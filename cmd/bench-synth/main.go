@@ -6,12 +6,13 @@
 // `cdktf deploy` synthesizes every stage, so what matters as stages are
 // added is the cost of one more stack: (median at 41 - median at 3) / 38.
 //
-// Each command runs N times into a throw-away output folder; it prints the
-// min, median and max wall time and the peak memory of the whole process
-// tree (the sum of the resident set sizes of every process under the
-// command, Node.js children and terraform included, sampled every 10 ms),
-// the cost per extra stack of each command and the Go app's against the
-// anchor's, then where one run of the binary spends its time
+// Each command runs N times into a throw-away output folder, once a round,
+// so that load that comes and goes on the machine falls on all alike. It
+// prints the min, median and max wall time and the peak memory of the whole
+// process tree (the sum of the resident set sizes of every process under
+// the command, Node.js children and terraform included, sampled every 10
+// ms), the cost per extra stack of each command and the Go app's against
+// the anchor's, then where one run of the binary spends its time
 // (AURORA_STAGES_TIMINGS=1). The anchor runs twice: as a JavaScript user
 // runs it, and with the preload the Go app's runtime gets
 // (internal/jsiiruntime/preload.js), which runs cdktf's `terraform version`
@@ -153,30 +154,42 @@ func run(runs int, only []string, before string) error {
 	}
 
 	fmt.Printf("machine: %d cores, %s, %s; node %s; load average %s\n", runtime.NumCPU(), memTotal(), kernel(), nodeVersion(node), loadAverage())
-	fmt.Printf("%d stacks: bootstrap, dev, production; %d: and s2..s39. %d runs each (the first included)\n\n", fewStacks, manyStacks, runs)
+	fmt.Printf("%d stacks: bootstrap, dev, production; %d: and s2..s39. %d rounds, each command and size once a round (the first included)\n\n", fewStacks, manyStacks, runs)
 	fmt.Printf("%-15s %6s %8s %8s %8s   %s\n", "command", "stacks", "min", "median", "max", "peak memory of the process tree (min / median / max)")
-	results := map[string]map[int]result{}
+	// Round by round, each command and size once per round: load that comes
+	// and goes on the machine then falls on all of them alike.
+	results := map[string]map[int]*result{}
 	for _, v := range variants {
-		results[v.name] = map[int]result{}
+		results[v.name] = map[int]*result{}
 		for _, stacks := range v.sizes {
-			argv, dir := v.command(stacks)
-			var r result
-			for i := 0; i < runs; i++ {
+			results[v.name][stacks] = &result{}
+		}
+	}
+	for i := 0; i < runs; i++ {
+		for _, v := range variants {
+			for _, stacks := range v.sizes {
+				argv, dir := v.command(stacks)
 				s, err := measure(argv, dir, "JSII_NODE="+node)
 				if err != nil {
 					return fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 				}
+				r := results[v.name][stacks]
 				r.walls = append(r.walls, int64(s.wall))
 				r.peaks = append(r.peaks, s.peakRSS)
 			}
+		}
+	}
+	for _, v := range variants {
+		for _, stacks := range v.sizes {
+			r := results[v.name][stacks]
 			slices.Sort(r.walls)
 			slices.Sort(r.peaks)
-			results[v.name][stacks] = r
 			fmt.Printf("%-15s %6d %7.2fs %7.2fs %7.2fs   %s / %s / %s\n", v.name, stacks,
 				seconds(r.walls[0]), seconds(median(r.walls)), seconds(r.walls[len(r.walls)-1]),
 				megabytes(r.peaks[0]), megabytes(median(r.peaks)), megabytes(r.peaks[len(r.peaks)-1]))
 		}
 	}
+	fmt.Printf("load average at the end: %s\n", loadAverage())
 	for _, v := range variants {
 		if v.note != "" {
 			fmt.Println(v.note)
