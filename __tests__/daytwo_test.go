@@ -299,7 +299,7 @@ func planInvariantProblems(plan *review.Plan) []string {
 }
 
 // expectOneDatabase checks that exactly one cluster, one writer, one secret
-// and the stage's three parameters exist: nothing deposed, nothing doubled.
+// and the stage's four parameters exist: nothing deposed, nothing doubled.
 func (p *project) expectOneDatabase(stage string) {
 	p.t.Helper()
 	ctx := localaws.Context(p.t)
@@ -316,8 +316,8 @@ func (p *project) expectOneDatabase(stage string) {
 		p.t.Errorf("secrets: %d (err %v), want one", len(secrets.SecretList), err)
 	}
 	parameters, err := p.emulator.SSM().DescribeParameters(ctx, &ssm.DescribeParametersInput{})
-	if err != nil || len(parameters.Parameters) != 3 {
-		p.t.Errorf("SSM parameters: %d (err %v), want the stage's three", len(parameters.Parameters), err)
+	if err != nil || len(parameters.Parameters) != 4 {
+		p.t.Errorf("SSM parameters: %d (err %v), want the stage's four", len(parameters.Parameters), err)
 	}
 }
 

@@ -452,10 +452,10 @@ func expectConcurrentDeploysLocked(t *testing.T, p *project) {
 	if err := json.Unmarshal(p.stateObject("dev"), &state); err != nil {
 		t.Fatalf("the dev state does not parse after the concurrent deploys: %v", err)
 	}
-	// Twelve resources and three data sources: the deployed cluster's
+	// Thirteen resources and three data sources: the deployed cluster's
 	// lookup, the default VPC, the access policy's document.
-	if len(state.Resources) != 15 {
-		t.Errorf("the dev state holds %d resources, want 15: %+v", len(state.Resources), state.Resources)
+	if len(state.Resources) != 16 {
+		t.Errorf("the dev state holds %d resources, want 16: %+v", len(state.Resources), state.Resources)
 	}
 	for _, dir := range []string{"outa", "outb"} {
 		if _, err := os.Stat(filepath.Join(p.dir, dir, "stacks", "dev", ".terraform")); err != nil {
@@ -518,8 +518,8 @@ func TestLocalProduction(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cdktf diff production: %v\n%s", err, diff)
 	}
-	if !strings.Contains(diff, "Plan: 16 to add, 0 to change, 0 to destroy.") {
-		t.Errorf("cdktf diff production: want only 16 creations:\n%s", tail(diff, 40))
+	if !strings.Contains(diff, "Plan: 18 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("cdktf diff production: want only 18 creations:\n%s", tail(diff, 40))
 	}
 	p.deploy("production")
 
@@ -561,6 +561,23 @@ func expectDeployedProduction(t *testing.T, p *project) {
 	if w := instances.DBInstances[0]; aws.ToInt32(w.MonitoringInterval) != 60 || !strings.HasSuffix(aws.ToString(w.MonitoringRoleArn), ":role/movies-production-rds-monitoring") || !aws.ToBool(w.AutoMinorVersionUpgrade) {
 		t.Errorf("production writer: monitoring every %d s with %q, minor upgrades %v; want 60 s, the stack's role, true",
 			aws.ToInt32(w.MonitoringInterval), aws.ToString(w.MonitoringRoleArn), aws.ToBool(w.AutoMinorVersionUpgrade))
+	}
+	// Its reader: the writer's settings, in the tier that scales with it.
+	readers, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("main-movies-production-reader-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := readers.DBInstances[0]; aws.ToString(r.DBInstanceClass) != "db.serverless" || aws.ToString(r.DBClusterIdentifier) != "main-movies-production-cluster" ||
+		aws.ToInt32(r.PromotionTier) != 1 || aws.ToInt32(r.MonitoringInterval) != 60 || !aws.ToBool(r.AutoMinorVersionUpgrade) {
+		t.Errorf("production reader: class %s, cluster %s, promotion tier %d, monitoring every %d s, minor upgrades %v; want db.serverless in main-movies-production-cluster, tier 1, 60 s, true",
+			aws.ToString(r.DBInstanceClass), aws.ToString(r.DBClusterIdentifier), aws.ToInt32(r.PromotionTier), aws.ToInt32(r.MonitoringInterval), aws.ToBool(r.AutoMinorVersionUpgrade))
+	}
+	if got, want := p.parameter("movies-production-reader-endpoint"), aws.ToString(clusters.DBClusters[0].ReaderEndpoint); got != want || got == "" {
+		t.Errorf("movies-production-reader-endpoint = %q, want the cluster's reader endpoint %q", got, want)
+	}
+	if c := clusters.DBClusters[0]; aws.ToString(c.PreferredBackupWindow) != "03:00-04:00" || aws.ToString(c.PreferredMaintenanceWindow) != "sun:04:30-sun:05:30" || aws.ToString(c.StorageType) != "aurora" {
+		t.Errorf("production cluster: backups %s, maintenance %s, storage %s; want 03:00-04:00, sun:04:30-sun:05:30, aurora",
+			aws.ToString(c.PreferredBackupWindow), aws.ToString(c.PreferredMaintenanceWindow), aws.ToString(c.StorageType))
 	}
 }
 

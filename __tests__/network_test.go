@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 )
 
 // teamNetwork is a VPC with two subnets in two Availability Zones and a
@@ -50,15 +51,17 @@ func newTeamNetwork(t *testing.T, emulator *localaws.Emulator) teamNetwork {
 }
 
 // A stage in the team's VPC, deployed through a role of its own account
-// (the settings of a team's stage): read back, then another source added.
+// (the settings of a team's stage): read back, then another source added,
+// then a reader added in the other zone and removed again.
 func TestLocalStageInTheTeamsVPC(t *testing.T) {
 	p := newProject(t, `{"dev": {}}`)
 	n := newTeamNetwork(t, p.emulator)
-	stage := func(cidrs string) string {
+	stageWith := func(cidrs string, readers int) string {
 		return `{"dev": {"vpcId": "` + n.vpc + `", "subnetIds": ["` + n.subnetA + `", "` + n.subnetB + `"],
-		  "allowedSecurityGroupIds": ["` + n.client + `"], "allowedCidrs": [` + cidrs + `],
+		  "allowedSecurityGroupIds": ["` + n.client + `"], "allowedCidrs": [` + cidrs + `], "readers": ` + strconv.Itoa(readers) + `,
 		  "accountId": "123456789012", "assumeRoleArn": "arn:aws:iam::123456789012:role/deploy/aurora-stages"}}`
 	}
+	stage := func(cidrs string) string { return stageWith(cidrs, 0) }
 	p.setStages(stage(`"10.60.0.0/16"`))
 	p.createStateBucket()
 	p.deploy("dev")
@@ -84,6 +87,76 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 		}
 		p.expectCleanReplan("dev")
 	})
+	t.Run("a reader added in the other zone, then removed", func(t *testing.T) {
+		expectReaderAddedAndRemoved(t, p.in(t), func(readers int) string { return stageWith(`"10.60.0.0/16", "10.70.0.0/16"`, readers) })
+	})
+}
+
+// Adding a reader to a deployed stage creates that reader and nothing
+// else, in a zone other than the writer's; removing it deletes it alone,
+// flagged as the last reader. Neither restarts or modifies the writer or
+// the cluster (the calls the deploys sent).
+func expectReaderAddedAndRemoved(t *testing.T, p *project, stage func(readers int) string) {
+	ctx := localaws.Context(t)
+	untouched := []string{"ModifyDBCluster", "ModifyDBInstance", "RebootDBInstance", "RebootDBCluster", "DeleteDBCluster", "FailoverDBCluster"}
+	changesBefore := len(p.emulator.QueryCalls(untouched...))
+	instances := func() map[string]rdstypes.DBInstance {
+		out, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]rdstypes.DBInstance{}
+		for _, instance := range out.DBInstances {
+			byID[aws.ToString(instance.DBInstanceIdentifier)] = instance
+		}
+		return byID
+	}
+
+	p.setStages(stage(1))
+	if risks := p.planAndCheck("dev"); len(risks) != 0 {
+		t.Errorf("adding a reader: risks %q, want none", risks)
+	}
+	if plan, want := p.savedPlanActions("dev"), map[string][]string{"aws_rds_cluster_instance.reader_1": {"create"}}; !maps.EqualFunc(plan, want, slices.Equal) {
+		t.Errorf("adding a reader plans %v, want only the reader created", plan)
+	}
+	p.applyCheckedPlan("dev")
+	running := instances()
+	reader, writer := running["main-movies-dev-reader-1"], running["main-movies-dev-writer"]
+	if aws.ToString(reader.DBInstanceClass) != "db.serverless" || aws.ToString(reader.DBClusterIdentifier) != "main-movies-dev-cluster" ||
+		aws.ToInt32(reader.PromotionTier) != 1 || aws.ToBool(reader.PubliclyAccessible) {
+		t.Errorf("reader: class %s, cluster %s, promotion tier %d, public %v; want db.serverless in main-movies-dev-cluster, tier 1, not public",
+			aws.ToString(reader.DBInstanceClass), aws.ToString(reader.DBClusterIdentifier), aws.ToInt32(reader.PromotionTier), aws.ToBool(reader.PubliclyAccessible))
+	}
+	if zone := aws.ToString(reader.AvailabilityZone); zone == "" || zone == aws.ToString(writer.AvailabilityZone) {
+		t.Errorf("reader in zone %q, the writer in %q: want another zone of the stage's subnets", zone, aws.ToString(writer.AvailabilityZone))
+	}
+	if len(running) != 2 {
+		t.Errorf("instances after adding a reader: %q, want the writer and reader-1", slices.Sorted(maps.Keys(running)))
+	}
+	p.expectCleanReplan("dev")
+
+	p.setStages(stage(0))
+	risks := p.planAndCheck("dev")
+	if want := []string{"aws_rds_cluster_instance.reader_1: deleted, the cluster's last reader: no failover target: when the writer or its Availability Zone fails, Aurora must create a new instance before the database answers again (minutes of downtime)"}; !slices.Equal(risks, want) {
+		t.Errorf("removing the last reader: risks %q, want %q", risks, want)
+	}
+	if plan, want := p.savedPlanActions("dev"), map[string][]string{"aws_rds_cluster_instance.reader_1": {"delete"}}; !maps.EqualFunc(plan, want, slices.Equal) {
+		t.Errorf("removing the reader plans %v, want only the reader deleted", plan)
+	}
+	p.applyCheckedPlan("dev")
+	if running := instances(); len(running) != 1 || aws.ToString(running["main-movies-dev-writer"].DBInstanceIdentifier) == "" {
+		t.Errorf("instances after removing the reader: %q, want the writer alone", slices.Sorted(maps.Keys(running)))
+	}
+	var changes []localaws.QueryCall
+	for _, call := range p.emulator.QueryCalls(untouched...)[changesBefore:] {
+		if call.Get("DBInstanceIdentifier") != "main-movies-dev-reader-1" {
+			changes = append(changes, call)
+		}
+	}
+	if len(changes) != 0 {
+		t.Errorf("adding and removing a reader sent %d calls that change the cluster or the writer: %v", len(changes), changes)
+	}
+	p.expectCleanReplan("dev")
 }
 
 func expectInTheTeamsVPC(t *testing.T, p *project, n teamNetwork) {

@@ -19,6 +19,7 @@ var planFixtures = []string{
 	"no-changes", "scaling", "rotation", "master-username", "engine-major-refused", "engine-major-allowed",
 	"open-to-the-internet", "moved-to-a-vpc",
 	"production-deletion-protection-off", "stage-removed",
+	"reader-added", "production-last-reader-removed",
 	// Made before the fix, kept as the negative case: the cluster replaced
 	// create-before-destroy and the credentials left as they were.
 	"master-username-create-before-destroy",
@@ -92,6 +93,10 @@ func TestRegeneratePlanFixtures(t *testing.T) {
 	save("moved-to-a-vpc", "dev")
 	p.setStages(`{"dev": {}, "production": {"deletionProtection": false}}`)
 	save("production-deletion-protection-off", "production")
+	p.setStages(`{"dev": {"readers": 1}, "production": {}}`)
+	save("reader-added", "dev")
+	p.setStages(`{"dev": {}, "production": {"readers": 0}}`)
+	save("production-last-reader-removed", "production")
 	// A stage removed from cdktf.json is no longer synthesized; what remains
 	// for it is its state, and the plan that matters is its destruction.
 	p.setStages(`{"dev": {}, "production": {}}`)

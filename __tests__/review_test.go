@@ -27,9 +27,12 @@ var reviewExpectations = []struct {
 		counts:  map[review.Action]int{},
 	},
 	{
+		// The access policy's document names the cluster: whenever the
+		// cluster changes, Terraform reads it at apply time, so the policy
+		// shows as updated, with no attribute known to change.
 		fixture: "scaling",
-		counts:  map[review.Action]int{review.Update: 1},
-		changes: map[string][]string{"aws_rds_cluster.cluster": {
+		counts:  map[review.Action]int{review.Update: 2},
+		changes: map[string][]string{"aws_iam_policy.access": nil, "aws_rds_cluster.cluster": {
 			`serverlessv2_scaling_configuration: [{"max_capacity":4,"min_capacity":0,"seconds_until_auto_pause":3600}] -> [{"max_capacity":8,"min_capacity":0,"seconds_until_auto_pause":3600}]`,
 		}},
 	},
@@ -37,8 +40,9 @@ var reviewExpectations = []struct {
 		// The numbers are derived from the ID of the password of record,
 		// so the new one is known only at apply.
 		fixture: "rotation",
-		counts:  map[review.Action]int{review.Update: 1, review.Replace: 2},
+		counts:  map[review.Action]int{review.Update: 2, review.Replace: 2},
 		changes: map[string][]string{
+			"aws_iam_policy.access":                               nil,
 			"aws_rds_cluster.cluster":                             {"master_password_wo_version: <generation> -> (known after apply)"},
 			"aws_secretsmanager_secret_version.credentials_value": {"secret_string_wo_version: <generation> -> (known after apply) (forces replacement)"},
 			// moto dropped the label when AWSCURRENT moved (see docs/local.md).
@@ -47,8 +51,9 @@ var reviewExpectations = []struct {
 	},
 	{
 		fixture: "master-username",
-		counts:  map[review.Action]int{review.Update: 1, review.Replace: 3},
+		counts:  map[review.Action]int{review.Update: 3, review.Replace: 3},
 		changes: map[string][]string{
+			"aws_iam_policy.access": nil,
 			// enable_http_endpoint and Performance Insights: moto reports
 			// them off (see docs/local.md).
 			"aws_rds_cluster.cluster": {"enable_http_endpoint: false -> true", `master_username: "dbadmin" -> "dbowner" (forces replacement)`},
@@ -56,12 +61,14 @@ var reviewExpectations = []struct {
 				"performance_insights_enabled: false -> true", "performance_insights_retention_period: 0 -> 7"},
 			// Replaced with the cluster: no attribute of its own changes.
 			"aws_secretsmanager_secret_version.credentials_value": nil,
+			"aws_ssm_parameter.reader_endpoint":                   {"value: (sensitive) -> (sensitive)"},
 			"aws_ssm_parameter.resource_arn":                      {"value: (sensitive) -> (sensitive)"},
 		},
 		reasons: map[string]string{"aws_secretsmanager_secret_version.credentials_value": "its replace_triggered_by changed"},
 		risks: []string{
 			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by master_username: the database and its automated backups",
 			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
+			"aws_ssm_parameter.reader_endpoint: value changes: every consumer that reads this parameter is affected",
 			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter is affected",
 		},
 	},
@@ -85,8 +92,9 @@ var reviewExpectations = []struct {
 	},
 	{
 		fixture: "engine-major-refused",
-		counts:  map[review.Action]int{review.Update: 1, review.Replace: 1},
+		counts:  map[review.Action]int{review.Update: 2, review.Replace: 1},
 		changes: map[string][]string{
+			"aws_iam_policy.access":   nil,
 			"aws_rds_cluster.cluster": {`db_cluster_parameter_group_name: "movies-dev-aurora-postgresql16" -> "movies-dev-aurora-postgresql17"`, `engine_version: "16.6" -> "17.4"`},
 			"aws_rds_cluster_parameter_group.parameters": {
 				`family: "aurora-postgresql16" -> "aurora-postgresql17" (forces replacement)`,
@@ -104,8 +112,9 @@ var reviewExpectations = []struct {
 		// The parameter group of the new family gets a name of its own, so
 		// its create-before-destroy is no risk.
 		fixture: "engine-major-allowed",
-		counts:  map[review.Action]int{review.Update: 1, review.Replace: 1},
+		counts:  map[review.Action]int{review.Update: 2, review.Replace: 1},
 		changes: map[string][]string{
+			"aws_iam_policy.access":   nil,
 			"aws_rds_cluster.cluster": {"allow_major_version_upgrade: false -> true", `db_cluster_parameter_group_name: "movies-dev-aurora-postgresql16" -> "movies-dev-aurora-postgresql17"`, `engine_version: "16.6" -> "17.4"`},
 			"aws_rds_cluster_parameter_group.parameters": {
 				`family: "aurora-postgresql16" -> "aurora-postgresql17" (forces replacement)`,
@@ -118,8 +127,8 @@ var reviewExpectations = []struct {
 	},
 	{
 		fixture: "production-deletion-protection-off",
-		counts:  map[review.Action]int{review.Update: 1},
-		changes: map[string][]string{"aws_rds_cluster.cluster": {"deletion_protection: true -> false"}},
+		counts:  map[review.Action]int{review.Update: 2},
+		changes: map[string][]string{"aws_iam_policy.access": nil, "aws_rds_cluster.cluster": {"deletion_protection: true -> false"}},
 		risks:   []string{"aws_rds_cluster.cluster: deletion protection turned off: AWS will no longer refuse to delete the cluster"},
 	},
 	{
@@ -132,9 +141,11 @@ var reviewExpectations = []struct {
 		// From the default VPC to the team's: RDS cannot move a cluster to
 		// another subnet group, and the security group follows the VPC.
 		fixture: "moved-to-a-vpc",
-		counts:  map[review.Action]int{review.Create: 1, review.Update: 2, review.Replace: 4},
+		counts:  map[review.Action]int{review.Create: 1, review.Update: 4, review.Replace: 4},
 		changes: map[string][]string{
 			"aws_db_subnet_group.subnets":                         nil,
+			"aws_iam_policy.access":                               nil,
+			"aws_ssm_parameter.reader_endpoint":                   {"value: (sensitive) -> (sensitive)"},
 			"aws_rds_cluster.cluster":                             {`db_subnet_group_name: "default" -> "movies-dev" (forces replacement)`, "enable_http_endpoint: false -> true"},
 			"aws_rds_cluster_instance.writer":                     {`cluster_identifier: "main-movies-dev-cluster" -> (known after apply) (forces replacement)`, "performance_insights_enabled: false -> true", "performance_insights_retention_period: 0 -> 7"},
 			"aws_secretsmanager_secret_version.credentials_value": nil,
@@ -147,14 +158,16 @@ var reviewExpectations = []struct {
 			"aws_rds_cluster.cluster: replaced (destroyed and created anew), forced by db_subnet_group_name: the database and its automated backups",
 			"aws_rds_cluster_instance.writer: replaced (destroyed and created anew), forced by cluster_identifier: the writer: the database has no capacity until a new one is up",
 			"aws_security_group.database: replaced (destroyed and created anew), forced by vpc_id: the database's security group: every client it lets in loses its way to the database until the new one is attached, and must be pointed at the new ID",
+			"aws_ssm_parameter.reader_endpoint: value changes: every consumer that reads this parameter is affected",
 			"aws_ssm_parameter.resource_arn: value changes: every consumer that reads this parameter is affected",
 			"aws_ssm_parameter.security_group: value changes: every consumer that reads this parameter is affected",
 		},
 	},
 	{
 		fixture: "stage-removed",
-		counts:  map[review.Action]int{review.Delete: 11},
+		counts:  map[review.Action]int{review.Delete: 13},
 		changes: map[string][]string{
+			"aws_iam_policy.access": nil, "aws_ssm_parameter.reader_endpoint": nil,
 			"aws_rds_cluster.cluster": nil, "aws_rds_cluster_instance.writer": nil, "aws_rds_cluster_parameter_group.parameters": nil,
 			"aws_secretsmanager_secret.credentials": nil, "aws_secretsmanager_secret_version.credentials_value": nil,
 			"aws_secretsmanager_secret_version.master_password": nil, "aws_security_group.database": nil, "aws_ssm_parameter.credentials_arn": nil,
@@ -166,9 +179,23 @@ var reviewExpectations = []struct {
 			"aws_secretsmanager_secret.credentials: deleted: the master credentials every client reads",
 			"aws_security_group.database: deleted: the database's security group: every client it lets in loses its way to the database until the new one is attached, and must be pointed at the new ID",
 			"aws_ssm_parameter.credentials_arn: deleted: every consumer that reads this parameter breaks",
+			"aws_ssm_parameter.reader_endpoint: deleted: every consumer that reads this parameter breaks",
 			"aws_ssm_parameter.resource_arn: deleted: every consumer that reads this parameter breaks",
 			"aws_ssm_parameter.security_group: deleted: every consumer that reads this parameter breaks",
 		},
+	},
+	{
+		// A reader added creates it alone: no risk.
+		fixture: "reader-added",
+		counts:  map[review.Action]int{review.Create: 1},
+		changes: map[string][]string{"aws_rds_cluster_instance.reader_1": nil},
+	},
+	{
+		fixture: "production-last-reader-removed",
+		counts:  map[review.Action]int{review.Delete: 1},
+		changes: map[string][]string{"aws_rds_cluster_instance.reader_1": nil},
+		risks: []string{"aws_rds_cluster_instance.reader_1: deleted, the cluster's last reader: no failover target: when the writer or its Availability Zone fails, " +
+			"Aurora must create a new instance before the database answers again (minutes of downtime)"},
 	},
 }
 
@@ -298,7 +325,7 @@ func TestReviewFlagsTheDeletionOfTheKMSKey(t *testing.T) {
 }
 
 func TestConfigRisksOfProductionProfile(t *testing.T) {
-	settings, err := stacks.ParseContext([]byte(withStages(`{"dev": {}, "production": {"preventDestroy": false, "finalSnapshot": false}}`)), noEnv)
+	settings, err := stacks.ParseContext([]byte(withStages(`{"dev": {}, "production": {"preventDestroy": false, "finalSnapshot": false, "readers": 0}}`)), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +339,7 @@ func TestConfigRisksOfProductionProfile(t *testing.T) {
 	}
 	// Held to its account, production is flagged for nothing else.
 	held := production
-	held.PreventDestroy, held.FinalSnapshot, held.AccountID = true, true, "111122223333"
+	held.PreventDestroy, held.FinalSnapshot, held.AccountID, held.Readers = true, true, "111122223333", 1
 	if risks := review.ConfigRisks(held); len(risks) != 0 {
 		t.Errorf("production held to its account: %v, want no risks", risks)
 	}
@@ -323,6 +350,7 @@ func TestConfigRisksOfProductionProfile(t *testing.T) {
 	want := []string{
 		"prevent_destroy is off on a production-profile stage: Terraform will no longer refuse a plan that destroys the database",
 		"final snapshot skipped on a production-profile stage: a destroy would keep no copy of the data",
+		`no reader on a production-profile stage, no failover target: when the writer or its Availability Zone fails, Aurora must create a new instance before the database answers again (minutes of downtime); set "readers": 1 or more in the stage's entry`,
 		`no accountId on a production-profile stage: nothing stops a deploy with another account's credentials (dev's, say) from creating or changing this stage there; set "accountId" in the stage's entry`,
 	}
 	if !slices.Equal(reasons, want) {
@@ -385,4 +413,29 @@ func mapKeysOf[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// A switch to I/O-Optimized storage is noted, and a switch back is not.
+// moto cannot create or modify a cluster with Aurora's storage types
+// (docs/local.md), so these plans are written by hand, in terraform show
+// -json's shape.
+func TestReviewNotesTheSwitchToIOOptimized(t *testing.T) {
+	planOf := func(before, after string) *review.Plan {
+		t.Helper()
+		plan, err := review.ParsePlan([]byte(`{"format_version": "1.2", "resource_changes": [{
+		  "address": "aws_rds_cluster.cluster", "mode": "managed", "type": "aws_rds_cluster", "name": "cluster",
+		  "change": {"actions": ["update"], "before": {"storage_type": "` + before + `"}, "after": {"storage_type": "` + after + `"}}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan
+	}
+	risks := review.FindRisks(planOf("aurora", "aurora-iopt1"))
+	want := []review.Risk{{Address: "aws_rds_cluster.cluster", Reason: "storage type changes from aurora to aurora-iopt1 (I/O-Optimized): AWS allows this switch once in 30 days, the way back to Standard at any time"}}
+	if !slices.Equal(risks, want) {
+		t.Errorf("to I/O-Optimized: risks %q, want %q", risks, want)
+	}
+	if risks := review.FindRisks(planOf("aurora-iopt1", "aurora")); len(risks) != 0 {
+		t.Errorf("back to Standard: risks %q, want none", risks)
+	}
 }

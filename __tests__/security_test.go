@@ -165,6 +165,7 @@ func findingKeys(list []security.Finding) []string {
 var stageSkips = []string{
 	"CKV2_AWS_34 aws_ssm_parameter.credentials_arn",
 	"CKV2_AWS_34 aws_ssm_parameter.resource_arn",
+	"CKV2_AWS_34 aws_ssm_parameter.reader_endpoint",
 	"CKV2_AWS_34 aws_ssm_parameter.security_group",
 	"CKV2_AWS_57 aws_secretsmanager_secret.credentials",
 	"CKV2_AWS_8 aws_rds_cluster.cluster",
@@ -206,7 +207,7 @@ func TestCheckovBaselinePerStack(t *testing.T) {
 		// An existing key: no key policy here, and the key checks pass.
 		// Performance Insights off is no relaxation of the dev profile.
 		{"staging", sorted(stageSkips), sorted([]string{"CKV_AWS_139 aws_rds_cluster.cluster", "CKV_AWS_324 aws_rds_cluster.cluster"}),
-			[]string{"CKV_AWS_353 aws_rds_cluster_instance.writer"}},
+			[]string{"CKV_AWS_353 aws_rds_cluster_instance.reader_1", "CKV_AWS_353 aws_rds_cluster_instance.reader_2", "CKV_AWS_353 aws_rds_cluster_instance.writer"}},
 		// Nor are IAM authentication or minor version upgrades turned off.
 		{"load", sorted(stageSkips), sorted(devRelaxations), []string{"CKV_AWS_162 aws_rds_cluster.cluster", "CKV_AWS_226 aws_rds_cluster_instance.writer"}},
 	}
@@ -339,9 +340,9 @@ func TestScanCommandPassesOnTheRepositoryConfiguration(t *testing.T) {
 		"Checkov 3.3.30; skips and relaxations with their reasons: security/checkov-skips.json\n",
 		"\nbootstrap: 15 passed, 0 failed, 4 skipped\n",
 		"\ndev (profile dev): ",
-		", 6 failed (6 relaxed in the dev profile), 5 skipped\n",
+		", 6 failed (6 relaxed in the dev profile), 6 skipped\n",
 		"\nproduction (profile production): ",
-		" passed, 0 failed, 8 skipped\n",
+		" passed, 0 failed, 9 skipped\n",
 		"\nResult: pass\n",
 	} {
 		if !strings.Contains(string(out), line) {

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +38,10 @@ type stageExpectation struct {
 	allowMajorUpgrade      bool
 	logStatement           string
 	logMinDurationMs       string
+	readers                int
+	storageType            string
+	backupWindow           any // hh24:mi-hh24:mi, or absent to let AWS choose
+	maintenanceWindow      any // ddd:hh24:mi-ddd:hh24:mi, or absent
 }
 
 const (
@@ -53,6 +58,7 @@ var stageExpectations = []stageExpectation{
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: false,
 		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
+		readers: 0, storageType: "aurora", backupWindow: absent, maintenanceWindow: absent,
 	},
 	{
 		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
@@ -62,6 +68,7 @@ var stageExpectations = []stageExpectation{
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: false, allowMajorUpgrade: false,
 		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
+		readers: 1, storageType: "aurora", backupWindow: "03:00-04:00", maintenanceWindow: "sun:04:30-sun:05:30",
 	},
 	{
 		// Not production, so it starts from the dev profile; its entry
@@ -73,6 +80,7 @@ var stageExpectations = []stageExpectation{
 		autoMinorUpgrade: true, logStatement: "ddl", logMinDurationMs: "1000",
 		applyImmediately: true, allowMajorUpgrade: true,
 		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
+		readers: 2, storageType: "aurora-iopt1", backupWindow: "23:30-00:15", maintenanceWindow: "sat:22:00-sat:23:00",
 	},
 	{
 		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
@@ -82,6 +90,7 @@ var stageExpectations = []stageExpectation{
 		autoMinorUpgrade: false, logStatement: "none", logMinDurationMs: "-1",
 		applyImmediately: false, allowMajorUpgrade: false,
 		region: "eu-central-1", allowedAccounts: []any{"444455556666"},
+		readers: 0, storageType: "aurora", backupWindow: absent, maintenanceWindow: absent,
 		assumeRole: []any{map[string]any{"role_arn": "arn:aws:iam::444455556666:role/deploy/aurora-stages", "session_name": "aurora-stages-load-ci-bot"}},
 	},
 }
@@ -174,6 +183,9 @@ func expectedValues(e stageExpectation) map[string]any {
 		cluster + "db_cluster_parameter_group_name":                             "${aws_rds_cluster_parameter_group.parameters.name}",
 		cluster + "copy_tags_to_snapshot":                                       true,
 		cluster + "backup_retention_period":                                     e.backupDays,
+		cluster + "storage_type":                                                e.storageType,
+		cluster + "preferred_backup_window":                                     e.backupWindow,
+		cluster + "preferred_maintenance_window":                                e.maintenanceWindow,
 		cluster + "deletion_protection":                                         e.deletionProtection,
 		cluster + "lifecycle.prevent_destroy":                                   e.preventDestroy,
 		cluster + "lifecycle.replace_triggered_by":                              []any{"terraform_data.encryption"},
@@ -198,9 +210,20 @@ func expectedValues(e stageExpectation) map[string]any {
 		writer + "performance_insights_retention_period": e.piRetentionDays,
 		writer + "performance_insights_kms_key_id":       piKey,
 		writer + "monitoring_interval":                   e.monitoringInterval,
-		writer + "monitoring_role_arn":                   monitoringRole,
-		writer + "apply_immediately":                     e.applyImmediately,
-		writer + "lifecycle":                             absent,
+		writer + "preferred_maintenance_window":          e.maintenanceWindow,
+		// Never pinned to a zone, nor given a tier: the writer of a
+		// deployed stage stays as it is.
+		writer + "availability_zone": absent,
+		writer + "promotion_tier":    absent,
+
+		"resource.aws_ssm_parameter.reader_endpoint.name":  "movies-" + e.stage + "-reader-endpoint",
+		"resource.aws_ssm_parameter.reader_endpoint.type":  "String",
+		"resource.aws_ssm_parameter.reader_endpoint.value": "${aws_rds_cluster.cluster.reader_endpoint}",
+		"output.cluster_reader_endpoint.value":             "${aws_rds_cluster.cluster.reader_endpoint}",
+		"output.reader_endpoint_parameter.value":           "${aws_ssm_parameter.reader_endpoint.name}",
+		writer + "monitoring_role_arn":                     monitoringRole,
+		writer + "apply_immediately":                       e.applyImmediately,
+		writer + "lifecycle":                               absent,
 
 		// The engine version: the setting, or a later minor version the
 		// deployed cluster already runs.
@@ -307,6 +330,7 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"ephemeral.aws_secretsmanager_secret_version.master_password",
 		"aws_ssm_parameter.credentials_arn",
 		"aws_ssm_parameter.resource_arn",
+		"aws_ssm_parameter.reader_endpoint",
 		"aws_ssm_parameter.security_group",
 		"aws_security_group.database",
 		"ephemeral.aws_secretsmanager_random_password.master_password",
@@ -317,6 +341,8 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"local.recorded_password",
 		"output.cluster_arn",
 		"output.cluster_endpoint",
+		"output.cluster_reader_endpoint",
+		"output.reader_endpoint_parameter",
 		"output.credentials_arn_parameter",
 		"output.resource_arn_parameter",
 		"output.secret_arn",
@@ -336,8 +362,9 @@ func TestResourceAddressesAreStable(t *testing.T) {
 	wantPerStage := map[string][]string{
 		"dev":        slices.Concat(base, defaultVPC),
 		"load":       base,
-		"production": slices.Concat(base, key, monitoring, defaultVPC),
+		"production": slices.Concat(base, key, monitoring, defaultVPC, []string{"aws_rds_cluster_instance.reader_1"}),
 		"staging": slices.Concat(base, monitoring, stagingNetwork, []string{"output.kms_key_arn",
+			"aws_rds_cluster_instance.reader_1", "aws_rds_cluster_instance.reader_2", "data.aws_subnet.subnet_1", "data.aws_subnet.subnet_2",
 			"aws_iam_role_policy_attachment.consumer_movies_api", "aws_iam_role_policy_attachment.consumer_movies_worker_batch"}),
 	}
 	for _, stage := range testStages {
@@ -470,7 +497,7 @@ func TestNetworkPerStage(t *testing.T) {
 func TestAccessPolicyPerStage(t *testing.T) {
 	parameters := map[string]any{
 		"sid": "ReadTheStageParameters", "actions": []any{"ssm:GetParameter", "ssm:GetParameters"},
-		"resources": []any{"${aws_ssm_parameter.credentials_arn.arn}", "${aws_ssm_parameter.resource_arn.arn}", "${aws_ssm_parameter.security_group.arn}"},
+		"resources": []any{"${aws_ssm_parameter.credentials_arn.arn}", "${aws_ssm_parameter.resource_arn.arn}", "${aws_ssm_parameter.reader_endpoint.arn}", "${aws_ssm_parameter.security_group.arn}"},
 	}
 	dataAPI := map[string]any{
 		"sid":       "QueryThroughTheDataAPI",
@@ -525,4 +552,51 @@ func TestAccessPolicyPerStage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The readers: as many as the stage asks for, each with the writer's
+// settings, in the promotion tier that scales with the writer, and, where
+// the stage names its subnets, in one of their zones other than the
+// writer's.
+func TestReadersPerStage(t *testing.T) {
+	sameAsWriter := []string{"cluster_identifier", "instance_class", "engine", "engine_version", "publicly_accessible",
+		"auto_minor_version_upgrade", "performance_insights_enabled", "performance_insights_retention_period",
+		"performance_insights_kms_key_id", "monitoring_interval", "monitoring_role_arn", "preferred_maintenance_window",
+		"apply_immediately", "lifecycle"}
+	for _, e := range stageExpectations {
+		doc := stackJSON(t, e.stage)
+		instances := doc["resource"].(map[string]any)["aws_rds_cluster_instance"].(map[string]any)
+		writer := instances["writer"].(map[string]any)
+		if len(instances) != 1+e.readers {
+			t.Errorf("stage %s: instances %q, want the writer and %d readers", e.stage, slices.Sorted(maps.Keys(instances)), e.readers)
+		}
+		for n := 1; n <= e.readers; n++ {
+			name := "reader_" + itoa(int32(n))
+			reader, ok := instances[name].(map[string]any)
+			if !ok {
+				t.Errorf("stage %s: no %s", e.stage, name)
+				continue
+			}
+			for _, argument := range sameAsWriter {
+				if !reflect.DeepEqual(reader[argument], writer[argument]) {
+					t.Errorf("stage %s: %s.%s = %v, the writer's is %v", e.stage, name, argument, reader[argument], writer[argument])
+				}
+			}
+			zone := any(absent)
+			if e.stage == "staging" {
+				zone = "${element(sort(setsubtract([data.aws_subnet.subnet_1.availability_zone, data.aws_subnet.subnet_2.availability_zone], " +
+					"[aws_rds_cluster_instance.writer.availability_zone])), " + itoa(int32(n-1)) + ")}"
+			}
+			expectValues(t, e.stage, doc, map[string]any{
+				"resource.aws_rds_cluster_instance." + name + ".identifier":        "main-movies-" + e.stage + "-reader-" + itoa(int32(n)),
+				"resource.aws_rds_cluster_instance." + name + ".promotion_tier":    1.0,
+				"resource.aws_rds_cluster_instance." + name + ".availability_zone": zone,
+				"resource.aws_rds_cluster_instance." + name + ".tags":              map[string]any{"Name": "main-movies-" + e.stage + "-reader-" + itoa(int32(n))},
+			})
+		}
+	}
+	expectValues(t, "staging", stackJSON(t, "staging"), map[string]any{
+		"data.aws_subnet.subnet_1.id": "subnet-0a1b2c3d4e5f60718",
+		"data.aws_subnet.subnet_2.id": "subnet-1a2b3c4d",
+	})
 }

@@ -45,6 +45,28 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		only    []string
 		want    string
 	}{
+		// Readers and storage.
+		{"too many readers", withStages(`{"dev": {"readers": 16}}`), nil, nil,
+			`stage "dev": readers = 16: must be a whole number from 0 to 15`},
+		{"negative readers", withStages(`{"production": {"readers": -1}}`), nil, nil,
+			`stage "production": readers = -1: must be a whole number from 0 to 15`},
+		{"reader identifier too long", `{"service": "` + strings.Repeat("s", 45) + `", "region": "us-east-1", "stateBucket": "movies-state", "stages": {"dev": {"readers": 10}}}`, nil, nil,
+			`stage "dev": reader identifier (derived from service and stage) = "main-` + strings.Repeat("s", 45) + `-dev-reader-10": is 64 characters: must be at most 63`},
+		{"unknown storage type", withStages(`{"dev": {"storageType": "gp3"}}`), nil, nil,
+			`stage "dev": storageType = "gp3": must be aurora (Standard) or aurora-iopt1 (I/O-Optimized)`},
+		// Windows.
+		{"backup window without leading zeros", withStages(`{"dev": {"backupWindow": "3:00-4:00"}}`), nil, nil,
+			`stage "dev": backupWindow = "3:00-4:00": must be hh24:mi-hh24:mi in UTC (as "03:00-04:00"), at least 30 minutes, or empty to let AWS choose`},
+		{"backup window under 30 minutes", withStages(`{"dev": {"backupWindow": "23:50-00:15"}}`), nil, nil,
+			`stage "dev": backupWindow = "23:50-00:15": must be hh24:mi-hh24:mi in UTC (as "03:00-04:00"), at least 30 minutes, or empty to let AWS choose`},
+		{"maintenance window without days", withStages(`{"dev": {"maintenanceWindow": "04:30-05:30"}}`), nil, nil,
+			`stage "dev": maintenanceWindow = "04:30-05:30": must be ddd:hh24:mi-ddd:hh24:mi in UTC, days mon to sun (as "sun:04:30-sun:05:30"), at least 30 minutes, or empty to let AWS choose`},
+		{"maintenance window under 30 minutes", withStages(`{"production": {"maintenanceWindow": "sun:23:50-mon:00:10"}}`), nil, nil,
+			`stage "production": maintenanceWindow = "sun:23:50-mon:00:10": must be ddd:hh24:mi-ddd:hh24:mi in UTC, days mon to sun (as "sun:04:30-sun:05:30"), at least 30 minutes, or empty to let AWS choose`},
+		{"backup window inside the maintenance window", withStages(`{"production": {"backupWindow": "05:00-06:00"}}`), nil, nil,
+			`stage "production": backupWindow = "05:00-06:00": must not overlap maintenanceWindow (sun:04:30-sun:05:30): AWS refuses the two at the same time`},
+		{"windows overlapping across midnight and the week's end", withStages(`{"dev": {"backupWindow": "23:45-00:30", "maintenanceWindow": "mon:00:15-mon:01:00"}}`), nil, nil,
+			`stage "dev": backupWindow = "23:45-00:30": must not overlap maintenanceWindow (mon:00:15-mon:01:00): AWS refuses the two at the same time`},
 		// Capacity and pausing.
 		{"negative minimum", withStages(`{"dev": {"minCapacity": -1}}`), nil, nil,
 			`stage "dev": minCapacity = -1: must be 0 to 256 ACU in steps of 0.5`},
@@ -238,7 +260,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"setting in the wrong case", withStages(`{"dev": {"KMSKey": "create"}}`), nil, nil,
 			`stage "dev": KMSKey: unknown setting; did you mean kmsKey?`},
 		{"setting close to none", withStages(`{"dev": {"colour": "blue"}}`), nil, nil,
-			`stage "dev": colour: unknown setting; allowed: accountId, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, region, secretRecoveryWindowDays, subnetGroupName, subnetIds, vpcId, profile`},
+			`stage "dev": colour: unknown setting; allowed: accountId, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, vpcId, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,
@@ -307,6 +329,10 @@ func TestBoundaryValuesAreValid(t *testing.T) {
 		`{"dev": {"kmsKey": "create", "performanceInsightsRetentionDays": 31, "logStatement": "all", "logMinDurationMs": 0}}`,
 		`{"dev": {"logStatement": "none", "logMinDurationMs": -1, "monitoringIntervalSeconds": 60, "performanceInsights": false}}`,
 		`{"prod": {"profile": "production"}}`,
+		`{"dev": {"readers": 15, "storageType": "aurora-iopt1", "backupWindow": "23:45-00:15", "maintenanceWindow": "sun:00:15-sun:00:45"}}`,
+		`{"dev": {"backupWindow": "01:00-01:30", "maintenanceWindow": "sun:23:45-mon:00:15"}}`,
+		`{"production": {"readers": 0, "storageType": "aurora", "backupWindow": "", "maintenanceWindow": ""}}`,
+		`{"dev": {"backupWindow": "04:00-04:30", "maintenanceWindow": "sun:04:30-sun:05:00"}}`,
 	} {
 		if problems := problemsOf(t, withStages(stages), nil); problems != nil {
 			t.Errorf("stages %s: unexpected problems:\n  %s", stages, strings.Join(problems, "\n  "))

@@ -42,7 +42,15 @@ var fixedNames = map[string]string{
 const (
 	clusterAddress     = "aws_rds_cluster.cluster"
 	credentialsAddress = "aws_secretsmanager_secret_version.credentials_value"
+	writerAddress      = "aws_rds_cluster_instance.writer"
+	instanceType       = "aws_rds_cluster_instance"
 )
+
+// A reader's loss: its clients, and a failover target.
+const readerLost = "a reader: its connections drop, and the cluster has one failover target fewer until a new one is up"
+
+// noFailoverTarget is what a cluster without readers risks.
+const noFailoverTarget = "no failover target: when the writer or its Availability Zone fails, Aurora must create a new instance before the database answers again (minutes of downtime)"
 
 // FindRisks lists the risky changes of a plan, in the plan's order.
 func FindRisks(plan *Plan) []Risk {
@@ -56,10 +64,17 @@ func FindRisks(plan *Plan) []Risk {
 		}
 		action := rc.Change.action()
 		if lost, ok := dataResources[rc.Type]; ok {
-			switch action {
-			case Delete:
+			isReader := rc.Type == instanceType && rc.Address != writerAddress
+			if isReader {
+				lost = readerLost
+			}
+			switch {
+			case action == Delete && isReader:
+				// Fewer readers is a setting's intent; the last one's
+				// deletion is flagged below.
+			case action == Delete:
 				flag("deleted: %s", lost)
-			case Replace:
+			case action == Replace:
 				forcedBy := strings.Join(rc.Change.replacedBy(), ", ")
 				if forcedBy == "" {
 					forcedBy = "a replacement requested outside the configuration (-replace or a tainted resource)"
@@ -96,7 +111,33 @@ func FindRisks(plan *Plan) []Risk {
 			}
 		}
 	}
-	return append(risks, credentialsRisks(plan)...)
+	risks = append(risks, credentialsRisks(plan)...)
+	return append(risks, lastReaderRisks(plan)...)
+}
+
+// lastReaderRisks flags a plan that deletes the last of the cluster's
+// readers (the writer stays).
+func lastReaderRisks(plan *Plan) []Risk {
+	var before, after int
+	var deleted string
+	for _, rc := range plan.ResourceChanges {
+		if rc.Type != instanceType || rc.Address == writerAddress || (rc.Mode != "" && rc.Mode != "managed") {
+			continue
+		}
+		action := rc.Change.action()
+		if action != Create {
+			before++
+		}
+		if action == Delete {
+			deleted = rc.Address
+		} else {
+			after++
+		}
+	}
+	if before == 0 || after > 0 {
+		return nil
+	}
+	return []Risk{{deleted, "deleted, the cluster's last reader: " + noFailoverTarget}}
 }
 
 // credentialsRisks flags a plan that creates the cluster (or replaces it)
@@ -151,6 +192,9 @@ func clusterRisks(rc ResourceChange) []Risk {
 			flag("maximum capacity lowered to %g ACU, below the current minimum of %g ACU", maxAfter, minBefore)
 		}
 	}
+	if was, now := str(before, "storage_type"), str(after, "storage_type"); was != "" && now == stacks.StorageIOOptimized && was != now {
+		flag("storage type changes from %s to %s (I/O-Optimized): AWS allows this switch once in 30 days, the way back to Standard at any time", was, now)
+	}
 	if was, now := str(before, "engine_version"), str(after, "engine_version"); was != "" && now != "" && majorVersion(was) != majorVersion(now) {
 		flag("engine major version changes from %s to %s: a major upgrade, with downtime and no way back", was, now)
 		if allowed, _ := boolean(after, "allow_major_version_upgrade"); !allowed && rc.Change.action() == Update {
@@ -175,6 +219,9 @@ func ConfigRisks(cfg stacks.StageConfig) []Risk {
 	}
 	if !cfg.FinalSnapshot {
 		risks = append(risks, Risk{address, "final snapshot skipped on a production-profile stage: a destroy would keep no copy of the data"})
+	}
+	if cfg.Readers == 0 {
+		risks = append(risks, Risk{writerAddress, "no reader on a production-profile stage, " + noFailoverTarget + `; set "readers": 1 or more in the stage's entry`})
 	}
 	if cfg.AccountID == "" {
 		risks = append(risks, Risk{"provider.aws", `no accountId on a production-profile stage: nothing stops a deploy with another account's credentials (dev's, say) from creating or changing this stage there; set "accountId" in the stage's entry`})

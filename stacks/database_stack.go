@@ -5,7 +5,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdsclusterinstance"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -83,7 +82,10 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		IamDatabaseAuthenticationEnabled: jsii.Bool(cfg.IAMDatabaseAuthentication),
 		DbClusterParameterGroupName:      parameters.Name(),
 		CopyTagsToSnapshot:               jsii.Bool(true),
+		StorageType:                      emulatorStorageType(cfg.Account, cfg.StorageType),
 		BackupRetentionPeriod:            jsii.Number(float64(cfg.BackupRetentionDays)),
+		PreferredBackupWindow:            optional(cfg.BackupWindow),
+		PreferredMaintenanceWindow:       optional(cfg.MaintenanceWindow),
 		DeletionProtection:               jsii.Bool(cfg.DeletionProtection),
 		SkipFinalSnapshot:                jsii.Bool(!cfg.FinalSnapshot),
 		FinalSnapshotIdentifier:          finalSnapshot(cfg),
@@ -99,26 +101,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		Tags: &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},
 	})
 
-	// No engine_version on the writer: it follows the cluster's, and an
-	// instance with a version of its own would diff against every minor
-	// upgrade AWS applies.
-	rdsclusterinstance.NewRdsClusterInstance(stack, jsii.String("writer"), &rdsclusterinstance.RdsClusterInstanceConfig{
-		Identifier:         jsii.String(cfg.WriterIdentifier()),
-		ClusterIdentifier:  cluster.Id(),
-		InstanceClass:      jsii.String("db.serverless"),
-		Engine:             cluster.Engine(),
-		PubliclyAccessible: jsii.Bool(false),
-		// Explicit, though it is AWS's default: a security review reads it here.
-		AutoMinorVersionUpgrade:            jsii.Bool(cfg.AutoMinorVersionUpgrade),
-		PerformanceInsightsEnabled:         jsii.Bool(cfg.PerformanceInsights),
-		PerformanceInsightsRetentionPeriod: ifEnabled(cfg.PerformanceInsights, jsii.Number(float64(cfg.PerformanceInsightsRetentionDays))),
-		PerformanceInsightsKmsKeyId:        ifEnabled(cfg.PerformanceInsights, key),
-		MonitoringInterval:                 jsii.Number(float64(cfg.MonitoringIntervalSeconds)),
-		MonitoringRoleArn:                  monitoringRole,
-		ApplyImmediately:                   jsii.Bool(cfg.ApplyImmediately),
-		Lifecycle:                          emulatorWriterLifecycle(cfg.Account),
-		Tags:                               &map[string]*string{"Name": jsii.String(cfg.WriterIdentifier())},
-	})
+	newInstances(stack, cfg, instanceSettings{cluster: cluster, key: key, monitoringRole: monitoringRole})
 
 	newCredentialsValue(stack, secret, cluster, creds)
 
@@ -139,6 +122,14 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		Value:       clusterArn,
 	})
 
+	clusterReaderEndpoint := cluster.ReaderEndpoint()
+	readerEndpoint := ssmparameter.NewSsmParameter(stack, jsii.String("reader_endpoint"), &ssmparameter.SsmParameterConfig{
+		Name:        jsii.String(cfg.ReaderEndpointParameter()),
+		Description: jsii.String("Reader endpoint of the Aurora PostgreSQL cluster " + cfg.ClusterIdentifier() + ": the readers, or the writer while there is none"),
+		Type:        jsii.String("String"),
+		Value:       clusterReaderEndpoint,
+	})
+
 	securityGroupID := ssmparameter.NewSsmParameter(stack, jsii.String("security_group"), &ssmparameter.SsmParameterConfig{
 		Name:        jsii.String(cfg.SecurityGroupParameter()),
 		Description: jsii.String("ID of the security group of " + cfg.ClusterIdentifier() + ": a client's security group that it lets in reaches the database's port"),
@@ -147,7 +138,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	})
 
 	accessPolicy := newAccessPolicy(stack, cfg, databaseAccess{
-		parameters: []*string{credentialsArn.Arn(), resourceArn.Arn(), securityGroupID.Arn()},
+		parameters: []*string{credentialsArn.Arn(), resourceArn.Arn(), readerEndpoint.Arn(), securityGroupID.Arn()},
 		cluster:    clusterArn,
 		secret:     secretArn,
 		key:        key,
@@ -155,6 +146,10 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 
 	output(stack, "cluster_arn", clusterArn, "ARN of the cluster, the Data API's resource ARN")
 	output(stack, "cluster_endpoint", cluster.Endpoint(), "Writer endpoint of the cluster")
+	// Not the parameter's value: the provider marks that sensitive, and an
+	// output of it would have to be too.
+	output(stack, "cluster_reader_endpoint", clusterReaderEndpoint, "Reader endpoint of the cluster: its readers, or the writer while there is none")
+	output(stack, "reader_endpoint_parameter", readerEndpoint.Name(), "SSM parameter that holds the reader endpoint")
 	output(stack, "secret_arn", secretArn, "ARN of the secret with the master credentials, the Data API's secret ARN")
 	output(stack, "credentials_arn_parameter", credentialsArn.Name(), "SSM parameter that holds the secret's ARN")
 	output(stack, "resource_arn_parameter", resourceArn.Name(), "SSM parameter that holds the cluster's ARN")

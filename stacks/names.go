@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -21,6 +22,11 @@ func (c StageConfig) ClusterIdentifier() string {
 // WriterIdentifier is the identifier of the cluster's writer instance.
 func (c StageConfig) WriterIdentifier() string {
 	return "main-" + c.prefix() + "-writer"
+}
+
+// ReaderIdentifier is the identifier of the cluster's n-th reader (from 1).
+func (c StageConfig) ReaderIdentifier(n int) string {
+	return "main-" + c.prefix() + "-reader-" + strconv.Itoa(n)
 }
 
 // FinalSnapshotName is the snapshot taken when the cluster is deleted.
@@ -44,6 +50,12 @@ func (c StageConfig) CredentialsArnParameter() string {
 // ResourceArnParameter is the SSM parameter holding the cluster's ARN.
 func (c StageConfig) ResourceArnParameter() string {
 	return c.prefix() + "-resource-arn"
+}
+
+// ReaderEndpointParameter is the SSM parameter holding the cluster's reader
+// endpoint.
+func (c StageConfig) ReaderEndpointParameter() string {
+	return c.prefix() + "-reader-endpoint"
 }
 
 // ParameterGroupFamily is the cluster parameter group family of the engine

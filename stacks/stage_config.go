@@ -73,9 +73,34 @@ type StageConfig struct {
 	// pauses. Allowed: 300 to 86400 when MinCapacity is 0; 0 otherwise.
 	AutoPauseSeconds int `json:"autoPauseSeconds"`
 
+	// Readers is how many db.serverless readers the cluster runs beside
+	// its writer, main-<service>-<stage>-reader-<n>: the instances Aurora
+	// promotes when the writer or its Availability Zone fails, instead of
+	// creating a new one (minutes of downtime). They scale with the writer
+	// (promotion tier 1), so a failover does not land on a reader at its
+	// minimum. Where the stage names its subnets, each reader runs in
+	// another zone than the writer's. Adding or removing one changes no
+	// other instance. Allowed: 0 to 15.
+	Readers int `json:"readers"`
+	// StorageType is the cluster's storage: aurora (Standard, I/O billed
+	// per request) or aurora-iopt1 (I/O-Optimized, no I/O charges for a
+	// higher storage and capacity price), changed in place; AWS allows a
+	// switch to I/O-Optimized once in 30 days. Allowed: aurora,
+	// aurora-iopt1.
+	StorageType string `json:"storageType"`
+
 	// BackupRetentionDays is how long automated backups are kept. Allowed:
 	// 1 to 35.
 	BackupRetentionDays int `json:"backupRetentionDays"`
+	// BackupWindow is the daily time, in UTC, automated backups start in;
+	// empty lets AWS choose. Allowed: hh24:mi-hh24:mi, at least 30 minutes,
+	// not overlapping MaintenanceWindow.
+	BackupWindow string `json:"backupWindow"`
+	// MaintenanceWindow is the weekly time, in UTC, AWS may apply pending
+	// changes and upgrades to the cluster and its instances in; empty lets
+	// AWS choose. Allowed: ddd:hh24:mi-ddd:hh24:mi (mon to sun), at least
+	// 30 minutes.
+	MaintenanceWindow string `json:"maintenanceWindow"`
 	// DeletionProtection makes AWS refuse to delete the cluster.
 	DeletionProtection bool `json:"deletionProtection"`
 	// PreventDestroy makes Terraform refuse any plan that destroys the
@@ -169,6 +194,12 @@ type StageConfig struct {
 	LogMinDurationMs int `json:"logMinDurationMs"`
 }
 
+// Values of StorageType.
+const (
+	StorageStandard    = "aurora"
+	StorageIOOptimized = "aurora-iopt1"
+)
+
 // Values of KMSKey besides a key ARN.
 const (
 	KMSKeyAWSManaged = "aws-managed"
@@ -190,6 +221,8 @@ func devProfile() StageConfig {
 		MinCapacity:              0,
 		MaxCapacity:              4,
 		AutoPauseSeconds:         3600,
+		Readers:                  0,
+		StorageType:              StorageStandard,
 		BackupRetentionDays:      1,
 		DeletionProtection:       false,
 		PreventDestroy:           false,
@@ -217,20 +250,27 @@ func devProfile() StageConfig {
 
 // productionProfile keeps the data: backups for 30 days, deletion refused by
 // both AWS and Terraform, a final snapshot and the automated backups kept if
-// the cluster is deleted all the same. 256 ACU is Serverless v2's ceiling.
+// the cluster is deleted all the same; a reader to fail over to, in another
+// zone. 256 ACU is Serverless v2's ceiling.
 // It passes the Checkov baseline (security/): its own KMS key, logs
 // exported, Performance Insights and Enhanced Monitoring every minute.
 func productionProfile() StageConfig {
 	return StageConfig{
-		Profile:                  ProductionProfile,
-		EngineVersion:            "16.6",
-		DatabaseName:             "main",
-		MasterUsername:           "dbadmin",
-		CredentialsVersion:       1,
-		MinCapacity:              0,
-		MaxCapacity:              256,
-		AutoPauseSeconds:         10800,
-		BackupRetentionDays:      30,
+		Profile:             ProductionProfile,
+		EngineVersion:       "16.6",
+		DatabaseName:        "main",
+		MasterUsername:      "dbadmin",
+		CredentialsVersion:  1,
+		MinCapacity:         0,
+		MaxCapacity:         256,
+		AutoPauseSeconds:    10800,
+		Readers:             1,
+		StorageType:         StorageStandard,
+		BackupRetentionDays: 30,
+		// Backups at night in Europe and the Americas, maintenance after
+		// them on Sunday: neither in the other's way.
+		BackupWindow:             "03:00-04:00",
+		MaintenanceWindow:        "sun:04:30-sun:05:30",
 		DeletionProtection:       true,
 		PreventDestroy:           true,
 		FinalSnapshot:            true,

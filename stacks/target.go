@@ -124,12 +124,24 @@ func emulatorClusterQuirks(account AccountSettings) *[]*string {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
-	return jsii.Strings("enable_http_endpoint", "scaling_configuration")
+	return jsii.Strings("enable_http_endpoint", "scaling_configuration", "storage_type")
 }
 
-// emulatorWriterLifecycle does the same for the writer: moto accepts the
-// Performance Insights arguments but reports them as off.
-func emulatorWriterLifecycle(account AccountSettings) *cdktf.TerraformResourceLifecycle {
+// emulatorStorageType is the cluster's storage_type argument: moto 5.2.5
+// fails CreateDBCluster with a server error (KeyError) on aurora and
+// aurora-iopt1, Aurora's only storage types, and the provider retries it
+// until it times out. Locally the argument is not sent, and moto's own
+// value (gp2) is ignored above.
+func emulatorStorageType(account AccountSettings, storageType string) *string {
+	if account.LocalEndpoint != "" {
+		return nil
+	}
+	return jsii.String(storageType)
+}
+
+// emulatorInstanceLifecycle does the same for the writer and the readers:
+// moto accepts the Performance Insights arguments but reports them as off.
+func emulatorInstanceLifecycle(account AccountSettings) *cdktf.TerraformResourceLifecycle {
 	if account.LocalEndpoint == "" {
 		return nil
 	}

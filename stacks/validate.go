@@ -43,6 +43,12 @@ const (
 	maxPIRetentionMonths = 23
 	maxPIRetentionDays   = 731
 	maxLogDurationMs     = math.MaxInt32
+	// An Aurora cluster has up to 15 readers.
+	maxReaders = 15
+	// Backup and maintenance windows last at least 30 minutes.
+	minWindowMinutes = 30
+	minutesPerDay    = 24 * 60
+	minutesPerWeek   = 7 * minutesPerDay
 )
 
 // auroraPostgresMinimums gives, per supported major version, the first minor
@@ -69,6 +75,10 @@ var (
 	reservedUsers    = []string{"admin", "public", "rdsadmin", "rdsrepladmin", "rdstopmgr", "rds_superuser", "rds_replication", "rds_password", "rds_iam", "rds_ad"}
 	allowedLogExport = []string{"postgresql", "iam-db-auth-error"}
 	allowedLogStmt   = []string{"none", "ddl", "mod", "all"}
+	allowedStorage   = []string{StorageStandard, StorageIOOptimized}
+	weekdays         = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	dailyWindow      = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$`)
+	weeklyWindow     = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$`)
 	// RDS Enhanced Monitoring's intervals; 0 is off.
 	allowedIntervals = []int{0, 1, 5, 10, 15, 30, 60}
 	kmsKeyARN        = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[A-Za-z0-9-]+$`)
@@ -161,9 +171,17 @@ func (c StageConfig) Validate() []string {
 		report("autoPauseSeconds", c.AutoPauseSeconds, fmt.Sprintf("must be 0 when minCapacity is above 0 (%v): only a database that scales to 0 ACU pauses", c.MinCapacity))
 	}
 
+	if c.Readers < 0 || c.Readers > maxReaders {
+		report("readers", c.Readers, fmt.Sprintf("must be a whole number from 0 to %d", maxReaders))
+	}
+	if !slices.Contains(allowedStorage, c.StorageType) {
+		report("storageType", c.StorageType, "must be aurora (Standard) or aurora-iopt1 (I/O-Optimized)")
+	}
+
 	if c.BackupRetentionDays < minBackupDays || c.BackupRetentionDays > maxBackupDays {
 		report("backupRetentionDays", c.BackupRetentionDays, fmt.Sprintf("must be %d to %d days", minBackupDays, maxBackupDays))
 	}
+	c.validateWindows(report)
 	// Unless it is set, the snapshot's name is derived from the service and
 	// stage: a bad one of those is reported already.
 	if c.FinalSnapshot && (c.FinalSnapshotIdentifier != "" || c.namesAreValid()) {
@@ -210,16 +228,20 @@ func (c StageConfig) Validate() []string {
 	if !c.namesAreValid() {
 		return problems
 	}
-	// The cluster identifier is the longest RDS identifier of a stage (the
-	// writer's ends in "-writer"), so checking it covers the writer's too.
+	// The cluster identifier is longer than the writer's ("-writer"); the
+	// last reader's may be longer still ("-reader-15").
 	derived := "derived from service and stage"
 	if msg := checkRDSIdentifier(c.ClusterIdentifier(), maxRDSIdentifier); msg != "" {
 		report("cluster identifier ("+derived+")", c.ClusterIdentifier(), msg)
+	} else if c.Readers > 0 && c.Readers <= maxReaders {
+		if msg := checkRDSIdentifier(c.ReaderIdentifier(c.Readers), maxRDSIdentifier); msg != "" {
+			report("reader identifier ("+derived+")", c.ReaderIdentifier(c.Readers), msg)
+		}
 	}
 	if len(c.SecretName()) > maxSecretName || !secretName.MatchString(c.SecretName()) {
 		report("secret name ("+derived+")", c.SecretName(), fmt.Sprintf("must be 1 to %d letters, digits or /_+=.@- characters", maxSecretName))
 	}
-	for _, name := range []string{c.CredentialsArnParameter(), c.ResourceArnParameter()} {
+	for _, name := range []string{c.CredentialsArnParameter(), c.ResourceArnParameter(), c.ReaderEndpointParameter()} {
 		if msg := checkParameterName(name); msg != "" {
 			report("SSM parameter name ("+derived+")", name, msg)
 		}
@@ -230,6 +252,64 @@ func (c StageConfig) Validate() []string {
 		report("monitoring role name ("+derived+")", c.MonitoringRoleName(), fmt.Sprintf("is %d characters: must be at most %d", len(c.MonitoringRoleName()), maxIAMRoleName))
 	}
 	return problems
+}
+
+// validateWindows checks the backup and maintenance windows: AWS's
+// formats, 30 minutes at least, and the daily backup window never inside
+// the weekly maintenance window, on any day.
+func (c StageConfig) validateWindows(report func(key string, value any, rule string)) {
+	backupStart, backupLength, backupOK := parseWindow(c.BackupWindow, dailyWindow)
+	if c.BackupWindow != "" && (!backupOK || backupLength < minWindowMinutes) {
+		report("backupWindow", c.BackupWindow, fmt.Sprintf(`must be hh24:mi-hh24:mi in UTC (as "03:00-04:00"), at least %d minutes, or empty to let AWS choose`, minWindowMinutes))
+		backupOK = false
+	}
+	maintenanceStart, maintenanceLength, maintenanceOK := parseWindow(c.MaintenanceWindow, weeklyWindow)
+	if c.MaintenanceWindow != "" && (!maintenanceOK || maintenanceLength < minWindowMinutes) {
+		report("maintenanceWindow", c.MaintenanceWindow, fmt.Sprintf(`must be ddd:hh24:mi-ddd:hh24:mi in UTC, days mon to sun (as "sun:04:30-sun:05:30"), at least %d minutes, or empty to let AWS choose`, minWindowMinutes))
+		maintenanceOK = false
+	}
+	if !backupOK || !maintenanceOK {
+		return
+	}
+	for day := range weekdays {
+		if overlaps(day*minutesPerDay+backupStart, backupLength, maintenanceStart, maintenanceLength, minutesPerWeek) {
+			report("backupWindow", c.BackupWindow, fmt.Sprintf("must not overlap maintenanceWindow (%s): AWS refuses the two at the same time", c.MaintenanceWindow))
+			return
+		}
+	}
+}
+
+// parseWindow reads a daily (hh24:mi-hh24:mi) or weekly
+// (ddd:hh24:mi-ddd:hh24:mi) window: its start in minutes from the start of
+// the day or of Monday, and its length in minutes. A window may run past
+// midnight, or past Sunday.
+func parseWindow(window string, format *regexp.Regexp) (start, length int, ok bool) {
+	m := format.FindStringSubmatch(window)
+	if m == nil {
+		return 0, 0, false
+	}
+	period, fields := minutesPerDay, m[1:]
+	// A daily window's day is "": index -1, taken as 0.
+	minutes := func(day, hour, minute string) int {
+		h, _ := strconv.Atoi(hour)
+		mi, _ := strconv.Atoi(minute)
+		return max(slices.Index(weekdays, day), 0)*minutesPerDay + h*60 + mi
+	}
+	var end int
+	if format == weeklyWindow {
+		period = minutesPerWeek
+		start, end = minutes(fields[0], fields[1], fields[2]), minutes(fields[3], fields[4], fields[5])
+	} else {
+		start, end = minutes("", fields[0], fields[1]), minutes("", fields[2], fields[3])
+	}
+	return start, ((end-start)%period + period) % period, true
+}
+
+// overlaps says whether two intervals on a circle of the given period (a
+// day, a week) share a minute.
+func overlaps(aStart, aLength, bStart, bLength, period int) bool {
+	fromAToB := ((bStart-aStart)%period + period) % period
+	return fromAToB < aLength || (period-fromAToB)%period < bLength
 }
 
 // namesAreValid says whether the service and stage names, which every

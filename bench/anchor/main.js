@@ -129,6 +129,7 @@ function devStage(app, stage) {
     enableHttpEndpoint: true,
     serverlessv2ScalingConfiguration: { minCapacity: 0, maxCapacity: 4, secondsUntilAutoPause: 3600 },
     storageEncrypted: true,
+    storageType: "aurora",
     iamDatabaseAuthenticationEnabled: true,
     dbClusterParameterGroupName: parameters.name,
     copyTagsToSnapshot: true,
@@ -185,6 +186,12 @@ function devStage(app, stage) {
     type: "String",
     value: cluster.arn,
   });
+  const readerEndpoint = new SsmParameter(stack, "reader_endpoint", {
+    name: `${prefix}-reader-endpoint`,
+    description: `Reader endpoint of the Aurora PostgreSQL cluster ${clusterIdentifier}: the readers, or the writer while there is none`,
+    type: "String",
+    value: cluster.readerEndpoint,
+  });
   const securityGroupId = new SsmParameter(stack, "security_group", {
     name: `${prefix}-security-group-id`,
     description: `ID of the security group of ${clusterIdentifier}: a client's security group that it lets in reaches the database's port`,
@@ -197,7 +204,7 @@ function devStage(app, stage) {
       {
         sid: "ReadTheStageParameters",
         actions: ["ssm:GetParameter", "ssm:GetParameters"],
-        resources: [credentialsArn.arn, resourceArn.arn, securityGroupId.arn],
+        resources: [credentialsArn.arn, resourceArn.arn, readerEndpoint.arn, securityGroupId.arn],
       },
       {
         sid: "QueryThroughTheDataAPI",
@@ -221,6 +228,8 @@ function devStage(app, stage) {
   const outputs = [
     ["cluster_arn", cluster.arn, "ARN of the cluster, the Data API's resource ARN"],
     ["cluster_endpoint", cluster.endpoint, "Writer endpoint of the cluster"],
+    ["cluster_reader_endpoint", cluster.readerEndpoint, "Reader endpoint of the cluster: its readers, or the writer while there is none"],
+    ["reader_endpoint_parameter", readerEndpoint.name, "SSM parameter that holds the reader endpoint"],
     ["secret_arn", secret.arn, "ARN of the secret with the master credentials, the Data API's secret ARN"],
     ["credentials_arn_parameter", credentialsArn.name, "SSM parameter that holds the secret's ARN"],
     ["resource_arn_parameter", resourceArn.name, "SSM parameter that holds the cluster's ARN"],
