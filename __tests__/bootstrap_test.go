@@ -12,7 +12,7 @@ func TestBootstrapStackCreatesAGuardedStateBucket(t *testing.T) {
 		"terraform.backend.local.path":                                                "../../../terraform.bootstrap.tfstate",
 		"terraform.backend.s3":                                                        absent,
 		"provider.aws.region":                                                         "eu-west-1",
-		"provider.aws.default_tags.tags":                                              map[string]any{"service": "movies", "stage": "bootstrap", "managed-by": "cdktf"},
+		"provider.aws.default_tags.tags":                                              map[string]any{"owner": "platform", "cost-centre": "cc-42", "service": "movies", "stage": "bootstrap", "managed-by": "cdktf"},
 		"terraform.required_providers.aws.version":                                    ">= 5.88.0, < 6.0.0",
 		"resource.aws_s3_bucket.state.bucket":                                         "movies-terraform-state-test",
 		"resource.aws_s3_bucket.state.lifecycle":                                      map[string]any{"prevent_destroy": true},

@@ -18,6 +18,9 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // teamNetwork is a VPC with two subnets in two Availability Zones and a
@@ -59,7 +62,8 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 	stageWith := func(cidrs string, readers int) string {
 		return `{"dev": {"vpcId": "` + n.vpc + `", "subnetIds": ["` + n.subnetA + `", "` + n.subnetB + `"],
 		  "allowedSecurityGroupIds": ["` + n.client + `"], "allowedCidrs": [` + cidrs + `], "readers": ` + strconv.Itoa(readers) + `,
-		  "accountId": "123456789012", "assumeRoleArn": "arn:aws:iam::123456789012:role/deploy/aurora-stages"}}`
+		  "accountId": "123456789012", "assumeRoleArn": "arn:aws:iam::123456789012:role/deploy/aurora-stages",
+		  "tags": {"owner": "platform", "cost-centre": "cc-42"}}}`
 	}
 	stage := func(cidrs string) string { return stageWith(cidrs, 0) }
 	p.setStages(stage(`"10.60.0.0/16"`))
@@ -67,6 +71,7 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 	p.deploy("dev")
 
 	if !t.Run("deployed through its role", func(t *testing.T) { expectDeployedThroughItsRole(t, p.in(t)) }) ||
+		!t.Run("the team's tags on its resources", func(t *testing.T) { expectTeamTags(t, p.in(t)) }) ||
 		!t.Run("in the team's VPC", func(t *testing.T) { expectInTheTeamsVPC(t, p.in(t), n) }) {
 		return
 	}
@@ -92,16 +97,61 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 	})
 }
 
+// The stage's tags are on the cluster, the writer, the secret and a
+// parameter, beside the stack's own.
+func expectTeamTags(t *testing.T, p *project) {
+	ctx := localaws.Context(t)
+	want := map[string]string{"owner": "platform", "cost-centre": "cc-42", "service": "movies", "stage": "dev", "managed-by": "cdktf"}
+	got := map[string]map[string]string{}
+	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String("main-movies-dev-cluster")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got["cluster"] = map[string]string{}
+	for _, tag := range clusters.DBClusters[0].TagList {
+		got["cluster"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	instances, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("main-movies-dev-writer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got["writer"] = map[string]string{}
+	for _, tag := range instances.DBInstances[0].TagList {
+		got["writer"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	secret, err := p.emulator.SecretsManager().DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("movies-dev-credentials")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got["secret"] = map[string]string{}
+	for _, tag := range secret.Tags {
+		got["secret"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	parameterTags, err := p.emulator.SSM().ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String("movies-dev-resource-arn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got["parameter"] = map[string]string{}
+	for _, tag := range parameterTags.TagList {
+		got["parameter"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	for resource, tags := range got {
+		delete(tags, "Name")
+		if !maps.Equal(tags, want) {
+			t.Errorf("%s tags %v, want %v and its Name", resource, tags, want)
+		}
+	}
+}
+
 // Adding a reader to a deployed stage creates that reader and nothing
 // else, in a zone other than the writer's; removing it deletes it alone,
 // flagged as the last reader. Neither restarts or modifies the writer or
 // the cluster (the calls the deploys sent).
 func expectReaderAddedAndRemoved(t *testing.T, p *project, stage func(readers int) string) {
-	ctx := localaws.Context(t)
 	untouched := []string{"ModifyDBCluster", "ModifyDBInstance", "RebootDBInstance", "RebootDBCluster", "DeleteDBCluster", "FailoverDBCluster"}
 	changesBefore := len(p.emulator.QueryCalls(untouched...))
 	instances := func() map[string]rdstypes.DBInstance {
-		out, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+		out, err := p.emulator.RDS().DescribeDBInstances(localaws.Context(t), &rds.DescribeDBInstancesInput{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -72,8 +73,8 @@ func TestEnvironmentOverridesTheContext(t *testing.T) {
 		"DB_STATE_KEY_PREFIX": "platform/db",
 	}
 	got := resolve(t, context, env)[0]
-	want := stacks.AccountSettings{Service: "films", Region: "eu-central-1", StateBucket: "films-state", StateKeyPrefix: "platform/db"}
-	if got.Account != want {
+	want := stacks.AccountSettings{Service: "films", Region: "eu-central-1", StateBucket: "films-state", StateKeyPrefix: "platform/db", Tags: map[string]string{}}
+	if !reflect.DeepEqual(got.Account, want) {
 		t.Errorf("account = %+v, want %+v", got.Account, want)
 	}
 	if key := got.StateKey(); key != "platform/db/films/dev/terraform.tfstate" {

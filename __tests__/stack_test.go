@@ -38,6 +38,7 @@ type stageExpectation struct {
 	allowMajorUpgrade      bool
 	logStatement           string
 	logMinDurationMs       string
+	defaultTags            map[string]any // the account's tags, the stage's over them, the stack's own
 	readers                int
 	storageType            string
 	backupWindow           any // hh24:mi-hh24:mi, or absent to let AWS choose
@@ -59,6 +60,7 @@ var stageExpectations = []stageExpectation{
 		applyImmediately: true, allowMajorUpgrade: false,
 		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
 		readers: 0, storageType: "aurora", backupWindow: absent, maintenanceWindow: absent,
+		defaultTags: map[string]any{"owner": "platform", "cost-centre": "cc-42", "service": "movies", "stage": "dev", "managed-by": "cdktf"},
 	},
 	{
 		stage: "production", minCapacity: 0, maxCapacity: 256, autoPause: 10800.0, backupDays: 30,
@@ -69,6 +71,7 @@ var stageExpectations = []stageExpectation{
 		applyImmediately: false, allowMajorUpgrade: false,
 		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
 		readers: 1, storageType: "aurora", backupWindow: "03:00-04:00", maintenanceWindow: "sun:04:30-sun:05:30",
+		defaultTags: map[string]any{"owner": "platform", "cost-centre": "cc-42", "service": "movies", "stage": "production", "managed-by": "cdktf"},
 	},
 	{
 		// Not production, so it starts from the dev profile; its entry
@@ -81,6 +84,7 @@ var stageExpectations = []stageExpectation{
 		applyImmediately: true, allowMajorUpgrade: true,
 		region: "eu-west-1", assumeRole: absent, allowedAccounts: absent,
 		readers: 2, storageType: "aurora-iopt1", backupWindow: "23:30-00:15", maintenanceWindow: "sat:22:00-sat:23:00",
+		defaultTags: map[string]any{"owner": "platform", "cost-centre": "cc-7", "data": "personal", "service": "movies", "stage": "staging", "managed-by": "cdktf"},
 	},
 	{
 		stage: "load", minCapacity: 0.5, maxCapacity: 64, autoPause: absent, backupDays: 1,
@@ -91,7 +95,8 @@ var stageExpectations = []stageExpectation{
 		applyImmediately: false, allowMajorUpgrade: false,
 		region: "eu-central-1", allowedAccounts: []any{"444455556666"},
 		readers: 0, storageType: "aurora", backupWindow: absent, maintenanceWindow: absent,
-		assumeRole: []any{map[string]any{"role_arn": "arn:aws:iam::444455556666:role/deploy/aurora-stages", "session_name": "aurora-stages-load-ci-bot"}},
+		defaultTags: map[string]any{"owner": "platform", "cost-centre": "cc-42", "service": "movies", "stage": "load", "managed-by": "cdktf"},
+		assumeRole:  []any{map[string]any{"role_arn": "arn:aws:iam::444455556666:role/deploy/aurora-stages", "session_name": "aurora-stages-load-ci-bot"}},
 	},
 }
 
@@ -121,7 +126,7 @@ func expectedValues(e stageExpectation) map[string]any {
 		"provider.aws.assume_role":                     e.assumeRole,
 		"provider.aws.allowed_account_ids":             e.allowedAccounts,
 		"terraform.backend.s3.assume_role":             map[string]any{"role_arn": "arn:aws:iam::999988887777:role/terraform-state", "session_name": "aurora-stages-state-ci-bot"},
-		"provider.aws.default_tags.tags":               map[string]any{"service": "movies", "stage": e.stage, "managed-by": "cdktf"},
+		"provider.aws.default_tags.tags":               e.defaultTags,
 		"terraform.required_providers.aws.source":      "aws",
 		"terraform.required_providers.aws.version":     ">= 5.88.0, < 6.0.0",
 		"terraform.backend.s3.bucket":                  "movies-terraform-state-test",

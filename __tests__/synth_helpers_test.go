@@ -29,7 +29,8 @@ import (
 // stage that overrides a few settings (staging: an existing KMS key,
 // Enhanced Monitoring, no Performance Insights, major upgrades allowed, its
 // own VPC, subnets and allowed sources, two consumer roles, two readers,
-// I/O-Optimized storage, windows across midnight) and one that
+// I/O-Optimized storage, windows across midnight, tags of its own over the
+// account's) and one that
 // never pauses (load: no
 // IAM authentication, no minor upgrades, no statement logging, changes left
 // to the maintenance window, an existing subnet group, another region and
@@ -41,6 +42,7 @@ const testContext = `{
   "stateBucket": "movies-terraform-state-test",
   "stateKeyPrefix": "platform",
   "stateRoleArn": "arn:aws:iam::999988887777:role/terraform-state",
+  "tags": {"owner": "platform", "cost-centre": "cc-42"},
   "stages": {
     "dev": {},
     "production": {},
@@ -50,7 +52,8 @@ const testContext = `{
       "vpcId": "vpc-0a1b2c3d4e5f60718", "subnetIds": ["subnet-0a1b2c3d4e5f60718", "subnet-1a2b3c4d"],
       "allowedSecurityGroupIds": ["sg-0a1b2c3d4e5f60718"], "allowedCidrs": ["10.20.0.0/16", "2001:db8::/32"],
       "consumerRoleNames": ["movies-api", "movies.worker@batch"],
-      "readers": 2, "storageType": "aurora-iopt1", "backupWindow": "23:30-00:15", "maintenanceWindow": "sat:22:00-sat:23:00"},
+      "readers": 2, "storageType": "aurora-iopt1", "backupWindow": "23:30-00:15", "maintenanceWindow": "sat:22:00-sat:23:00",
+      "tags": {"cost-centre": "cc-7", "data": "personal"}},
     "load": {"minCapacity": 0.5, "maxCapacity": 64, "autoPauseSeconds": 0,
       "iamDatabaseAuthentication": false, "autoMinorVersionUpgrade": false,
       "logStatement": "none", "logMinDurationMs": -1, "performanceInsightsRetentionDays": 93,

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -54,6 +55,23 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 			`stage "dev": reader identifier (derived from service and stage) = "main-` + strings.Repeat("s", 45) + `-dev-reader-10": is 64 characters: must be at most 63`},
 		{"unknown storage type", withStages(`{"dev": {"storageType": "gp3"}}`), nil, nil,
 			`stage "dev": storageType = "gp3": must be aurora (Standard) or aurora-iopt1 (I/O-Optimized)`},
+		// Tags.
+		{"a tag key the stack sets", withStages(`{"dev": {"tags": {"stage": "qa", "owner": "platform"}}}`), nil, nil,
+			`stage "dev": tags = {"owner":"platform","stage":"qa"}: key "stage" is the stack's own: it sets service, stage, managed-by, Name itself`},
+		{"a tag key of AWS's", withStages(`{"dev": {"tags": {"AWS:owner": "platform"}}}`), nil, nil,
+			`stage "dev": tags = {"AWS:owner":"platform"}: key "AWS:owner" starts with aws:, which AWS reserves`},
+		{"a tag key too long", withStages(`{"dev": {"tags": {"` + strings.Repeat("k", 129) + `": "v"}}}`), nil, nil,
+			`stage "dev": tags = {"` + strings.Repeat("k", 129) + `":"v"}: key "` + strings.Repeat("k", 129) + `" must be 1 to 128 letters, digits, spaces and _.:/=+-@`},
+		{"a tag value with a character AWS refuses", withStages(`{"dev": {"tags": {"owner": "platform;team"}}}`), nil, nil,
+			`stage "dev": tags = {"owner":"platform;team"}: the value of "owner" must be up to 256 letters, digits, spaces and _.:/=+-@`},
+		{"tags not a map of strings", withStages(`{"dev": {"tags": {"owner": 5}}}`), nil, nil,
+			`stage "dev": tags = {"owner": 5}: must be a map of strings`},
+		{"too many tags with the account's", `{` + accountJSON + `, "tags": ` + manyTags("team", 40) + `, "stages": {"dev": {"tags": ` + manyTags("stage", 7) + `}}}`, nil, nil,
+			`stage "dev": tags = ` + compactJSON(manyTags("stage", 7)) + `: with the account's tags makes 51 on a resource, the stack's own included: AWS allows 50, so at most 46 of the team's`},
+		{"an account tag of AWS's", `{` + accountJSON + `, "tags": {"aws:cost": "x"}, "stages": {"dev": {}}}`, nil, nil,
+			`all stacks (bootstrap, dev): tags = {"aws:cost":"x"} (from cdktf.json context.tags): key "aws:cost" starts with aws:, which AWS reserves`},
+		{"account tags not an object", `{` + accountJSON + `, "tags": ["owner"], "stages": {"dev": {}}}`, nil, nil,
+			`context.tags = ["owner"]: must be an object of tag keys to string values, e.g. {"owner": "platform"}`},
 		// Windows.
 		{"backup window without leading zeros", withStages(`{"dev": {"backupWindow": "3:00-4:00"}}`), nil, nil,
 			`stage "dev": backupWindow = "3:00-4:00": must be hh24:mi-hh24:mi in UTC (as "03:00-04:00"), at least 30 minutes, or empty to let AWS choose`},
@@ -260,7 +278,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"setting in the wrong case", withStages(`{"dev": {"KMSKey": "create"}}`), nil, nil,
 			`stage "dev": KMSKey: unknown setting; did you mean kmsKey?`},
 		{"setting close to none", withStages(`{"dev": {"colour": "blue"}}`), nil, nil,
-			`stage "dev": colour: unknown setting; allowed: accountId, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, vpcId, profile`},
+			`stage "dev": colour: unknown setting; allowed: accountId, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, tags, vpcId, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,
@@ -278,7 +296,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"misspelt context setting", `{` + accountJSON + `, "statebucket": "x"}`, nil, nil,
 			`context.statebucket: unknown setting; did you mean stateBucket?`},
 		{"context setting close to none", `{` + accountJSON + `, "owner": "x"}`, nil, nil,
-			`context.owner: unknown setting; allowed: localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays`},
+			`context.owner: unknown setting; allowed: localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays, tags`},
 		{"service not a string", `{"service": 5, "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
 			`context.service = 5: must be a string`},
 	}
@@ -333,6 +351,8 @@ func TestBoundaryValuesAreValid(t *testing.T) {
 		`{"dev": {"backupWindow": "01:00-01:30", "maintenanceWindow": "sun:23:45-mon:00:15"}}`,
 		`{"production": {"readers": 0, "storageType": "aurora", "backupWindow": "", "maintenanceWindow": ""}}`,
 		`{"dev": {"backupWindow": "04:00-04:30", "maintenanceWindow": "sun:04:30-sun:05:00"}}`,
+		`{"dev": {"tags": {"cost centre": "CC 42/eu", "owner@team": "platform+db:=_.-", "Ünïcode": "ß"}}}`,
+		`{"dev": {"tags": ` + manyTags("stage", 46) + `}}`,
 	} {
 		if problems := problemsOf(t, withStages(stages), nil); problems != nil {
 			t.Errorf("stages %s: unexpected problems:\n  %s", stages, strings.Join(problems, "\n  "))
@@ -356,4 +376,23 @@ func TestBadServiceIsReportedOnce(t *testing.T) {
 	if len(problems) != 1 || !strings.HasPrefix(problems[0], `all stacks (bootstrap, dev, production): service = "Movies"`) {
 		t.Errorf("problems:\n  %s\nwant only the service's", strings.Join(problems, "\n  "))
 	}
+}
+
+// manyTags is a JSON object of n tags, <prefix>-1 to <prefix>-n.
+func manyTags(prefix string, n int) string {
+	var pairs []string
+	for i := 1; i <= n; i++ {
+		pairs = append(pairs, fmt.Sprintf(`"%s-%d": "x"`, prefix, i))
+	}
+	return "{" + strings.Join(pairs, ", ") + "}"
+}
+
+// compactJSON is a JSON object as the messages print it: keys sorted, no spaces.
+func compactJSON(object string) string {
+	var value map[string]string
+	if err := json.Unmarshal([]byte(object), &value); err != nil {
+		panic(err)
+	}
+	out, _ := json.Marshal(value)
+	return string(out)
 }

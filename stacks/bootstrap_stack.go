@@ -30,11 +30,7 @@ func bootstrapStatePath(account AccountSettings) string {
 // once per account before any stage: `cdktf deploy bootstrap`.
 func NewBootstrapStack(scope constructs.Construct, cfg BootstrapConfig) cdktf.TerraformStack {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(BootstrapStack))
-	newAwsProvider(stack, cfg.Account, deployTarget{Region: cfg.Account.Region}, map[string]string{
-		"service":    cfg.Account.Service,
-		"stage":      BootstrapStack,
-		"managed-by": "cdktf",
-	})
+	newAwsProvider(stack, cfg.Account, deployTarget{Region: cfg.Account.Region}, defaultTags(cfg.Account, BootstrapStack, nil))
 	cdktf.NewLocalBackend(stack, &cdktf.LocalBackendConfig{Path: jsii.String(bootstrapStatePath(cfg.Account))})
 
 	// Every stage's state lives here: Terraform refuses to destroy it.

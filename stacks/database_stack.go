@@ -26,11 +26,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		AssumeRoleARN: cfg.AssumeRoleARN,
 		SessionName:   sessionName(cfg.Stage, cfg.Account.Deployer),
 		AccountID:     cfg.AccountID,
-	}, map[string]string{
-		"service":    cfg.Account.Service,
-		"stage":      cfg.Stage,
-		"managed-by": "cdktf",
-	})
+	}, defaultTags(cfg.Account, cfg.Stage, cfg.Tags))
 	newS3Backend(stack, cfg.Account, cfg.StateKey())
 
 	// The partition ("aws", "aws-cn", "aws-us-gov") of the ARNs built here,

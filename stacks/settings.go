@@ -41,6 +41,10 @@ type AccountSettings struct {
 	// Deployer says who deploys, in the session name of an assumed role:
 	// DB_DEPLOYER, else GITHUB_ACTOR, else USER.
 	Deployer string `json:"-"`
+	// Tags are the team's tags (owner, cost centre...) on every resource of
+	// every stack, the state bucket's included; a stage's own tags win over
+	// them. Allowed: as a stage's tags.
+	Tags map[string]string `json:"tags"`
 }
 
 // accountSetting ties an account setting to its context key and environment variable.
@@ -66,7 +70,7 @@ var deployerVariables = []string{"DB_DEPLOYER", "GITHUB_ACTOR", "USER"}
 // sets a value. There is no default state bucket: bucket names are global,
 // so every account must choose its own.
 func defaultAccountSettings() AccountSettings {
-	return AccountSettings{Service: "movies", Region: "us-east-1"}
+	return AccountSettings{Service: "movies", Region: "us-east-1", Tags: map[string]string{}}
 }
 
 // defaultStateVersionRetentionDays keeps replaced state versions for a
@@ -143,7 +147,12 @@ func ParseContext(context []byte, getenv func(string) string) (*Settings, error)
 	}
 	var problems []string
 
-	known := map[string]bool{"stages": true, "stateVersionRetentionDays": true}
+	known := map[string]bool{"stages": true, "stateVersionRetentionDays": true, "tags": true}
+	if value, ok := raw["tags"]; ok {
+		if err := json.Unmarshal(value, &settings.Account.Tags); err != nil || settings.Account.Tags == nil {
+			problems = append(problems, fmt.Sprintf("context.tags = %s: must be an object of tag keys to string values, e.g. {\"owner\": \"platform\"}", value))
+		}
+	}
 	if value, ok := raw["stateVersionRetentionDays"]; ok {
 		if err := json.Unmarshal(value, &settings.StateVersionRetentionDays); err != nil || string(value) == "null" {
 			problems = append(problems, fmt.Sprintf("context.stateVersionRetentionDays = %s: must be a whole number of days", value))
@@ -342,6 +351,8 @@ func typeName(t reflect.Type) string {
 		return "true or false"
 	case reflect.Slice:
 		return "list of " + typeName(t.Elem()) + "s"
+	case reflect.Map:
+		return "map of " + typeName(t.Elem()) + "s"
 	}
 	return t.String()
 }

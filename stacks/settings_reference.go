@@ -73,6 +73,13 @@ func SettingsReference(dir string) ([]byte, error) {
 			Defaults: []string{formatValue(defaults.FieldByIndex(field.Index))},
 		})
 	}
+	tags, _ := accountType.FieldByName("Tags")
+	account = append(account, settingRow{
+		Key:      jsonKey(tags),
+		Type:     typeName(tags.Type),
+		Doc:      docs.text("AccountSettings", tags.Name),
+		Defaults: []string{formatValue(defaults.FieldByIndex(tags.Index))},
+	})
 	retention, _ := reflect.TypeOf(Settings{}).FieldByName("StateVersionRetentionDays")
 	account = append(account, settingRow{
 		Key:      jsonKey(retention),

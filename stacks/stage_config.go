@@ -180,6 +180,14 @@ type StageConfig struct {
 	// print a warning on every synth elsewhere.
 	AllowedCIDRs []string `json:"allowedCidrs"`
 
+	// Tags are the team's tags (owner, cost centre...) on every resource of
+	// the stage, over the account-level tags; the stack sets service,
+	// stage, managed-by and Name itself. Allowed: keys of 1 to 128 and
+	// values of up to 256 letters, digits, spaces and _.:/=+-@, no key
+	// starting with aws:, none of the stack's own keys, at most 46 with the
+	// account's (AWS allows 50 on a resource, the stack's own included).
+	Tags map[string]string `json:"tags"`
+
 	// ConsumerRoleNames are existing IAM roles of the stage's account that
 	// get the stage's access policy attached: the functions that query the
 	// database. Allowed: role names (not ARNs), each once.
@@ -234,6 +242,7 @@ func devProfile() StageConfig {
 		AllowedSecurityGroupIDs:  []string{},
 		AllowedCIDRs:             []string{},
 		ConsumerRoleNames:        []string{},
+		Tags:                     map[string]string{},
 
 		KMSKey:                           KMSKeyAWSManaged,
 		IAMDatabaseAuthentication:        true,
@@ -281,6 +290,7 @@ func productionProfile() StageConfig {
 		AllowedSecurityGroupIDs:  []string{},
 		AllowedCIDRs:             []string{},
 		ConsumerRoleNames:        []string{},
+		Tags:                     map[string]string{},
 
 		KMSKey:                           KMSKeyCreate,
 		IAMDatabaseAuthentication:        true,

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"maps"
 	"regexp"
 
 	"github.com/aws/jsii-runtime-go"
@@ -25,6 +26,23 @@ type deployTarget struct {
 	AssumeRoleARN string
 	SessionName   string
 	AccountID     string
+}
+
+// stackOwnTags are the tags the stacks set themselves: the team's tags
+// cannot take these keys.
+var stackOwnTags = []string{"service", "stage", "managed-by", "Name"}
+
+// defaultTags are a stack's default_tags, which the provider puts on every
+// resource it creates: the account's tags, the stage's over them, and the
+// stack's own (each resource adds its Name).
+func defaultTags(account AccountSettings, stage string, stageTags map[string]string) map[string]string {
+	tags := maps.Clone(account.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	maps.Copy(tags, stageTags)
+	tags["service"], tags["stage"], tags["managed-by"] = account.Service, stage, "cdktf"
+	return tags
 }
 
 // newAwsProvider configures the AWS provider of a stack.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ConfigError lists every problem found in the configuration, so a user
@@ -49,6 +50,11 @@ const (
 	minWindowMinutes = 30
 	minutesPerDay    = 24 * 60
 	minutesPerWeek   = 7 * minutesPerDay
+	// AWS's tag limits: 50 tags on a resource, keys of up to 128
+	// characters, values of up to 256.
+	maxTagsPerResource = 50
+	maxTagKey          = 128
+	maxTagValue        = 256
 )
 
 // auroraPostgresMinimums gives, per supported major version, the first minor
@@ -77,6 +83,7 @@ var (
 	allowedLogStmt   = []string{"none", "ddl", "mod", "all"}
 	allowedStorage   = []string{StorageStandard, StorageIOOptimized}
 	weekdays         = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	tagCharacters    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	dailyWindow      = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$`)
 	weeklyWindow     = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$`)
 	// RDS Enhanced Monitoring's intervals; 0 is off.
@@ -116,6 +123,9 @@ func (s *Settings) validateAccount(stages []string, withBootstrap bool) []string
 	}
 	if msg := validateStateRole(a.StateRoleARN); msg != "" {
 		report("stateRoleArn", a.StateRoleARN, msg)
+	}
+	for _, msg := range checkTags(a.Tags) {
+		problems = append(problems, fmt.Sprintf("%s: tags = %s (from cdktf.json context.tags): %s", scope, asJSON(a.Tags), msg))
 	}
 	if withBootstrap && (s.StateVersionRetentionDays < 1 || s.StateVersionRetentionDays > maxStateVersionDays) {
 		problems = append(problems, fmt.Sprintf("stack %q: context.stateVersionRetentionDays = %d: must be 1 to %d days", BootstrapStack, s.StateVersionRetentionDays, maxStateVersionDays))
@@ -217,6 +227,15 @@ func (c StageConfig) Validate() []string {
 		report("logMinDurationMs", c.LogMinDurationMs, fmt.Sprintf("must be -1 (off) or 0 to %d milliseconds", maxLogDurationMs))
 	}
 
+	for _, msg := range checkTags(c.Tags) {
+		report("tags", asJSON(c.Tags), msg)
+	}
+	// The stack's own tags count towards AWS's limit (Name is on every
+	// resource), and the account's tags are on every resource too.
+	if merged := defaultTags(c.Account, c.Stage, c.Tags); len(merged)+1 > maxTagsPerResource {
+		report("tags", asJSON(c.Tags), fmt.Sprintf("with the account's tags makes %d on a resource, the stack's own included: AWS allows %d, so at most %d of the team's", len(merged)+1, maxTagsPerResource, maxTagsPerResource-len(stackOwnTags)))
+	}
+
 	c.validateNetwork(report)
 	c.validateAccess(report)
 	c.validateAccounts(report)
@@ -250,6 +269,26 @@ func (c StageConfig) Validate() []string {
 	// the cluster identifier; the IAM role name (64) does not.
 	if c.MonitoringIntervalSeconds > 0 && len(c.MonitoringRoleName()) > maxIAMRoleName {
 		report("monitoring role name ("+derived+")", c.MonitoringRoleName(), fmt.Sprintf("is %d characters: must be at most %d", len(c.MonitoringRoleName()), maxIAMRoleName))
+	}
+	return problems
+}
+
+// checkTags returns what is wrong with a set of the team's tags, one
+// message per bad key, in key order.
+func checkTags(tags map[string]string) []string {
+	var problems []string
+	for _, key := range sortedKeys(tags) {
+		value := tags[key]
+		switch {
+		case slices.Contains(stackOwnTags, key):
+			problems = append(problems, fmt.Sprintf("key %q is the stack's own: it sets %s itself", key, strings.Join(stackOwnTags, ", ")))
+		case strings.HasPrefix(strings.ToLower(key), "aws:"):
+			problems = append(problems, fmt.Sprintf("key %q starts with aws:, which AWS reserves", key))
+		case key == "" || utf8.RuneCountInString(key) > maxTagKey || !tagCharacters.MatchString(key):
+			problems = append(problems, fmt.Sprintf("key %q must be 1 to %d letters, digits, spaces and _.:/=+-@", key, maxTagKey))
+		case utf8.RuneCountInString(value) > maxTagValue || !tagCharacters.MatchString(value):
+			problems = append(problems, fmt.Sprintf("the value of %q must be up to %d letters, digits, spaces and _.:/=+-@", key, maxTagValue))
+		}
 	}
 	return problems
 }
