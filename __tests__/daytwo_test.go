@@ -91,8 +91,10 @@ func TestLocalReplaceDevCluster(t *testing.T) {
 // Engine upgrades on a deployed dev, then its destroy leaving nothing.
 func TestLocalUpgradeThenDestroy(t *testing.T) {
 	p := newDeployedDev(t)
-	t.Run("engine upgrades", func(t *testing.T) { expectEngineUpgrades(t, p.in(t)) })
-	t.Run("destroy leaves nothing", func(t *testing.T) { expectDestroyLeavesNothing(t, p.in(t)) })
+	p.runSteps(t, []deployStep{
+		{"engine upgrades", expectEngineUpgrades},
+		{"destroy leaves nothing", expectDestroyLeavesNothing},
+	})
 }
 
 // Engine versions: a minor upgrade applies at deploy time, a minor upgrade

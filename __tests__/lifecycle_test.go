@@ -130,6 +130,20 @@ func newDeployedDev(t *testing.T) *project {
 	return p
 }
 
+// deployStep is one check a test runs on its deploy, as a subtest.
+type deployStep struct {
+	name  string
+	check func(*testing.T, *project)
+}
+
+// runSteps runs the steps in order on the project's deploy, each as a
+// subtest.
+func (p *project) runSteps(t *testing.T, steps []deployStep) {
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) { step.check(t, p.in(t)) })
+	}
+}
+
 // in is the project as a subtest sees it: its failures are the subtest's.
 func (p *project) in(t *testing.T) *project {
 	sub := *p
@@ -300,19 +314,13 @@ func TestLocalDevLifeCycle(t *testing.T) {
 	p.planAndCheck("dev")
 	p.deploy("dev")
 
-	steps := []struct {
-		name  string
-		check func(*testing.T, *project)
-	}{
+	p.runSteps(t, []deployStep{
 		{"dev deployed", expectDeployedDev},
 		{"no password in the state or a saved plan, nothing to do", expectNoPasswordAndNothingToDo},
 		{"a consumer queries through the Data API", expectConsumerQueries},
 		{"rotation in place", expectRotationInPlace},
 		{"the access policy's actions under IAM enforcement", expectAccessPolicyActionsUnderIAMEnforcement},
-	}
-	for _, step := range steps {
-		t.Run(step.name, func(t *testing.T) { step.check(t, p.in(t)) })
-	}
+	})
 }
 
 // A deploy of dev creates the stage's database, credentials and parameters.
@@ -523,18 +531,12 @@ func TestLocalProduction(t *testing.T) {
 	}
 	p.deploy("production")
 
-	steps := []struct {
-		name  string
-		check func(*testing.T, *project)
-	}{
+	p.runSteps(t, []deployStep{
 		{"production deployed", expectDeployedProduction},
 		{"the review of the deployed stage", expectProductionReviewed},
 		{"a replacing change refused", expectProductionRefusesReplacement},
 		{"destroy refused", expectProductionRefusesDestroy},
-	}
-	for _, step := range steps {
-		t.Run(step.name, func(t *testing.T) { step.check(t, p.in(t)) })
-	}
+	})
 }
 
 func expectDeployedProduction(t *testing.T, p *project) {
