@@ -66,7 +66,7 @@ var localOnlySettings = map[string]map[string]any{
 		"provider.aws.skip_region_validation":      true,
 		"provider.aws.s3_use_path_style":           true,
 		"provider.aws.endpoints": []any{map[string]any{
-			"ec2": localEndpoint, "iam": localEndpoint, "kms": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
+			"cloudwatch": localEndpoint, "ec2": localEndpoint, "iam": localEndpoint, "kms": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
 			"secretsmanager": localEndpoint, "ssm": localEndpoint, "sts": localEndpoint,
 		}},
 	},

@@ -518,16 +518,17 @@ func expectRotationInPlace(t *testing.T, p *project) {
 // flags deletion protection turned off, refuses a change that would replace
 // the cluster, and a destroy is refused.
 func TestLocalProduction(t *testing.T) {
-	// moto's account: a production without accountId is itself a risk.
-	p := newProject(t, `{"production": {"accountId": "123456789012"}}`)
+	// moto's account and a topic for the alarms: a production without
+	// either is itself a risk.
+	p := newProject(t, `{"production": {"accountId": "123456789012", "alarmTopicArn": "` + alarmTopic + `"}}`)
 	p.createStateBucket()
 
 	diff, err := p.cdktf("diff", "production")
 	if err != nil {
 		t.Fatalf("cdktf diff production: %v\n%s", err, diff)
 	}
-	if !strings.Contains(diff, "Plan: 18 to add, 0 to change, 0 to destroy.") {
-		t.Errorf("cdktf diff production: want only 18 creations:\n%s", tail(diff, 40))
+	if !strings.Contains(diff, "Plan: 22 to add, 0 to change, 0 to destroy.") {
+		t.Errorf("cdktf diff production: want only 22 creations:\n%s", tail(diff, 40))
 	}
 	p.deploy("production")
 
@@ -591,8 +592,8 @@ func expectProductionReviewed(t *testing.T, p *project) {
 	if exit != 0 || !strings.Contains(out, "Plan for stage production: 0 to create, 0 to update in place, 0 to replace, 0 to delete") {
 		t.Errorf("review of a deployed production: exit %d, want 0 and no changes:\n%s", exit, tail(out, 30))
 	}
-	p.setStages(`{"production": {"accountId": "123456789012", "deletionProtection": false}}`)
-	defer p.setStages(`{"production": {"accountId": "123456789012"}}`)
+	p.setStages(`{"production": {"accountId": "123456789012", "alarmTopicArn": "` + alarmTopic + `", "deletionProtection": false}}`)
+	defer p.setStages(`{"production": {"accountId": "123456789012", "alarmTopicArn": "` + alarmTopic + `"}}`)
 	out, exit = runReview(t, p.dir, p.env(), "--stage", "production", "--format", "markdown")
 	if exit != 2 || !strings.Contains(out, "deletion protection turned off") {
 		t.Errorf("review with deletion protection off: exit %d, want 2 and the risk flagged:\n%s", exit, tail(out, 30))
@@ -603,8 +604,8 @@ func expectProductionReviewed(t *testing.T, p *project) {
 // touched, and the review names what forces the replacement.
 func expectProductionRefusesReplacement(t *testing.T, p *project) {
 	before := p.cluster("main-movies-production-cluster")
-	p.setStages(`{"production": {"accountId": "123456789012", "masterUsername": "dbowner"}}`)
-	defer p.setStages(`{"production": {"accountId": "123456789012"}}`)
+	p.setStages(`{"production": {"accountId": "123456789012", "alarmTopicArn": "` + alarmTopic + `", "masterUsername": "dbowner"}}`)
+	defer p.setStages(`{"production": {"accountId": "123456789012", "alarmTopicArn": "` + alarmTopic + `"}}`)
 	out, err := p.run("", goBinary(t, "./cmd/review"), "--stage", "production")
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 ||

@@ -5,6 +5,7 @@ package tests
 // in an account without a default VPC.
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -63,7 +64,7 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 		return `{"dev": {"vpcId": "` + n.vpc + `", "subnetIds": ["` + n.subnetA + `", "` + n.subnetB + `"],
 		  "allowedSecurityGroupIds": ["` + n.client + `"], "allowedCidrs": [` + cidrs + `], "readers": ` + strconv.Itoa(readers) + `,
 		  "accountId": "123456789012", "assumeRoleArn": "arn:aws:iam::123456789012:role/deploy/aurora-stages",
-		  "tags": {"owner": "platform", "cost-centre": "cc-42"}}}`
+		  "tags": {"owner": "platform", "cost-centre": "cc-42"}, "alarmTopicArn": "` + alarmTopic + `"}}`
 	}
 	stage := func(cidrs string) string { return stageWith(cidrs, 0) }
 	p.setStages(stage(`"10.60.0.0/16"`))
@@ -72,6 +73,7 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 
 	if !t.Run("deployed through its role", func(t *testing.T) { expectDeployedThroughItsRole(t, p.in(t)) }) ||
 		!t.Run("the team's tags on its resources", func(t *testing.T) { expectTeamTags(t, p.in(t)) }) ||
+		!t.Run("alarms telling the team's topic", func(t *testing.T) { expectAlarms(t, p.in(t)) }) ||
 		!t.Run("in the team's VPC", func(t *testing.T) { expectInTheTeamsVPC(t, p.in(t), n) }) {
 		return
 	}
@@ -95,6 +97,42 @@ func TestLocalStageInTheTeamsVPC(t *testing.T) {
 	t.Run("a reader added in the other zone, then removed", func(t *testing.T) {
 		expectReaderAddedAndRemoved(t, p.in(t), func(readers int) string { return stageWith(`"10.60.0.0/16", "10.70.0.0/16"`, readers) })
 	})
+}
+
+// alarmTopic is the team's SNS topic in the VPC stage's account and region:
+// moto keeps an alarm's actions without looking the topic up.
+const alarmTopic = "arn:aws:sns:us-east-1:123456789012:movies-alarms"
+
+// The stage's alarms as CloudWatch holds them: the capacity at the ceiling
+// and the writer's CPU, telling the topic, missing data not breaching; the
+// failover events sent to the topic.
+func expectAlarms(t *testing.T, p *project) {
+	got := map[string]string{}
+	for _, a := range p.emulator.MetricAlarms(t) {
+		var dimensions []string
+		for _, d := range a.Dimensions {
+			dimensions = append(dimensions, d.Name+"="+d.Value)
+		}
+		got[a.AlarmName] = fmt.Sprintf("%s %s %s %s %g over %dx%ds, missing %s, alarm %v, ok %v",
+			a.MetricName, dimensions, a.Statistic, a.ComparisonOperator, a.Threshold,
+			a.EvaluationPeriods, a.Period, a.TreatMissingData, a.AlarmActions, a.OKActions)
+	}
+	want := map[string]string{
+		"movies-dev-capacity-at-ceiling":  "ServerlessDatabaseCapacity [DBClusterIdentifier=main-movies-dev-cluster] Maximum GreaterThanOrEqualToThreshold 3.6 over 3x300s, missing notBreaching, alarm [" + alarmTopic + "], ok [" + alarmTopic + "]",
+		"main-movies-dev-writer-cpu-high": "CPUUtilization [DBInstanceIdentifier=main-movies-dev-writer] Average GreaterThanThreshold 90 over 3x300s, missing notBreaching, alarm [" + alarmTopic + "], ok [" + alarmTopic + "]",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("alarms\n got %q\nwant %q", got, want)
+	}
+	subscriptions, err := p.emulator.RDS().DescribeEventSubscriptions(localaws.Context(t), &rds.DescribeEventSubscriptionsInput{SubscriptionName: aws.String("movies-dev-failover")})
+	if err != nil || len(subscriptions.EventSubscriptionsList) != 1 {
+		t.Fatalf("the failover event subscription: %v", err)
+	}
+	if s := subscriptions.EventSubscriptionsList[0]; aws.ToString(s.SnsTopicArn) != alarmTopic || aws.ToString(s.SourceType) != "db-cluster" ||
+		!slices.Equal(s.SourceIdsList, []string{"main-movies-dev-cluster"}) || !slices.Equal(s.EventCategoriesList, []string{"failover"}) {
+		t.Errorf("failover events: topic %s, source %s %q, categories %q; want %s, db-cluster [main-movies-dev-cluster], [failover]",
+			aws.ToString(s.SnsTopicArn), aws.ToString(s.SourceType), s.SourceIdsList, s.EventCategoriesList, alarmTopic)
+	}
 }
 
 // The stage's tags are on the cluster, the writer, the secret and a
@@ -166,8 +204,8 @@ func expectReaderAddedAndRemoved(t *testing.T, p *project, stage func(readers in
 	if risks := p.planAndCheck("dev"); len(risks) != 0 {
 		t.Errorf("adding a reader: risks %q, want none", risks)
 	}
-	if plan, want := p.savedPlanActions("dev"), map[string][]string{"aws_rds_cluster_instance.reader_1": {"create"}}; !maps.EqualFunc(plan, want, slices.Equal) {
-		t.Errorf("adding a reader plans %v, want only the reader created", plan)
+	if plan, want := p.savedPlanActions("dev"), map[string][]string{"aws_rds_cluster_instance.reader_1": {"create"}, "aws_cloudwatch_metric_alarm.cpu_high_reader_1": {"create"}}; !maps.EqualFunc(plan, want, slices.Equal) {
+		t.Errorf("adding a reader plans %v, want only the reader and its CPU alarm created", plan)
 	}
 	p.applyCheckedPlan("dev")
 	running := instances()
@@ -190,8 +228,8 @@ func expectReaderAddedAndRemoved(t *testing.T, p *project, stage func(readers in
 	if want := []string{"aws_rds_cluster_instance.reader_1: deleted, the cluster's last reader: no failover target: when the writer or its Availability Zone fails, Aurora must create a new instance before the database answers again (minutes of downtime)"}; !slices.Equal(risks, want) {
 		t.Errorf("removing the last reader: risks %q, want %q", risks, want)
 	}
-	if plan, want := p.savedPlanActions("dev"), map[string][]string{"aws_rds_cluster_instance.reader_1": {"delete"}}; !maps.EqualFunc(plan, want, slices.Equal) {
-		t.Errorf("removing the reader plans %v, want only the reader deleted", plan)
+	if plan, want := p.savedPlanActions("dev"), map[string][]string{"aws_rds_cluster_instance.reader_1": {"delete"}, "aws_cloudwatch_metric_alarm.cpu_high_reader_1": {"delete"}}; !maps.EqualFunc(plan, want, slices.Equal) {
+		t.Errorf("removing the reader plans %v, want only the reader and its CPU alarm deleted", plan)
 	}
 	p.applyCheckedPlan("dev")
 	if running := instances(); len(running) != 1 || aws.ToString(running["main-movies-dev-writer"].DBInstanceIdentifier) == "" {

@@ -339,7 +339,7 @@ func TestConfigRisksOfProductionProfile(t *testing.T) {
 	}
 	// Held to its account, production is flagged for nothing else.
 	held := production
-	held.PreventDestroy, held.FinalSnapshot, held.AccountID, held.Readers = true, true, "111122223333", 1
+	held.PreventDestroy, held.FinalSnapshot, held.AccountID, held.Readers, held.AlarmTopicARN = true, true, "111122223333", 1, "arn:aws:sns:us-east-1:111122223333:alarms"
 	if risks := review.ConfigRisks(held); len(risks) != 0 {
 		t.Errorf("production held to its account: %v, want no risks", risks)
 	}
@@ -351,6 +351,7 @@ func TestConfigRisksOfProductionProfile(t *testing.T) {
 		"prevent_destroy is off on a production-profile stage: Terraform will no longer refuse a plan that destroys the database",
 		"final snapshot skipped on a production-profile stage: a destroy would keep no copy of the data",
 		`no reader on a production-profile stage, no failover target: when the writer or its Availability Zone fails, Aurora must create a new instance before the database answers again (minutes of downtime); set "readers": 1 or more in the stage's entry`,
+		`no alarmTopicArn on a production-profile stage: nobody is told when the database is held at its capacity ceiling, short of CPU or failing over; set "alarmTopicArn" to an SNS topic`,
 		`no accountId on a production-profile stage: nothing stops a deploy with another account's credentials (dev's, say) from creating or changing this stage there; set "accountId" in the stage's entry`,
 	}
 	if !slices.Equal(reasons, want) {

@@ -370,6 +370,8 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"production": slices.Concat(base, key, monitoring, defaultVPC, []string{"aws_rds_cluster_instance.reader_1"}),
 		"staging": slices.Concat(base, monitoring, stagingNetwork, []string{"output.kms_key_arn",
 			"aws_rds_cluster_instance.reader_1", "aws_rds_cluster_instance.reader_2", "data.aws_subnet.subnet_1", "data.aws_subnet.subnet_2",
+			"aws_cloudwatch_metric_alarm.capacity_at_ceiling", "aws_cloudwatch_metric_alarm.cpu_high_writer", "aws_cloudwatch_metric_alarm.cpu_high_reader_1",
+			"aws_cloudwatch_metric_alarm.cpu_high_reader_2", "aws_db_event_subscription.failover_events",
 			"aws_iam_role_policy_attachment.consumer_movies_api", "aws_iam_role_policy_attachment.consumer_movies_worker_batch"}),
 	}
 	for _, stage := range testStages {
@@ -604,4 +606,52 @@ func TestReadersPerStage(t *testing.T) {
 		"data.aws_subnet.subnet_1.id": "subnet-0a1b2c3d4e5f60718",
 		"data.aws_subnet.subnet_2.id": "subnet-1a2b3c4d",
 	})
+}
+
+// A stage with an alarm topic: the capacity at the ceiling (90% of
+// maxCapacity), each instance's CPU, both telling the topic when they
+// fire and when they are OK, a paused database's silence never breaching;
+// and the cluster's failover events sent to the topic. Without a topic, none.
+func TestAlarmsPerStage(t *testing.T) {
+	topic := []any{"arn:aws:sns:eu-west-1:111122223333:movies-alarms"}
+	alarm := func(name, metric, statistic, operator string, threshold float64, dimensions map[string]any) map[string]any {
+		return map[string]any{
+			"alarm_name": name, "namespace": "AWS/RDS", "metric_name": metric, "statistic": statistic, "dimensions": dimensions,
+			"period": 300.0, "evaluation_periods": 3.0, "datapoints_to_alarm": 3.0, "comparison_operator": operator, "threshold": threshold,
+			"treat_missing_data": "notBreaching", "alarm_actions": topic, "ok_actions": topic,
+		}
+	}
+	want := map[string]map[string]any{
+		"capacity_at_ceiling": alarm("movies-staging-capacity-at-ceiling", "ServerlessDatabaseCapacity", "Maximum", "GreaterThanOrEqualToThreshold", 14.4,
+			map[string]any{"DBClusterIdentifier": "${aws_rds_cluster.cluster.id}"}),
+	}
+	for id, identifier := range map[string]string{"writer": "main-movies-staging-writer", "reader_1": "main-movies-staging-reader-1", "reader_2": "main-movies-staging-reader-2"} {
+		want["cpu_high_"+id] = alarm(identifier+"-cpu-high", "CPUUtilization", "Average", "GreaterThanThreshold", 90,
+			map[string]any{"DBInstanceIdentifier": identifier})
+	}
+	alarms := stackJSON(t, "staging")["resource"].(map[string]any)["aws_cloudwatch_metric_alarm"].(map[string]any)
+	if len(alarms) != len(want) {
+		t.Errorf("staging alarms %q, want %q", slices.Sorted(maps.Keys(alarms)), slices.Sorted(maps.Keys(want)))
+	}
+	for id, values := range want {
+		got, _ := alarms[id].(map[string]any)
+		for argument, value := range values {
+			if !reflect.DeepEqual(got[argument], value) {
+				t.Errorf("alarm %s: %s = %v, want %v", id, argument, got[argument], value)
+			}
+		}
+	}
+	expectValues(t, "staging", stackJSON(t, "staging"), map[string]any{
+		"resource.aws_db_event_subscription.failover_events.name":             "movies-staging-failover",
+		"resource.aws_db_event_subscription.failover_events.sns_topic":        topic[0],
+		"resource.aws_db_event_subscription.failover_events.source_type":      "db-cluster",
+		"resource.aws_db_event_subscription.failover_events.source_ids":       []any{"${aws_rds_cluster.cluster.id}"},
+		"resource.aws_db_event_subscription.failover_events.event_categories": []any{"failover"},
+	})
+	for _, stage := range []string{"dev", "production", "load"} {
+		expectValues(t, stage, stackJSON(t, stage), map[string]any{
+			"resource.aws_cloudwatch_metric_alarm": absent,
+			"resource.aws_db_event_subscription":   absent,
+		})
+	}
 }

@@ -30,7 +30,7 @@ import (
 // Enhanced Monitoring, no Performance Insights, major upgrades allowed, its
 // own VPC, subnets and allowed sources, two consumer roles, two readers,
 // I/O-Optimized storage, windows across midnight, tags of its own over the
-// account's) and one that
+// account's, alarms) and one that
 // never pauses (load: no
 // IAM authentication, no minor upgrades, no statement logging, changes left
 // to the maintenance window, an existing subnet group, another region and
@@ -53,7 +53,7 @@ const testContext = `{
       "allowedSecurityGroupIds": ["sg-0a1b2c3d4e5f60718"], "allowedCidrs": ["10.20.0.0/16", "2001:db8::/32"],
       "consumerRoleNames": ["movies-api", "movies.worker@batch"],
       "readers": 2, "storageType": "aurora-iopt1", "backupWindow": "23:30-00:15", "maintenanceWindow": "sat:22:00-sat:23:00",
-      "tags": {"cost-centre": "cc-7", "data": "personal"}},
+      "tags": {"cost-centre": "cc-7", "data": "personal"}, "alarmTopicArn": "arn:aws:sns:eu-west-1:111122223333:movies-alarms"},
     "load": {"minCapacity": 0.5, "maxCapacity": 64, "autoPauseSeconds": 0,
       "iamDatabaseAuthentication": false, "autoMinorVersionUpgrade": false,
       "logStatement": "none", "logMinDurationMs": -1, "performanceInsightsRetentionDays": 93,

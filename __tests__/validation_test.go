@@ -72,6 +72,15 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 			`all stacks (bootstrap, dev): tags = {"aws:cost":"x"} (from cdktf.json context.tags): key "aws:cost" starts with aws:, which AWS reserves`},
 		{"account tags not an object", `{` + accountJSON + `, "tags": ["owner"], "stages": {"dev": {}}}`, nil, nil,
 			`context.tags = ["owner"]: must be an object of tag keys to string values, e.g. {"owner": "platform"}`},
+		// Alarms.
+		{"alarm topic not an SNS topic ARN", withStages(`{"dev": {"alarmTopicArn": "movies-alarms"}}`), nil, nil,
+			`stage "dev": alarmTopicArn = "movies-alarms": must be a standard SNS topic's ARN, arn:aws:sns:<region>:<account>:<name> (CloudWatch alarms cannot tell a FIFO topic), or empty for no alarms`},
+		{"alarm topic a FIFO topic", withStages(`{"dev": {"alarmTopicArn": "arn:aws:sns:us-east-1:111122223333:alarms.fifo"}}`), nil, nil,
+			`stage "dev": alarmTopicArn = "arn:aws:sns:us-east-1:111122223333:alarms.fifo": must be a standard SNS topic's ARN, arn:aws:sns:<region>:<account>:<name> (CloudWatch alarms cannot tell a FIFO topic), or empty for no alarms`},
+		{"alarm topic in another region", `{` + accountJSON + `, "alarmTopicArn": "arn:aws:sns:eu-west-1:111122223333:alarms", "stages": {"dev": {}}}`, nil, nil,
+			`stage "dev": alarmTopicArn = "arn:aws:sns:eu-west-1:111122223333:alarms": must be a topic in the stage's region us-east-1: CloudWatch alarms tell only topics of their own region`},
+		{"alarm topic of another account", withStages(`{"production": {"accountId": "444455556666", "alarmTopicArn": "arn:aws:sns:us-east-1:111122223333:alarms"}}`), nil, nil,
+			`stage "production": alarmTopicArn = "arn:aws:sns:us-east-1:111122223333:alarms": must be a topic of the stage's account 444455556666 (accountId)`},
 		// Windows.
 		{"backup window without leading zeros", withStages(`{"dev": {"backupWindow": "3:00-4:00"}}`), nil, nil,
 			`stage "dev": backupWindow = "3:00-4:00": must be hh24:mi-hh24:mi in UTC (as "03:00-04:00"), at least 30 minutes, or empty to let AWS choose`},
@@ -278,7 +287,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"setting in the wrong case", withStages(`{"dev": {"KMSKey": "create"}}`), nil, nil,
 			`stage "dev": KMSKey: unknown setting; did you mean kmsKey?`},
 		{"setting close to none", withStages(`{"dev": {"colour": "blue"}}`), nil, nil,
-			`stage "dev": colour: unknown setting; allowed: accountId, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, tags, vpcId, profile`},
+			`stage "dev": colour: unknown setting; allowed: accountId, alarmTopicArn, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, tags, vpcId, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,
@@ -296,7 +305,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"misspelt context setting", `{` + accountJSON + `, "statebucket": "x"}`, nil, nil,
 			`context.statebucket: unknown setting; did you mean stateBucket?`},
 		{"context setting close to none", `{` + accountJSON + `, "owner": "x"}`, nil, nil,
-			`context.owner: unknown setting; allowed: localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays, tags`},
+			`context.owner: unknown setting; allowed: alarmTopicArn, localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays, tags`},
 		{"service not a string", `{"service": 5, "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
 			`context.service = 5: must be a string`},
 	}
@@ -353,6 +362,7 @@ func TestBoundaryValuesAreValid(t *testing.T) {
 		`{"dev": {"backupWindow": "04:00-04:30", "maintenanceWindow": "sun:04:30-sun:05:00"}}`,
 		`{"dev": {"tags": {"cost centre": "CC 42/eu", "owner@team": "platform+db:=_.-", "Ünïcode": "ß"}}}`,
 		`{"dev": {"tags": ` + manyTags("stage", 46) + `}}`,
+		`{"dev": {"alarmTopicArn": "arn:aws:sns:us-east-1:111122223333:movies_db-alarms"}}`,
 	} {
 		if problems := problemsOf(t, withStages(stages), nil); problems != nil {
 			t.Errorf("stages %s: unexpected problems:\n  %s", stages, strings.Join(problems, "\n  "))

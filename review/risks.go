@@ -223,6 +223,9 @@ func ConfigRisks(cfg stacks.StageConfig) []Risk {
 	if cfg.Readers == 0 {
 		risks = append(risks, Risk{writerAddress, "no reader on a production-profile stage, " + noFailoverTarget + `; set "readers": 1 or more in the stage's entry`})
 	}
+	if cfg.AlarmTopicARN == "" {
+		risks = append(risks, Risk{clusterAddress, `no alarmTopicArn on a production-profile stage: nobody is told when the database is held at its capacity ceiling, short of CPU or failing over; set "alarmTopicArn" to an SNS topic`})
+	}
 	if cfg.AccountID == "" {
 		risks = append(risks, Risk{"provider.aws", `no accountId on a production-profile stage: nothing stops a deploy with another account's credentials (dev's, say) from creating or changing this stage there; set "accountId" in the stage's entry`})
 	}

@@ -100,6 +100,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	newInstances(stack, cfg, instanceSettings{cluster: cluster, key: key, monitoringRole: monitoringRole})
 
 	newCredentialsValue(stack, secret, cluster, creds)
+	newAlarms(stack, cfg, cluster.Id())
 
 	// Read once each: every read of an attribute is a round trip to jsii's
 	// runtime, paid per stack.

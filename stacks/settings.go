@@ -38,6 +38,9 @@ type AccountSettings struct {
 	// state bucket: every stage's state in one tooling account, each
 	// stage's resources in its own. Allowed: an IAM role ARN.
 	StateRoleARN string `json:"stateRoleArn"`
+	// AlarmTopicARN, if set, is the SNS topic every stage's alarms tell,
+	// unless the stage names its own. Allowed: as a stage's alarmTopicArn.
+	AlarmTopicARN string `json:"alarmTopicArn"`
 	// Deployer says who deploys, in the session name of an assumed role:
 	// DB_DEPLOYER, else GITHUB_ACTOR, else USER.
 	Deployer string `json:"-"`
@@ -61,6 +64,7 @@ var accountSettingSources = []accountSetting{
 	{"stateKeyPrefix", "DB_STATE_KEY_PREFIX", func(a *AccountSettings) *string { return &a.StateKeyPrefix }},
 	{"localEndpoint", "DB_LOCAL_ENDPOINT", func(a *AccountSettings) *string { return &a.LocalEndpoint }},
 	{"stateRoleArn", "DB_STATE_ROLE_ARN", func(a *AccountSettings) *string { return &a.StateRoleARN }},
+	{"alarmTopicArn", "DB_ALARM_TOPIC_ARN", func(a *AccountSettings) *string { return &a.AlarmTopicARN }},
 }
 
 // deployerVariables say who deploys, the first one set wins.
@@ -311,6 +315,9 @@ func resolveStage(stage string, entry map[string]json.RawMessage, account Accoun
 			continue
 		}
 		target.Set(value.Elem())
+	}
+	if cfg.AlarmTopicARN == "" {
+		cfg.AlarmTopicARN = account.AlarmTopicARN
 	}
 	return cfg, problems
 }

@@ -180,6 +180,15 @@ type StageConfig struct {
 	// print a warning on every synth elsewhere.
 	AllowedCIDRs []string `json:"allowedCidrs"`
 
+	// AlarmTopicARN, if set, is the SNS topic the stage's alarms tell, and
+	// tell again when they are OK: capacity held at the ceiling, an
+	// instance's CPU high, a failover (docs/stack.md); empty means the
+	// account-level alarmTopicArn, and no alarms when that is empty too.
+	// `make review` flags a production-profile stage without one. Allowed:
+	// a standard SNS topic's ARN in the stage's region (of AccountID's
+	// account, when that is set).
+	AlarmTopicARN string `json:"alarmTopicArn"`
+
 	// Tags are the team's tags (owner, cost centre...) on every resource of
 	// the stage, over the account-level tags; the stack sets service,
 	// stage, managed-by and Name itself. Allowed: keys of 1 to 128 and

@@ -77,6 +77,7 @@ func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, target 
 		config.SkipRegionValidation = jsii.Bool(true)
 		config.S3UsePathStyle = jsii.Bool(true)
 		config.Endpoints = &[]*provider.AwsProviderEndpoints{{
+			Cloudwatch:     jsii.String(local),
 			Ec2:            jsii.String(local),
 			Iam:            jsii.String(local),
 			Kms:            jsii.String(local),

@@ -83,6 +83,7 @@ var (
 	allowedLogStmt   = []string{"none", "ddl", "mod", "all"}
 	allowedStorage   = []string{StorageStandard, StorageIOOptimized}
 	weekdays         = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+	snsTopicARN      = regexp.MustCompile(`^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$`)
 	tagCharacters    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	dailyWindow      = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$`)
 	weeklyWindow     = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$`)
@@ -227,6 +228,9 @@ func (c StageConfig) Validate() []string {
 		report("logMinDurationMs", c.LogMinDurationMs, fmt.Sprintf("must be -1 (off) or 0 to %d milliseconds", maxLogDurationMs))
 	}
 
+	if msg := checkAlarmTopic(c.AlarmTopicARN, c.Region, c.AccountID); msg != "" {
+		report("alarmTopicArn", c.AlarmTopicARN, msg)
+	}
 	for _, msg := range checkTags(c.Tags) {
 		report("tags", asJSON(c.Tags), msg)
 	}
@@ -271,6 +275,24 @@ func (c StageConfig) Validate() []string {
 		report("monitoring role name ("+derived+")", c.MonitoringRoleName(), fmt.Sprintf("is %d characters: must be at most %d", len(c.MonitoringRoleName()), maxIAMRoleName))
 	}
 	return problems
+}
+
+// checkAlarmTopic checks an alarm topic: CloudWatch tells only a standard
+// SNS topic, in the alarm's own region.
+func checkAlarmTopic(arn, region, accountID string) string {
+	if arn == "" {
+		return ""
+	}
+	m := snsTopicARN.FindStringSubmatch(arn)
+	switch {
+	case m == nil:
+		return "must be a standard SNS topic's ARN, arn:aws:sns:<region>:<account>:<name> (CloudWatch alarms cannot tell a FIFO topic), or empty for no alarms"
+	case m[1] != region:
+		return fmt.Sprintf("must be a topic in the stage's region %s: CloudWatch alarms tell only topics of their own region", region)
+	case accountID != "" && m[2] != accountID:
+		return fmt.Sprintf("must be a topic of the stage's account %s (accountId)", accountID)
+	}
+	return ""
 }
 
 // checkTags returns what is wrong with a set of the team's tags, one
