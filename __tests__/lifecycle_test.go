@@ -520,7 +520,7 @@ func expectRotationInPlace(t *testing.T, p *project) {
 func TestLocalProduction(t *testing.T) {
 	// moto's account and a topic for the alarms: a production without
 	// either is itself a risk.
-	p := newProject(t, `{"production": {"accountId": "123456789012", "alarmTopicArn": "` + alarmTopic + `"}}`)
+	p := newProject(t, `{"production": {"accountId": "123456789012", "alarmTopicArn": "`+alarmTopic+`"}}`)
 	p.createStateBucket()
 
 	diff, err := p.cdktf("diff", "production")
