@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
@@ -140,38 +141,27 @@ func expectAlarms(t *testing.T, p *project) {
 func expectTeamTags(t *testing.T, p *project) {
 	ctx := localaws.Context(t)
 	want := map[string]string{"owner": "platform", "cost-centre": "cc-42", "service": "movies", "stage": "dev", "managed-by": "cdktf"}
-	got := map[string]map[string]string{}
 	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String("main-movies-dev-cluster")})
 	if err != nil {
 		t.Fatal(err)
-	}
-	got["cluster"] = map[string]string{}
-	for _, tag := range clusters.DBClusters[0].TagList {
-		got["cluster"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
 	}
 	instances, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("main-movies-dev-writer")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got["writer"] = map[string]string{}
-	for _, tag := range instances.DBInstances[0].TagList {
-		got["writer"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-	}
 	secret, err := p.emulator.SecretsManager().DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String("movies-dev-credentials")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got["secret"] = map[string]string{}
-	for _, tag := range secret.Tags {
-		got["secret"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-	}
-	parameterTags, err := p.emulator.SSM().ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String("movies-dev-resource-arn")})
+	parameter, err := p.emulator.SSM().ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String("movies-dev-resource-arn")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got["parameter"] = map[string]string{}
-	for _, tag := range parameterTags.TagList {
-		got["parameter"][aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	got := map[string]map[string]string{
+		"cluster":   tagMap(clusters.DBClusters[0].TagList, func(tag rdstypes.Tag) (*string, *string) { return tag.Key, tag.Value }),
+		"writer":    tagMap(instances.DBInstances[0].TagList, func(tag rdstypes.Tag) (*string, *string) { return tag.Key, tag.Value }),
+		"secret":    tagMap(secret.Tags, func(tag smtypes.Tag) (*string, *string) { return tag.Key, tag.Value }),
+		"parameter": tagMap(parameter.TagList, func(tag ssmtypes.Tag) (*string, *string) { return tag.Key, tag.Value }),
 	}
 	for resource, tags := range got {
 		delete(tags, "Name")
@@ -179,6 +169,17 @@ func expectTeamTags(t *testing.T, p *project) {
 			t.Errorf("%s tags %v, want %v and its Name", resource, tags, want)
 		}
 	}
+}
+
+// tagMap reads one service's tags as a map: each SDK has a Tag type of its
+// own.
+func tagMap[T any](tags []T, pair func(T) (*string, *string)) map[string]string {
+	m := map[string]string{}
+	for _, tag := range tags {
+		key, value := pair(tag)
+		m[aws.ToString(key)] = aws.ToString(value)
+	}
+	return m
 }
 
 // Adding a reader to a deployed stage creates that reader and nothing
