@@ -278,13 +278,7 @@ func TestRuntimeCommandLeavesNoProcessInTheCallersGroup(t *testing.T) {
 // The preload makes the provider's index lazy: a submodule is loaded when
 // its export is first read, and reads the same value as before.
 func TestPreloadLoadsProviderSubmodulesOnFirstUse(t *testing.T) {
-	node := os.Getenv("JSII_NODE")
-	if node == "" {
-		node = "node"
-	}
-	if _, err := exec.LookPath(node); err != nil {
-		t.Skipf("no Node.js (%v); make test sets JSII_NODE", err)
-	}
+	node := testNode(t)
 	root := t.TempDir()
 	lib := filepath.Join(root, "node_modules", "@cdktf", "provider-aws", "lib")
 	write := func(path, content string) {
@@ -325,13 +319,7 @@ console.log(Object.keys(aws).join(","), aws.rdsCluster.RdsCluster.name);`
 // terraform runs once per process (a failed run once more, for cdktf's own
 // error).
 func TestPreloadRunsTerraformVersionOncePerProcess(t *testing.T) {
-	node := os.Getenv("JSII_NODE")
-	if node == "" {
-		node = "node"
-	}
-	if _, err := exec.LookPath(node); err != nil {
-		t.Skipf("no Node.js (%v); make test sets JSII_NODE", err)
-	}
+	node := testNode(t)
 	check, err := filepath.Abs(filepath.Join("..", "..", "node_modules", "cdktf", "lib", "validations", "validate-terraform-version.js"))
 	if err != nil {
 		t.Fatal(err)
@@ -400,13 +388,7 @@ Promise.resolve(versionLookup).then(() => {
 // not see the start's variable, and once the Go side stops reading, an
 // answer ends the kernel quietly with status 0.
 func TestStartScriptRunsTheKernelAlone(t *testing.T) {
-	node := os.Getenv("JSII_NODE")
-	if node == "" {
-		node = "node"
-	}
-	if _, err := exec.LookPath(node); err != nil {
-		t.Skipf("no Node.js (%v); make test sets JSII_NODE", err)
-	}
+	node := testNode(t)
 	dir, err := Extract(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -469,4 +451,18 @@ func TestTheRequiredKernelStartsAlone(t *testing.T) {
 	if !bytes.Contains(preload, []byte(`exports.kernelStdio = "`+kernelStdio+`";`)) {
 		t.Errorf("preload.js rewrites another kernelStdio than %q", kernelStdio)
 	}
+}
+
+// testNode is the Node.js the preload tests run: JSII_NODE, which make
+// test sets to the project's Node.js 22, else the node on PATH.
+func testNode(t *testing.T) string {
+	t.Helper()
+	node := os.Getenv("JSII_NODE")
+	if node == "" {
+		node = "node"
+	}
+	if _, err := exec.LookPath(node); err != nil {
+		t.Skipf("no Node.js (%v); make test sets JSII_NODE", err)
+	}
+	return node
 }
