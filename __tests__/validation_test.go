@@ -287,7 +287,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"setting in the wrong case", withStages(`{"dev": {"KMSKey": "create"}}`), nil, nil,
 			`stage "dev": KMSKey: unknown setting; did you mean kmsKey?`},
 		{"setting close to none", withStages(`{"dev": {"colour": "blue"}}`), nil, nil,
-			`stage "dev": colour: unknown setting; allowed: accountId, alarmTopicArn, allowMajorVersionUpgrade, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, tags, vpcId, profile`},
+			`stage "dev": colour: unknown setting; allowed: accountId, alarmTopicArn, allowMajorVersionUpgrade, allowProductionData, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, restoreFrom, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, tags, vpcId, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,
@@ -305,7 +305,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"misspelt context setting", `{` + accountJSON + `, "statebucket": "x"}`, nil, nil,
 			`context.statebucket: unknown setting; did you mean stateBucket?`},
 		{"context setting close to none", `{` + accountJSON + `, "owner": "x"}`, nil, nil,
-			`context.owner: unknown setting; allowed: alarmTopicArn, localEndpoint, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays, tags`},
+			`context.owner: unknown setting; allowed: alarmTopicArn, localEndpoint, previews, region, service, stages, stateBucket, stateKeyPrefix, stateRoleArn, stateVersionRetentionDays, tags`},
 		{"service not a string", `{"service": 5, "region": "us-east-1", "stateBucket": "movies-state"}`, nil, nil,
 			`context.service = 5: must be a string`},
 	}

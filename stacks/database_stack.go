@@ -24,7 +24,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	newAwsProvider(stack, cfg.Account, deployTarget{
 		Region:        cfg.Region,
 		AssumeRoleARN: cfg.AssumeRoleARN,
-		SessionName:   sessionName(cfg.Stage, cfg.Account.Deployer),
+		SessionName:   cfg.SessionName(),
 		AccountID:     cfg.AccountID,
 	}, defaultTags(cfg.Account, cfg.Stage, cfg.Tags))
 	newS3Backend(stack, cfg.Account, cfg.StateKey())
@@ -89,9 +89,14 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		EnabledCloudwatchLogsExports:     jsii.Strings(cfg.LogExports...),
 		ApplyImmediately:                 jsii.Bool(cfg.ApplyImmediately),
 		AllowMajorVersionUpgrade:         jsii.Bool(cfg.AllowMajorVersionUpgrade),
+		RestoreToPointInTime:             pointInTimeRestore(cfg),
+		SnapshotIdentifier:               snapshotRestore(cfg),
+		Provisioners:                     dataAPIProvisioner(stack, cfg),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
-			PreventDestroy:     jsii.Bool(cfg.PreventDestroy),
-			IgnoreChanges:      emulatorClusterQuirks(cfg.Account),
+			PreventDestroy: jsii.Bool(cfg.PreventDestroy),
+			// The restore arguments act only when the cluster is created:
+			// changing or removing restoreFrom later must not replace it.
+			IgnoreChanges:      jsii.Strings(append([]string{"restore_to_point_in_time", "snapshot_identifier"}, emulatorClusterQuirks(cfg.Account)...)...),
 			ReplaceTriggeredBy: &[]interface{}{encryption},
 		},
 		Tags: &map[string]*string{"Name": jsii.String(cfg.ClusterIdentifier())},

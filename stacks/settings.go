@@ -41,6 +41,9 @@ type AccountSettings struct {
 	// AlarmTopicARN, if set, is the SNS topic every stage's alarms tell,
 	// unless the stage names its own. Allowed: as a stage's alarmTopicArn.
 	AlarmTopicARN string `json:"alarmTopicArn"`
+	// App is the command cdktf.json runs to synthesize (its "app"): a
+	// restored stage runs it again to turn the Data API on.
+	App string `json:"-"`
 	// Deployer says who deploys, in the session name of an assumed role:
 	// DB_DEPLOYER, else GITHUB_ACTOR, else USER.
 	Deployer string `json:"-"`
@@ -90,6 +93,9 @@ type Settings struct {
 	Account AccountSettings
 	// Stages maps each stage name to its entry: setting name to JSON value.
 	Stages map[string]map[string]json.RawMessage
+	// Previews is the entry every preview stage (pr-<number>) is built
+	// from, nil when context.previews is not set.
+	Previews map[string]json.RawMessage
 	// StateVersionRetentionDays is how long the bootstrap stack's bucket
 	// keeps a replaced state version. Allowed: 1 to 3650.
 	StateVersionRetentionDays int `json:"stateVersionRetentionDays"`
@@ -105,6 +111,7 @@ func LoadCdktfJSON(path string, getenv func(string) string) (*Settings, error) {
 		return nil, fmt.Errorf("reading the configuration: %w", err)
 	}
 	var file struct {
+		App     string          `json:"app"`
 		Context json.RawMessage `json:"context"`
 	}
 	if err := json.Unmarshal(data, &file); err != nil {
@@ -113,8 +120,16 @@ func LoadCdktfJSON(path string, getenv func(string) string) (*Settings, error) {
 	if len(file.Context) == 0 {
 		file.Context = []byte("{}")
 	}
-	return ParseContext(file.Context, getenv)
+	settings, err := ParseContext(file.Context, getenv)
+	if err != nil {
+		return nil, err
+	}
+	settings.Account.App = file.App
+	return settings, nil
 }
+
+// DefaultApp is the app command of this repository's cdktf.json.
+const DefaultApp = "go run ."
 
 // LoadStage reads cdktf.json in the current folder (with the environment's
 // overrides) and resolves one stage, for the commands that work on a single
@@ -151,7 +166,12 @@ func ParseContext(context []byte, getenv func(string) string) (*Settings, error)
 	}
 	var problems []string
 
-	known := map[string]bool{"stages": true, "stateVersionRetentionDays": true, "tags": true}
+	known := map[string]bool{"stages": true, "stateVersionRetentionDays": true, "tags": true, "previews": true}
+	if value, ok := raw["previews"]; ok {
+		if err := json.Unmarshal(value, &settings.Previews); err != nil || settings.Previews == nil {
+			problems = append(problems, fmt.Sprintf("context.previews = %s: must be an object of stage settings, the entry of every preview stage pr-<number>, e.g. {\"restoreFrom\": {\"stage\": \"staging\"}}", value))
+		}
+	}
 	if value, ok := raw["tags"]; ok {
 		if err := json.Unmarshal(value, &settings.Account.Tags); err != nil || settings.Account.Tags == nil {
 			problems = append(problems, fmt.Sprintf("context.tags = %s: must be an object of tag keys to string values, e.g. {\"owner\": \"platform\"}", value))
@@ -257,10 +277,10 @@ func (s *Settings) Resolve(only []string) (*Stacks, error) {
 		for _, name := range uniqueInOrder(only) {
 			if name == BootstrapStack {
 				withBootstrap = true
-			} else if _, ok := s.Stages[name]; ok {
+			} else if msg := s.unlisted(name); msg == "" {
 				selected = append(selected, name)
 			} else {
-				problems = append(problems, fmt.Sprintf("stage %q named on the command line is not configured; configured stacks: %s", name, strings.Join(append([]string{BootstrapStack}, names...), ", ")))
+				problems = append(problems, msg)
 			}
 		}
 		names = selected
@@ -271,9 +291,19 @@ func (s *Settings) Resolve(only []string) (*Stacks, error) {
 	}
 
 	for _, stage := range names {
-		cfg, entryProblems := resolveStage(stage, s.Stages[stage], s.Account)
+		var cfg StageConfig
+		var entryProblems []string
+		switch entry, listed := s.Stages[stage]; {
+		case listed:
+			cfg, entryProblems = resolveStage(stage, entry, s.Account)
+		case IsPreview(stage):
+			cfg, entryProblems = resolveStage(stage, s.Previews, s.Account)
+		default:
+			cfg, entryProblems = s.drillStage(stage)
+		}
 		problems = append(problems, entryProblems...)
 		problems = append(problems, cfg.Validate()...)
+		problems = append(problems, s.validateRestore(cfg)...)
 		resolved.Warnings = append(resolved.Warnings, cfg.NetworkWarnings()...)
 		resolved.Stages = append(resolved.Stages, cfg)
 	}
@@ -281,6 +311,30 @@ func (s *Settings) Resolve(only []string) (*Stacks, error) {
 		return nil, &ConfigError{Problems: problems}
 	}
 	return resolved, nil
+}
+
+// unlisted says why a stage named on the command line cannot be built, ""
+// when it can: a stage of cdktf.json, a preview (pr-<number>, when
+// context.previews is set) or a restore drill of a listed stage.
+func (s *Settings) unlisted(name string) string {
+	if _, ok := s.Stages[name]; ok {
+		return ""
+	}
+	configured := strings.Join(append([]string{BootstrapStack}, s.StageNames()...), ", ")
+	switch {
+	case IsPreview(name) && s.Previews == nil:
+		return fmt.Sprintf("stage %q is a preview's name, but cdktf.json's context has no previews entry to build it from; configured stacks: %s", name, configured)
+	case IsPreview(name):
+		return ""
+	case strings.HasPrefix(name, PreviewPrefix):
+		return fmt.Sprintf("stage %q is not configured, and a preview stage is named pr-<number> (the pull request's, e.g. pr-42); configured stacks: %s", name, configured)
+	case strings.HasPrefix(name, DrillPrefix):
+		if _, ok := s.Stages[strings.TrimPrefix(name, DrillPrefix)]; ok {
+			return ""
+		}
+		return fmt.Sprintf("stage %q is not configured, and a restore drill is named drill-<stage> after a configured stage; configured stacks: %s", name, configured)
+	}
+	return fmt.Sprintf("stage %q named on the command line is not configured; configured stacks: %s", name, configured)
 }
 
 // resolveStage starts from the stage's profile and applies its entry.
@@ -338,8 +392,11 @@ func stageSettingFields() map[string]int {
 // describeType is typeName in a sentence: "must be a whole number",
 // "must be true or false".
 func describeType(t reflect.Type) string {
-	if t.Kind() == reflect.Bool {
+	switch t.Kind() {
+	case reflect.Bool:
 		return typeName(t)
+	case reflect.Pointer:
+		return "an " + typeName(t) + ": " + restoreFromSyntax
 	}
 	return "a " + typeName(t)
 }
@@ -360,6 +417,10 @@ func typeName(t reflect.Type) string {
 		return "list of " + typeName(t.Elem()) + "s"
 	case reflect.Map:
 		return "map of " + typeName(t.Elem()) + "s"
+	case reflect.Pointer:
+		if t.Elem() == reflect.TypeOf(RestoreFrom{}) {
+			return "object"
+		}
 	}
 	return t.String()
 }

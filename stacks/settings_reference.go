@@ -216,6 +216,10 @@ func formatValue(value reflect.Value) string {
 		return "`" + value.String() + "`"
 	case reflect.Float64:
 		return "`" + strconv.FormatFloat(value.Float(), 'f', -1, 64) + "`"
+	case reflect.Pointer:
+		if value.IsNil() {
+			return "none"
+		}
 	}
 	data, err := json.Marshal(value.Interface())
 	if err != nil {

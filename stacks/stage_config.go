@@ -62,6 +62,27 @@ type StageConfig struct {
 	// Allowed: 1 or more.
 	CredentialsVersion int `json:"credentialsVersion"`
 
+	// RestoreFrom starts the stage's cluster from another's data, and is
+	// read only when the cluster is created: changing or removing it later
+	// changes nothing. Exactly one of {"stage": "<stage>"}, an Aurora clone
+	// (copy-on-write) of another stage's cluster as it is now; {"stage":
+	// "<stage>", "time": "<RFC 3339 time>"}, a point-in-time restore of
+	// it; {"snapshot": "<identifier>"}, a restore from a cluster snapshot
+	// (a final snapshot, a manual one). The cluster gets a new master
+	// password of its own, and the Data API is turned on after the
+	// restore. A clone or point-in-time restore is of a stage in the same
+	// account and region, and runs its engine version. Allowed: a source
+	// stage of cdktf.json other than this one, a time that has passed; the
+	// database name and master user (and, but for a snapshot, the engine
+	// version) the source's, where the source is a stage of cdktf.json (a
+	// snapshot is traced to its stage by the stage's final snapshot name).
+	RestoreFrom *RestoreFrom `json:"restoreFrom"`
+	// AllowProductionData lets a stage of the dev profile be made from a
+	// production-profile stage's data (RestoreFrom): without it that is
+	// refused, so production data does not land in a stage with a dev
+	// stage's protections by mistake.
+	AllowProductionData bool `json:"allowProductionData"`
+
 	// MinCapacity is the writer's least capacity, in Aurora capacity units
 	// (ACU); 0 lets the database pause. Allowed: 0 to 256 in steps of 0.5,
 	// at most MaxCapacity.

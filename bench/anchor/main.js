@@ -140,7 +140,11 @@ function devStage(app, stage) {
     enabledCloudwatchLogsExports: [],
     applyImmediately: true,
     allowMajorVersionUpgrade: false,
-    lifecycle: { preventDestroy: false, replaceTriggeredBy: [encryptionAddress] },
+    lifecycle: {
+      preventDestroy: false,
+      ignoreChanges: ["restore_to_point_in_time", "snapshot_identifier"],
+      replaceTriggeredBy: [encryptionAddress],
+    },
     tags: { Name: clusterIdentifier },
   });
 

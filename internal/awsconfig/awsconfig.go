@@ -46,3 +46,16 @@ func StateBucket(ctx context.Context, account stacks.AccountSettings) (*s3.Clien
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = account.LocalEndpoint != "" }), nil
 }
+
+// Stage returns the SDK configuration a stage's deploy works with: the
+// stage's region, through its AssumeRoleARN when that is set, under the
+// session name its provider uses.
+func Stage(ctx context.Context, cfg stacks.StageConfig) (aws.Config, error) {
+	awsCfg, err := Load(ctx, cfg.Account, cfg.Region)
+	if err != nil || cfg.AssumeRoleARN == "" {
+		return awsCfg, err
+	}
+	awsCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), cfg.AssumeRoleARN,
+		func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = cfg.SessionName() }))
+	return awsCfg, nil
+}
