@@ -88,9 +88,6 @@ const (
 // IsPreview says whether a stage is a pull request's preview.
 func IsPreview(stage string) bool { return previewName.MatchString(stage) }
 
-// now is the clock restore times are checked against; tests replace it.
-var now = time.Now
-
 // validateRestore checks a stage's restoreFrom against its source, resolved
 // from the same settings: what the new cluster inherits from it must be
 // what the stage configures, or every later plan would replace the
@@ -120,8 +117,8 @@ func (s *Settings) validateRestore(c StageConfig) []string {
 		switch {
 		case err != nil:
 			report("time must be an RFC 3339 time such as 2026-11-30T10:00:00Z")
-		case at.After(now()):
-			report(fmt.Sprintf("time is in the future (it is %s now): a point-in-time restore returns to a moment that has passed", now().UTC().Format(time.RFC3339)))
+		case at.After(s.now()):
+			report(fmt.Sprintf("time is in the future (it is %s now): a point-in-time restore returns to a moment that has passed", s.now().UTC().Format(time.RFC3339)))
 		}
 	}
 
@@ -271,4 +268,13 @@ func dataAPIProvisioner(stack cdktf.TerraformStack, cfg StageConfig) *[]interfac
 		Command:    jsii.String(app + " " + EnableDataAPIFlag + " " + cfg.Stage),
 		WorkingDir: jsii.String(filepath.ToSlash(workDir)),
 	}}
+}
+
+// now is the time restore times are checked against: Settings.Clock, or
+// the machine's.
+func (s *Settings) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // AccountSettings are the settings that differ per AWS account rather than
@@ -99,6 +100,9 @@ type Settings struct {
 	// StateVersionRetentionDays is how long the bootstrap stack's bucket
 	// keeps a replaced state version. Allowed: 1 to 3650.
 	StateVersionRetentionDays int `json:"stateVersionRetentionDays"`
+	// Clock, if set, is the time a restore's time is checked against
+	// instead of the machine's (for tests).
+	Clock func() time.Time
 	// sources says where each account setting came from, for error messages.
 	sources map[string]string
 }
