@@ -32,7 +32,7 @@ GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
 GO_SOURCES := main.go stacks review cmd internal examples __tests__
 
-.PHONY: help tools synth scan bench test test-fast local local-down bench-local review unlock query plan-fixtures fmt clean
+.PHONY: help tools synth scan bench test test-fast local local-down bench-local review unlock query restore-drill plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
@@ -46,6 +46,7 @@ help:
 	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
 	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
 	@echo "make query STAGE=<stage> SQL=\"select now()\" [ARGS=--format json]  run one statement through the Data API, as a consumer does"
+	@echo "make restore-drill STAGE=<stage> [SQL=\"select 1\"]  clone the stage into drill-<stage>, query the clone, destroy it and delete its state, timing each step"
 	@echo "make plan-fixtures  regenerate the review tests' plans against a local AWS emulator"
 	@echo "make fmt     gofmt the Go sources"
 	@echo "make clean   remove cdktf.out and node_modules"
@@ -135,6 +136,12 @@ unlock:
 query:
 	@test -n "$(STAGE)" -a -n "$(SQL)" || { echo 'name the stage and the statement: make query STAGE=dev SQL="select now()"'; exit 1; }
 	@go run ./cmd/query --stage "$(STAGE)" $(ARGS) "$(SQL)"
+
+# Deploys drill-<stage> with the cdktf CLI, queries it through the Data
+# API, then destroys it and deletes its state, also when a step fails.
+restore-drill: tools
+	@test -n "$(STAGE)" || { echo "name the stage: make restore-drill STAGE=production"; exit 1; }
+	@go run ./cmd/restore-drill --stage "$(STAGE)" $(if $(SQL),--sql "$(SQL)")
 
 plan-fixtures: tools
 	@$(LOCAL_AWS) install

@@ -1,0 +1,201 @@
+// Package stagequery runs one SQL statement on a stage's database the way
+// its consumers do: it reads the stage's two SSM parameters by name (never
+// Terraform's outputs or state) and calls the Data API with those ARNs,
+// waiting while a paused database resumes. make query (cmd/query) and the
+// restore drill (cmd/restore-drill) run their statements through it.
+//
+// It never reads or prints the secret's value: the Data API does, with the
+// caller's rights.
+package stagequery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"aurora-stages/internal/awsconfig"
+	"aurora-stages/stacks"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rdsdata/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
+)
+
+// ResumeWait bounds how long a statement waits for a paused database to
+// resume (Serverless v2 resumes from 0 ACU in about 15 seconds, sometimes
+// more).
+const ResumeWait = 2 * time.Minute
+
+// ResumeStep is how long it waits between two attempts.
+const ResumeStep = 10 * time.Second
+
+// Execute runs sql on the stage's database (the stage's databaseName when
+// database is empty). While the database resumes from its pause, it calls
+// waiting with a line saying so, then sleep, and tries again, for at most
+// ResumeWait. Its errors say what to do in one line.
+func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
+	if database == "" {
+		database = cfg.DatabaseName
+	}
+	ctx, cancel := context.WithTimeout(ctx, ResumeWait+time.Minute)
+	defer cancel()
+	// The stage's parameters and cluster are in the stage's region.
+	awsCfg, err := awsconfig.Load(ctx, cfg.Account, cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+
+	parameters := ssm.NewFromConfig(awsCfg)
+	secretARN, err := readParameter(ctx, parameters, cfg.Stage, cfg.CredentialsArnParameter(), cfg.AccessPolicyName())
+	if err != nil {
+		return nil, err
+	}
+	clusterARN, err := readParameter(ctx, parameters, cfg.Stage, cfg.ResourceArnParameter(), cfg.AccessPolicyName())
+	if err != nil {
+		return nil, err
+	}
+
+	dataAPI := rdsdata.NewFromConfig(awsCfg)
+	input := &rdsdata.ExecuteStatementInput{
+		ResourceArn:           aws.String(clusterARN),
+		SecretArn:             aws.String(secretARN),
+		Database:              aws.String(database),
+		Sql:                   aws.String(sql),
+		IncludeResultMetadata: true,
+	}
+	for waited := time.Duration(0); ; waited += ResumeStep {
+		out, err := dataAPI.ExecuteStatement(ctx, input)
+		var resuming *rdstypes.DatabaseResumingException
+		if errors.As(err, &resuming) && waited < ResumeWait {
+			waiting(fmt.Sprintf("the %s database is resuming from its pause; trying again in %s (waited %s of at most %s)", cfg.Stage, ResumeStep, waited, ResumeWait))
+			sleep(ResumeStep)
+			continue
+		}
+		if err != nil {
+			return nil, explain(err, cfg.Stage, "rds-data:ExecuteStatement", cfg.AccessPolicyName())
+		}
+		return out, nil
+	}
+}
+
+// readParameter reads one of the stage's parameters, naming it and the
+// stage when it is missing.
+func readParameter(ctx context.Context, client *ssm.Client, stage, name, policy string) (string, error) {
+	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	var missing *ssmtypes.ParameterNotFound
+	if errors.As(err, &missing) {
+		return "", fmt.Errorf("stage %s is not deployed here: SSM parameter %s not found (deploy it with cdktf deploy %s, or check the account and region)", stage, name, stage)
+	}
+	if err != nil {
+		return "", explain(err, stage, "ssm:GetParameter", policy)
+	}
+	return aws.ToString(out.Parameter.Value), nil
+}
+
+// explain turns the errors a user will meet into one line that says what
+// to do; the rest keep AWS's message.
+func explain(err error, stage, action, policy string) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return err
+	}
+	switch api.ErrorCode() {
+	case "AccessDeniedException", "AccessDenied", "UnauthorizedException":
+		return fmt.Errorf("access denied to %s on stage %s: attach the IAM policy %s (the stack's output access_policy_arn) to your role, or list the role in the stage's consumerRoleNames", action, stage, policy)
+	case "DatabaseResumingException":
+		return fmt.Errorf("the %s database is still resuming from its pause after %s; try again in a minute", stage, ResumeWait)
+	case "BadRequestException", "DatabaseErrorException":
+		return fmt.Errorf("the database refused the statement: %s", api.ErrorMessage())
+	}
+	return err
+}
+
+// value renders one field of a record as text.
+func value(field rdstypes.Field) any {
+	switch f := field.(type) {
+	case *rdstypes.FieldMemberIsNull:
+		return nil
+	case *rdstypes.FieldMemberStringValue:
+		return f.Value
+	case *rdstypes.FieldMemberLongValue:
+		return f.Value
+	case *rdstypes.FieldMemberDoubleValue:
+		return f.Value
+	case *rdstypes.FieldMemberBooleanValue:
+		return f.Value
+	case *rdstypes.FieldMemberBlobValue:
+		return f.Value
+	case *rdstypes.FieldMemberArrayValue:
+		return fmt.Sprint(f.Value)
+	}
+	return fmt.Sprint(field)
+}
+
+func columns(result *rdsdata.ExecuteStatementOutput) []string {
+	names := make([]string, len(result.ColumnMetadata))
+	for i, column := range result.ColumnMetadata {
+		names[i] = aws.ToString(column.Name)
+	}
+	return names
+}
+
+// WriteTable prints the records under their column names, aligned; a
+// statement without a result set prints how many records it changed.
+func WriteTable(w io.Writer, result *rdsdata.ExecuteStatementOutput) error {
+	if len(result.ColumnMetadata) == 0 {
+		_, err := fmt.Fprintf(w, "%d records updated\n", result.NumberOfRecordsUpdated)
+		return err
+	}
+	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, strings.Join(columns(result), "\t"))
+	for _, record := range result.Records {
+		cells := make([]string, len(record))
+		for i, field := range record {
+			switch v := value(field).(type) {
+			case nil:
+				cells[i] = "NULL"
+			case string:
+				cells[i] = v
+			case float64:
+				cells[i] = strconv.FormatFloat(v, 'g', -1, 64)
+			default:
+				cells[i] = fmt.Sprint(v)
+			}
+		}
+		fmt.Fprintln(table, strings.Join(cells, "\t"))
+	}
+	if err := table.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "(%d rows)\n", len(result.Records))
+	return err
+}
+
+// WriteJSON prints the records as a JSON array of objects keyed by column.
+func WriteJSON(w io.Writer, result *rdsdata.ExecuteStatementOutput) error {
+	names := columns(result)
+	rows := []map[string]any{}
+	for _, record := range result.Records {
+		row := map[string]any{}
+		for i, field := range record {
+			name := strconv.Itoa(i)
+			if i < len(names) {
+				name = names[i]
+			}
+			row[name] = value(field)
+		}
+		rows = append(rows, row)
+	}
+	encoder := json.NewEncoder(w)
+	encoder.SetIndent("", "  ")
+	return encoder.Encode(rows)
+}
