@@ -16,7 +16,7 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
-var workflowFiles = []string{"review.yml", "deploy.yml", "deploy-stage.yml"}
+var workflowFiles = []string{"review.yml", "deploy.yml", "deploy-stage.yml", "preview.yml"}
 
 func readWorkflow(t *testing.T, name string) (*actionlint.Workflow, string) {
 	t.Helper()
@@ -80,6 +80,9 @@ func TestWorkflowJobsHaveLeastPermissions(t *testing.T) {
 		"deploy.yml/dev":          {"id-token"},
 		"deploy.yml/production":   {"id-token"},
 		"deploy-stage.yml/deploy": {"id-token"},
+		"preview.yml/deploy":      {"id-token", "pull-requests"},
+		"preview.yml/destroy":     {"id-token", "pull-requests"},
+		"preview.yml/cleanup":     {"id-token"},
 	}
 	seen := 0
 	for _, name := range workflowFiles {
