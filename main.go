@@ -19,8 +19,8 @@ import (
 	"time"
 	"unicode"
 
+	"aurora-stages/internal/afterrestore"
 	"aurora-stages/internal/awsconfig"
-	"aurora-stages/internal/dataapi"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/stacks"
 
@@ -28,16 +28,13 @@ import (
 )
 
 func main() {
-	// Run by a restored cluster's provisioner, with no synthesis: no jsii.
-	if len(os.Args) == 3 && os.Args[1] == stacks.EnableDataAPIFlag {
-		if err := enableDataAPI(os.Args[2]); err != nil {
-			fmt.Fprintln(os.Stderr, "aurora-stages:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	jsiiruntime.Setup()
 	code := 0
+	run := synthesize
+	if len(os.Args) == 3 && os.Args[1] == stacks.FinishRestoreFlag {
+		// Run by a restored cluster's provisioner: no synthesis.
+		run = func([]string) error { return finishRestore(os.Args[2]) }
+	}
 	if err := run(os.Args[1:]); err != nil && !jsiiruntime.Interrupted() {
 		fmt.Fprintln(os.Stderr, "aurora-stages:", err)
 		code = 1
@@ -45,7 +42,7 @@ func main() {
 	jsiiruntime.Exit("aurora-stages", code)
 }
 
-func run(args []string) error {
+func synthesize(args []string) error {
 	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
 		return err
@@ -65,22 +62,22 @@ func run(args []string) error {
 	})
 }
 
-// enableDataAPI turns the Data API on for a stage's cluster, which a
-// restore created without it (internal/dataapi).
-func enableDataAPI(stage string) error {
-	cfg, err := stacks.LoadStage(stage, "only a stage has a cluster")
+// finishRestore turns on what a restore left off on a stage's new cluster
+// (internal/afterrestore): run by the cluster's creation-time provisioner.
+func finishRestore(stage string) error {
+	resolved, err := stacks.LoadStage(stage, "only a stage has a cluster")
 	if err != nil {
 		return err
 	}
+	cfg := resolved.Stages[0]
 	ctx := context.Background()
-	awsCfg, err := awsconfig.Stage(ctx, cfg.Stages[0])
+	awsCfg, err := awsconfig.Stage(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	client := rds.NewFromConfig(awsCfg)
-	id := cfg.Stages[0].ClusterIdentifier()
-	if stacks.EmulatorLacksDataAPISwitch(cfg.Stages[0].Account) {
-		return dataapi.SendToEmulator(ctx, client, id, os.Stdout)
-	}
-	return dataapi.Enable(ctx, client, id, os.Stdout, time.Sleep)
+	return afterrestore.Finish(ctx, rds.NewFromConfig(awsCfg), afterrestore.Cluster{
+		ID:                cfg.ClusterIdentifier(),
+		IAMAuthentication: cfg.IAMDatabaseAuthentication,
+		Emulator:          stacks.EmulatorLacksRestoreSwitches(cfg.Account),
+	}, os.Stdout, time.Sleep)
 }

@@ -48,6 +48,8 @@ type project struct {
 	dir      string
 	app      string
 	emulator *localaws.Emulator
+	// env is added to every command's environment (DB_STAGES).
+	extraEnv []string
 }
 
 func newProject(t *testing.T, stages string) *project {
@@ -67,6 +69,15 @@ func newProject(t *testing.T, stages string) *project {
 
 // setStages writes the project's cdktf.json with the given stages.
 func (p *project) setStages(stages string) {
+	p.setContext(stages, "")
+}
+
+// setContext writes the project's cdktf.json with the given stages and, if
+// not empty, previews entry.
+func (p *project) setContext(stages, previews string) {
+	if previews != "" {
+		stages += `, "previews": ` + previews
+	}
 	config := `{"language": "go", "app": "` + p.app + `", "sendCrashReports": "false",
 	  "context": {"service": "movies", "region": "us-east-1", "stateBucket": "` + lifecycleBucket + `", "stages": ` + stages + `}}`
 	if err := os.WriteFile(filepath.Join(p.dir, "cdktf.json"), []byte(config), 0o644); err != nil {
@@ -144,6 +155,19 @@ func (p *project) runSteps(t *testing.T, steps []deployStep) {
 	}
 }
 
+// sibling is another project folder on the same emulator and state bucket,
+// for a subtest that runs in parallel with others: it synthesizes, plans
+// and edits its configuration in a folder of its own. dbStages, if not
+// empty, is its DB_STAGES.
+func (p *project) sibling(t *testing.T, stages, previews, dbStages string) *project {
+	sib := &project{t: t, dir: t.TempDir(), app: p.app, emulator: p.emulator}
+	if dbStages != "" {
+		sib.extraEnv = []string{"DB_STAGES=" + dbStages}
+	}
+	sib.setContext(stages, previews)
+	return sib
+}
+
 // in is the project as a subtest sees it: its failures are the subtest's.
 func (p *project) in(t *testing.T) *project {
 	sub := *p
@@ -179,7 +203,7 @@ func (p *project) env() []string {
 		// Who deploys, in the session name of an assumed role.
 		"DB_DEPLOYER=tester",
 	)
-	return append(env, pluginCacheEnv()...)
+	return append(append(env, pluginCacheEnv()...), p.extraEnv...)
 }
 
 // run runs a command in the project folder (or in dir below it) and

@@ -182,7 +182,7 @@ func TestRestoredStagesSynthesize(t *testing.T) {
 		return c.(map[string]any)
 	}
 	provisioner := func(stage string) any {
-		return []any{map[string]any{"local-exec": map[string]any{"command": app + " --enable-data-api " + stage, "working_dir": "../../.."}}}
+		return []any{map[string]any{"local-exec": map[string]any{"command": app + " --finish-restore " + stage, "working_dir": "../../.."}}}
 	}
 	want := map[string]map[string]any{
 		"pr-7": {

@@ -91,7 +91,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		AllowMajorVersionUpgrade:         jsii.Bool(cfg.AllowMajorVersionUpgrade),
 		RestoreToPointInTime:             pointInTimeRestore(cfg),
 		SnapshotIdentifier:               snapshotRestore(cfg),
-		Provisioners:                     dataAPIProvisioner(stack, cfg),
+		Provisioners:                     restoreProvisioner(stack, cfg),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{
 			PreventDestroy: jsii.Bool(cfg.PreventDestroy),
 			// The restore arguments act only when the cluster is created:

@@ -239,17 +239,18 @@ func snapshotRestore(cfg StageConfig) *string {
 	return jsii.String(cfg.RestoreFrom.Snapshot)
 }
 
-// EnableDataAPIFlag makes the app turn the Data API on for a stage's
-// restored cluster instead of synthesizing: <app> --enable-data-api <stage>.
-const EnableDataAPIFlag = "--enable-data-api"
+// FinishRestoreFlag makes the app finish a stage's restored cluster instead
+// of synthesizing: <app> --finish-restore <stage>.
+const FinishRestoreFlag = "--finish-restore"
 
-// dataAPIProvisioner turns the Data API on for a restored cluster, once,
-// when the cluster is created (a creation-time provisioner runs then and
-// never again, and a change of it plans nothing): RDS takes no Data API
+// restoreProvisioner finishes a restored cluster (internal/afterrestore:
+// the Data API, and IAM authentication after a snapshot restore), once,
+// when the cluster is created: a creation-time provisioner runs then and
+// never again, and a change of it plans nothing. RDS takes no Data API
 // switch in a restore, and the provider switches it only on an update.
 // It runs the app itself (cdktf.json's app command) from the app's folder,
 // with the deploy's environment: its credentials, its DB_* settings.
-func dataAPIProvisioner(stack cdktf.TerraformStack, cfg StageConfig) *[]interface{} {
+func restoreProvisioner(stack cdktf.TerraformStack, cfg StageConfig) *[]interface{} {
 	if cfg.RestoreFrom == nil {
 		return nil
 	}
@@ -265,7 +266,7 @@ func dataAPIProvisioner(stack cdktf.TerraformStack, cfg StageConfig) *[]interfac
 	}
 	return &[]interface{}{&cdktf.LocalExecProvisioner{
 		Type:       jsii.String("local-exec"),
-		Command:    jsii.String(app + " " + EnableDataAPIFlag + " " + cfg.Stage),
+		Command:    jsii.String(app + " " + FinishRestoreFlag + " " + cfg.Stage),
 		WorkingDir: jsii.String(filepath.ToSlash(workDir)),
 	}}
 }

@@ -135,23 +135,25 @@ func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key strin
 // emulatorClusterQuirks lists the cluster arguments whose value moto reports
 // differently from AWS, which would make every plan after a local deploy show
 // changes: moto reports the Data API as off for Serverless v2 clusters
-// (HttpEndpointEnabled false), and returns an empty Serverless v1
+// (HttpEndpointEnabled false), returns an empty Serverless v1
 // ScalingConfigurationInfo for provisioned clusters, which the provider reads
-// as a scaling_configuration block. The arguments keep their real values;
+// as a scaling_configuration block, and keeps IAM database authentication
+// as the cluster was created (a restore from a snapshot: off), whatever a
+// ModifyDBCluster asks later. The arguments keep their real values;
 // locally only their drift is ignored.
 func emulatorClusterQuirks(account AccountSettings) []string {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
-	return []string{"enable_http_endpoint", "scaling_configuration", "storage_type"}
+	return []string{"enable_http_endpoint", "scaling_configuration", "storage_type", "iam_database_authentication_enabled"}
 }
 
-// EmulatorLacksDataAPISwitch is true on moto 5.2.5: it implements no
-// EnableHttpEndpoint (a server error) and reports the Data API off on every
-// Serverless v2 cluster whatever was asked. Locally, turning it on for a
-// restored cluster (internal/dataapi) sends the call, for the tests to
-// read from the recorded requests, and cannot wait for RDS to report it on.
-func EmulatorLacksDataAPISwitch(account AccountSettings) bool {
+// EmulatorLacksRestoreSwitches is true on moto 5.2.5: it implements no
+// EnableHttpEndpoint (a server error) and reflects no ModifyDBCluster of
+// IAM database authentication. Locally, finishing a restored cluster
+// (internal/afterrestore) sends the calls, for the tests to read from the
+// recorded requests, and cannot wait for RDS to report them on.
+func EmulatorLacksRestoreSwitches(account AccountSettings) bool {
 	return account.LocalEndpoint != ""
 }
 

@@ -1,0 +1,234 @@
+package tests
+
+// Stages made from dev's data on the emulator: a preview cloned from dev
+// and a stage restored from a snapshot of dev, each in one deploy, then a
+// restore drill of dev. The three run in parallel on one deployed dev, each
+// from a project folder of its own (sibling).
+//
+// What only AWS can show: moto reports the Data API off on every Serverless
+// v2 cluster and implements no EnableHttpEndpoint, so here the test reads
+// from the recorded requests that the switch was sent for the new cluster
+// after its restore; and moto keeps no real passwords, so "the source's
+// password does not open the new cluster" is shown by the passwords sent,
+// not by a login.
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"aurora-stages/internal/localaws"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// devSnapshot is the manual snapshot of dev the restored stage starts from.
+const devSnapshot = "dev-before-migration"
+
+// dataAPIResults serializes the steps that set moto's canned Data API
+// results and read them: moto hands them out in order, to whoever asks.
+var dataAPIResults sync.Mutex
+
+func TestLocalStagesFromDevsData(t *testing.T) {
+	p := newDeployedDev(t)
+	dev := p.cluster("main-movies-dev-cluster")
+	devSecret := p.secretValue("movies-dev-credentials")
+
+	t.Run("a preview cloned from dev", func(t *testing.T) {
+		t.Parallel()
+		preview := p.sibling(t, `{"dev": {}}`, `{"restoreFrom": {"stage": "dev"}}`, "pr-7")
+		preview.runSteps(t, []deployStep{
+			{"deployed in one cdktf deploy", func(t *testing.T, p *project) { p.deploy("pr-7") }},
+			{"restored, then given a password of its own and the Data API", func(t *testing.T, p *project) {
+				expectRestoredThenSwitched(t, p, "pr-7", "RestoreDBClusterToPointInTime", "EnableHttpEndpoint")
+			}},
+			{"its secret opens it, not dev", func(t *testing.T, p *project) { expectSecretOfItsOwn(t, p, "pr-7", devSecret) }},
+			{"make query works on it", expectPreviewQueries},
+			{"a re-plan is clean", func(t *testing.T, p *project) { p.expectCleanReplan("pr-7") }},
+			{"removing restoreFrom plans no change", func(t *testing.T, p *project) {
+				p.setContext(`{"dev": {}}`, `{}`)
+				p.synth()
+				p.expectCleanReplan("pr-7")
+			}},
+			{"found by its tags", expectPreviewFoundByTags},
+			{"destroyed, nothing of it is left", func(t *testing.T, p *project) {
+				p.destroy("pr-7")
+				expectNothingOf(t, p, "pr-7")
+			}},
+			{"its state deleted", expectPreviewStateDeleted},
+		})
+	})
+
+	t.Run("a stage restored from a snapshot of dev", func(t *testing.T) {
+		t.Parallel()
+		ctx := localaws.Context(t)
+		if _, err := p.emulator.RDS().CreateDBClusterSnapshot(ctx, &rds.CreateDBClusterSnapshotInput{
+			DBClusterIdentifier: aws.String("main-movies-dev-cluster"), DBClusterSnapshotIdentifier: aws.String(devSnapshot),
+		}); err != nil {
+			t.Fatalf("snapshot of dev: %v", err)
+		}
+		stages := `{"dev": {}, "restored": {"restoreFrom": {"snapshot": "` + devSnapshot + `"}}}`
+		restored := p.sibling(t, stages, "", "restored")
+		restored.runSteps(t, []deployStep{
+			{"deployed in one deploy", func(t *testing.T, p *project) {
+				p.planAndCheck("restored")
+				p.applyCheckedPlan("restored")
+			}},
+			{"restored, then given a password of its own and the Data API", func(t *testing.T, p *project) {
+				expectRestoredThenSwitched(t, p, "restored", "RestoreDBClusterFromSnapshot", "ModifyDBCluster IAM authentication on", "EnableHttpEndpoint")
+			}},
+			{"its secret opens it, not dev", func(t *testing.T, p *project) { expectSecretOfItsOwn(t, p, "restored", devSecret) }},
+			{"a re-plan is clean", func(t *testing.T, p *project) { p.expectCleanReplan("restored") }},
+			{"removing restoreFrom plans no change", func(t *testing.T, p *project) {
+				p.setStages(`{"dev": {}, "restored": {}}`)
+				p.synth()
+				p.expectCleanReplan("restored")
+			}},
+			{"destroyed, nothing of it is left", func(t *testing.T, p *project) {
+				p.destroy("restored")
+				expectNothingOf(t, p, "restored")
+			}},
+		})
+		t.Run("a restore drill of dev", func(t *testing.T) {
+			dataAPIResults.Lock()
+			defer dataAPIResults.Unlock()
+			expectRestoreDrill(t, p.sibling(t, `{"dev": {}}`, "", ""))
+		})
+	})
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		// dev is untouched: the same cluster, the same credentials.
+		if now := p.cluster("main-movies-dev-cluster"); now.resourceID != dev.resourceID || now.masterUsername != dev.masterUsername {
+			t.Errorf("dev's cluster changed: %+v, was %+v", now, dev)
+		}
+		if secret := p.secretValue("movies-dev-credentials"); secret["password"] != devSecret["password"] || secret["host"] != devSecret["host"] {
+			t.Error("dev's secret changed")
+		}
+	})
+}
+
+// expectRestoredThenSwitched checks the calls that made a stage's cluster,
+// in order: the restore, a ModifyDBCluster with the new master password,
+// then the finishing calls (internal/afterrestore): IAM authentication
+// turned on after a restore from a snapshot, which takes none, and the
+// Data API; and no CreateDBCluster.
+func expectRestoredThenSwitched(t *testing.T, p *project, stage, restore string, finishing ...string) {
+	id := "main-movies-" + stage + "-cluster"
+	arn := p.cluster(id).arn
+	var order []string
+	for _, call := range p.emulator.QueryCalls("CreateDBCluster", restore, "ModifyDBCluster", "EnableHttpEndpoint") {
+		switch {
+		case call.Get("DBClusterIdentifier") == id && call.Get("MasterUserPassword") != "":
+			order = append(order, call.Get("Action")+" with the password")
+		case call.Get("DBClusterIdentifier") == id && call.Get("EnableIAMDatabaseAuthentication") == "true":
+			order = append(order, call.Get("Action")+" IAM authentication on")
+		case call.Get("DBClusterIdentifier") == id, call.Get("ResourceArn") == arn:
+			order = append(order, call.Get("Action"))
+		}
+	}
+	// The provider's ModifyDBCluster after the restore carries the password
+	// and the settings a restore takes none of (backups, capacity).
+	want := append([]string{restore, "ModifyDBCluster with the password"}, finishing...)
+	if !slices.Equal(order, want) {
+		t.Errorf("calls for %s: %v, want %v", id, order, want)
+	}
+}
+
+// expectSecretOfItsOwn checks a restored stage's secret against its own
+// cluster, and that it shares neither password nor host with dev's.
+func expectSecretOfItsOwn(t *testing.T, p *project, stage string, devSecret map[string]any) {
+	p.expectSecretMatchesCluster(stage)
+	secret := p.secretValue("movies-" + stage + "-credentials")
+	if secret["password"] == devSecret["password"] || secret["host"] == devSecret["host"] || secret["dbClusterIdentifier"] == devSecret["dbClusterIdentifier"] {
+		t.Errorf("the %s secret shares dev's password, host or cluster", stage)
+	}
+	if sent, _ := p.emulator.LastMasterPassword("main-movies-dev-cluster"); sent == secret["password"] {
+		t.Errorf("dev's cluster was given %s's password", stage)
+	}
+	if secret["username"] != "dbadmin" || secret["dbname"] != "main" {
+		t.Errorf("the %s secret: user %v, database %v; want dev's, dbadmin and main", stage, secret["username"], secret["dbname"])
+	}
+}
+
+// expectPreviewQueries runs make query's command on the preview: its secret
+// and cluster from its parameters, through the Data API.
+func expectPreviewQueries(t *testing.T, p *project) {
+	query := goBinary(t, "./cmd/query")
+	dataAPIResults.Lock()
+	defer dataAPIResults.Unlock()
+	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", `{"results": [{
+	  "records": [[{"stringValue": "The Matrix"}], [{"stringValue": "Arrival"}]], "columnMetadata": [{"name": "title"}]}]}`)
+	out, err := p.run("", query, "--stage", "pr-7", "select title from movies")
+	if want := "title\nThe Matrix\nArrival\n(2 rows)\n"; err != nil || out != want {
+		t.Errorf("query of pr-7: %v\n got:\n%s\nwant:\n%s", err, out, want)
+	}
+}
+
+// destroy runs cdktf destroy, as a user does.
+func (p *project) destroy(stage string) {
+	p.t.Helper()
+	if out, err := p.cdktf("destroy", stage, "--auto-approve"); err != nil {
+		p.t.Fatalf("cdktf destroy %s: %v\n%s", stage, err, tail(out, 40))
+	}
+}
+
+// expectNothingOf checks that no cluster, instance, secret, parameter or
+// security group of a stage is left, and that its state holds no resource.
+func expectNothingOf(t *testing.T, p *project, stage string) {
+	ctx := localaws.Context(t)
+	prefix := "main-movies-" + stage + "-"
+	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clusters.DBClusters {
+		if strings.HasPrefix(aws.ToString(c.DBClusterIdentifier), prefix) {
+			t.Errorf("cluster %s is left", aws.ToString(c.DBClusterIdentifier))
+		}
+	}
+	instances, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range instances.DBInstances {
+		if strings.HasPrefix(aws.ToString(i.DBInstanceIdentifier), prefix) {
+			t.Errorf("instance %s is left", aws.ToString(i.DBInstanceIdentifier))
+		}
+	}
+	secrets, err := p.emulator.SecretsManager().ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets.SecretList {
+		if strings.HasPrefix(aws.ToString(s.Name), "movies-"+stage+"-") {
+			t.Errorf("secret %s is left", aws.ToString(s.Name))
+		}
+	}
+	parameters, err := p.emulator.SSM().DescribeParameters(ctx, &ssm.DescribeParametersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, parameter := range parameters.Parameters {
+		if strings.HasPrefix(aws.ToString(parameter.Name), "movies-"+stage+"-") {
+			t.Errorf("SSM parameter %s is left", aws.ToString(parameter.Name))
+		}
+	}
+	groups, err := p.emulator.EC2().DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"movies-" + stage + "-database"}}},
+	})
+	if err != nil || len(groups.SecurityGroups) != 0 {
+		t.Errorf("security group movies-%s-database: %d left (err %v)", stage, len(groups.SecurityGroups), err)
+	}
+	if out, err := p.terraform(stage, "state", "list"); err != nil || strings.TrimSpace(out) != "" {
+		t.Errorf("the %s state after destroy: %v\n%s", stage, err, out)
+	}
+}
