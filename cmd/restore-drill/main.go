@@ -257,14 +257,13 @@ func (d *drillRun) summary() {
 	table.Flush()
 }
 
-// round keeps a tenth of a second, the steps taking seconds to minutes,
-// and says it in seconds below one (0.4s, not 400ms).
+// round keeps a tenth of a second for the steps that take seconds to
+// minutes, and a hundredth below one (0.43s, not 430ms).
 func round(d time.Duration) string {
-	d = d.Round(100 * time.Millisecond)
 	if d < time.Second {
-		return fmt.Sprintf("%.1fs", d.Seconds())
+		return fmt.Sprintf("%.2fs", d.Seconds())
 	}
-	return d.String()
+	return d.Round(100 * time.Millisecond).String()
 }
 
 // cdktfCLI is the runner of the command: the cdktf CLI as a user runs it,

@@ -138,12 +138,12 @@ func TestDrillClonesQueriesDestroysAndDeletesTheState(t *testing.T) {
 		"restore-drill: clean-up: destroying drill-production and deleting its state, whether or not the steps above passed",
 		"restore-drill: destroy: done in 3m0s",
 		"restore-drill: state deleted: every version of s3://movies-state/movies/drill-production/terraform.tfstate and its lock",
-		"restore-drill: state deleted: done in 0.4s",
+		"restore-drill: state deleted: done in 0.43s",
 		"restore-drill: timings",
 		"  deploy/clone   6m12s    ok",
 		"  query          2.1s     ok, 1 rows",
 		"  destroy        3m0s     ok",
-		"  state deleted  0.4s     ok, 3 object versions",
+		"  state deleted  0.43s    ok, 3 object versions",
 		"  total          9m14.5s  passed, nothing left",
 		"restore-drill: passed: drill-production was cloned, read through the Data API, destroyed, and its state deleted",
 	)
@@ -173,7 +173,7 @@ func TestDrillCleansUpAfterAFailedQuery(t *testing.T) {
 		"restore-drill: query: FAILED after 2.1s: the database refused the statement: ERROR: relation \"movies\" does not exist",
 		"restore-drill: clean-up: destroying drill-production and deleting its state, whether or not the steps above passed",
 		"restore-drill: destroy: done in 3m0s",
-		"restore-drill: state deleted: done in 0.4s",
+		"restore-drill: state deleted: done in 0.43s",
 		"  query          2.1s     FAILED: the database refused the statement: ERROR: relation \"movies\" does not exist",
 		"  total          9m14.5s  FAILED",
 	)
@@ -195,7 +195,7 @@ func TestDrillCleansUpAfterAFailedDeploy(t *testing.T) {
 		"restore-drill: deploy/clone: FAILED after 6m12s: cdktf deploy drill-production: exit status 1",
 		"restore-drill: query: skipped: the deploy failed",
 		"restore-drill: destroy: done in 3m0s",
-		"restore-drill: state deleted: done in 0.4s",
+		"restore-drill: state deleted: done in 0.43s",
 		"  query          -        skipped: the deploy failed",
 		"  total          9m12.4s  FAILED",
 	)
