@@ -13,6 +13,8 @@ type Report struct {
 	Counts  map[Action]int
 	Changes []ResourceReport
 	Risks   []Risk
+	// Notes are what a reviewer should know that is no risk.
+	Notes []string
 	// Acceptance, if set, is who accepted the risks and why; it turns a
 	// risky plan into a passing one and is echoed in the output.
 	Acceptance string
@@ -120,13 +122,25 @@ func (c ResourceReport) describeAction() string {
 	return string(c.Action) + ": " + c.Reason
 }
 
-// writeVerdict ends both formats: the risks, then whether they were accepted.
+// writeVerdict ends both formats: the notes, the risks, then whether they
+// were accepted.
 func (r *Report) writeVerdict(b *strings.Builder, markdown bool) {
 	emphasis := func(s string) string { return s }
 	line := func(risk Risk) string { return fmt.Sprintf("  ! %s: %s\n", risk.Address, risk.Reason) }
+	note := func(n string) string { return "  - " + n + "\n" }
 	if markdown {
 		emphasis = func(s string) string { return "**" + s + "**" }
 		line = func(risk Risk) string { return fmt.Sprintf("- :warning: `%s`: %s\n", risk.Address, risk.Reason) }
+		note = func(n string) string { return "- " + n + "\n" }
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintf(b, "\n%s\n", emphasis("Notes:"))
+		if markdown {
+			b.WriteString("\n")
+		}
+		for _, n := range r.Notes {
+			b.WriteString(note(n))
+		}
 	}
 	if len(r.Risks) == 0 {
 		fmt.Fprintf(b, "\n%s\n", emphasis("No risks flagged."))

@@ -61,11 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var data []byte
 	var err error
 	var configRisks []review.Risk
+	var cfg *stacks.StageConfig
 	if *planJSON != "" {
 		data, err = os.ReadFile(*planJSON)
 	} else {
-		var cfg stacks.StageConfig
-		cfg, data, err = planStage(*stage, *outdir, false, stderr)
+		cfg = &stacks.StageConfig{}
+		*cfg, data, err = planStage(*stage, *outdir, false, stderr)
 		if errors.Is(err, errPreventDestroy) {
 			// Terraform refused the plan without saying which change
 			// destroys what: plan the same stage without the guard, read
@@ -74,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), true, stderr)
 			configRisks = append(configRisks, review.Risk{Address: "aws_rds_cluster.cluster", Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
 		}
-		configRisks = append(configRisks, review.ConfigRisks(cfg)...)
+		configRisks = append(configRisks, review.ConfigRisks(*cfg)...)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "review:", err)
@@ -94,6 +95,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	report := review.NewReport(subject, plan)
 	report.Risks = append(report.Risks, configRisks...)
+	if cfg != nil {
+		risks, notes := review.RestoreFindings(*cfg, plan)
+		report.Risks, report.Notes = append(report.Risks, risks...), append(report.Notes, notes...)
+	}
 	report.Acceptance = *accept
 	if *format == "markdown" {
 		fmt.Fprint(stdout, report.Markdown())
