@@ -43,11 +43,11 @@ func expectRestoreDrill(t *testing.T, p *project) {
 	// Each step with its time, in order, and the canned result.
 	for _, want := range []string{
 		`(?m)^restore-drill: deploy/clone: done in [0-9.hms]+$`,
-		`(?m)^current_database  movies\nmain              42\n\(1 rows\)\nrestore-drill: query: done in [0-9.hms]+$`,
+		`(?m)^current_database  movies\nmain              42\n\(1 row\)\nrestore-drill: query: done in [0-9.hms]+$`,
 		`(?m)^restore-drill: clean-up: destroying drill-dev and deleting its state, whether or not the steps above passed$`,
 		`(?m)^restore-drill: destroy: done in [0-9.hms]+$`,
 		`(?m)^restore-drill: state deleted: done in [0-9.hms]+$`,
-		`(?m)^restore-drill: timings\n  deploy/clone +[0-9.hms]+ +ok\n  query +[0-9.hms]+ +ok, 1 rows\n  destroy +[0-9.hms]+ +ok\n  state deleted +[0-9.hms]+ +ok, [1-9][0-9]* object versions\n  total +[0-9.hms]+ +passed, nothing left$`,
+		`(?m)^restore-drill: timings\n  deploy/clone +[0-9.hms]+ +ok\n  query +[0-9.hms]+ +ok, 1 row\n  destroy +[0-9.hms]+ +ok\n  state deleted +[0-9.hms]+ +ok, [1-9][0-9]* object versions\n  total +[0-9.hms]+ +passed, nothing left$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("the drill's output does not match %s:\n%s", want, tail(out, 30))

@@ -207,7 +207,7 @@ func (d *drillRun) run() int {
 			if len(result.ColumnMetadata) == 0 {
 				return fmt.Sprintf("ok, %d records updated", result.NumberOfRecordsUpdated), nil
 			}
-			return fmt.Sprintf("ok, %d rows", len(result.Records)), nil
+			return "ok, " + stagequery.Rows(len(result.Records)), nil
 		})
 	}
 

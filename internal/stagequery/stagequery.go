@@ -176,8 +176,16 @@ func WriteTable(w io.Writer, result *rdsdata.ExecuteStatementOutput) error {
 	if err := table.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "(%d rows)\n", len(result.Records))
+	_, err := fmt.Fprintf(w, "(%s)\n", Rows(len(result.Records)))
 	return err
+}
+
+// Rows counts rows as psql does: "1 row", "2 rows".
+func Rows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 // WriteJSON prints the records as a JSON array of objects keyed by column.
