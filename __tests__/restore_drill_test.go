@@ -32,9 +32,7 @@ func expectRestoreDrill(t *testing.T, p *project) {
 	devSecret := p.secretValue("movies-dev-credentials")
 	callsBefore := len(p.emulator.QueryCalls(clusterChanges...))
 
-	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", `{"results": [{
-	  "records": [[{"stringValue": "main"}, {"longValue": 42}]],
-	  "columnMetadata": [{"name": "current_database"}, {"name": "movies"}]}]}`)
+	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", moviesCount)
 	out, err := p.run("", drill, "--stage", "dev", "--sql", "select current_database(), count(*) as movies from movies")
 	if err != nil {
 		t.Errorf("restore-drill: %v\n%s", err, tail(out, 60))

@@ -15,7 +15,6 @@ package tests
 import (
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"aurora-stages/internal/localaws"
@@ -31,9 +30,12 @@ import (
 // devSnapshot is the manual snapshot of dev the restored stage starts from.
 const devSnapshot = "dev-before-migration"
 
-// dataAPIResults serializes the steps that set moto's canned Data API
-// results and read them: moto hands them out in order, to whoever asks.
-var dataAPIResults sync.Mutex
+// moviesCount is the canned Data API result the preview's query and the
+// restore drill's read: moto hands its canned results to the first cluster
+// that asks, in no order the parallel steps control, so both post and
+// expect the same one.
+const moviesCount = `{"results": [{"records": [[{"stringValue": "main"}, {"longValue": 42}]],
+  "columnMetadata": [{"name": "current_database"}, {"name": "movies"}]}]}`
 
 func TestLocalStagesFromDevsData(t *testing.T) {
 	p := newDeployedDev(t)
@@ -99,8 +101,6 @@ func TestLocalStagesFromDevsData(t *testing.T) {
 
 	t.Run("a restore drill of dev", func(t *testing.T) {
 		t.Parallel()
-		dataAPIResults.Lock()
-		defer dataAPIResults.Unlock()
 		expectRestoreDrill(t, p.sibling(t, `{"dev": {}}`, "", ""))
 	})
 
@@ -165,12 +165,9 @@ func expectSecretOfItsOwn(t *testing.T, p *project, stage string, devSecret map[
 // and cluster from its parameters, through the Data API.
 func expectPreviewQueries(t *testing.T, p *project) {
 	query := goBinary(t, "./cmd/query")
-	dataAPIResults.Lock()
-	defer dataAPIResults.Unlock()
-	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", `{"results": [{
-	  "records": [[{"stringValue": "The Matrix"}], [{"stringValue": "Arrival"}]], "columnMetadata": [{"name": "title"}]}]}`)
-	out, err := p.run("", query, "--stage", "pr-7", "select title from movies")
-	if want := "title\nThe Matrix\nArrival\n(2 rows)\n"; err != nil || out != want {
+	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", moviesCount)
+	out, err := p.run("", query, "--stage", "pr-7", "select current_database(), count(*) as movies from movies")
+	if want := "current_database  movies\nmain              42\n(1 row)\n"; err != nil || out != want {
 		t.Errorf("query of pr-7: %v\n got:\n%s\nwant:\n%s", err, out, want)
 	}
 }
