@@ -181,7 +181,7 @@ func (s *Settings) restoreSource(c StageConfig) (*StageConfig, string) {
 }
 
 // drillStage is a disposable clone of a listed stage for a restore drill:
-// the source's place (account, region, network, key), the dev profile's
+// the source's place (account, region, network), the dev profile's
 // disposal (no deletion protection, no final snapshot, the secret deleted
 // at once), no readers, no consumers and no alarms.
 func (s *Settings) drillStage(name string) (StageConfig, []string) {
