@@ -81,8 +81,7 @@ var localOnlySettings = map[string]map[string]any{
 		"terraform.backend.s3.endpoints":                   map[string]any{"iam": localEndpoint, "s3": localEndpoint, "sts": localEndpoint},
 	},
 	"cluster": {
-		"resource.aws_rds_cluster.cluster.lifecycle.ignore_changes": []any{"enable_http_endpoint", "scaling_configuration", "storage_type"},
-		"resource.aws_rds_cluster_instance.writer.lifecycle":        map[string]any{"ignore_changes": []any{"performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id"}},
+		"resource.aws_rds_cluster_instance.writer.lifecycle": map[string]any{"ignore_changes": []any{"performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id"}},
 	},
 }
 
@@ -111,6 +110,13 @@ func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
 			expectValues(t, stage, stackJSON(t, stage), absentAll(localOnlySettings[part]))
 			expectValues(t, stage+" (local)", localStackJSON(t, stage), localOnlySettings[part])
 		}
+		// The restore arguments act only at creation, everywhere; locally
+		// moto's reports of the Data API, scaling, storage and IAM
+		// authentication are ignored too.
+		restoreOnly := []any{"restore_to_point_in_time", "snapshot_identifier"}
+		expectValues(t, stage, stackJSON(t, stage), map[string]any{"resource.aws_rds_cluster.cluster.lifecycle.ignore_changes": restoreOnly})
+		expectValues(t, stage+" (local)", localStackJSON(t, stage), map[string]any{"resource.aws_rds_cluster.cluster.lifecycle.ignore_changes": append(restoreOnly,
+			"enable_http_endpoint", "scaling_configuration", "storage_type", "iam_database_authentication_enabled")})
 		// Locally the Data API stays requested: only moto's report of it is
 		// ignored. The storage type is not sent: moto fails on Aurora's.
 		expectValues(t, stage+" (local)", localStackJSON(t, stage), map[string]any{
