@@ -16,6 +16,22 @@ import (
 type Plan struct {
 	FormatVersion   string           `json:"format_version"`
 	ResourceChanges []ResourceChange `json:"resource_changes"`
+	Configuration   struct {
+		ProviderConfig map[string]struct {
+			// An expression is a value or, for a block, a list of them.
+			Expressions map[string]json.RawMessage `json:"expressions"`
+		} `json:"provider_config"`
+	} `json:"configuration"`
+}
+
+// Region is the AWS provider's region as the configuration sets it, ""
+// when it is not a constant.
+func (p *Plan) Region() string {
+	var region struct {
+		ConstantValue string `json:"constant_value"`
+	}
+	_ = json.Unmarshal(p.Configuration.ProviderConfig["aws"].Expressions["region"], &region)
+	return region.ConstantValue
 }
 
 // ResourceChange is one resource's planned change.

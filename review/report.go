@@ -15,6 +15,8 @@ type Report struct {
 	Risks   []Risk
 	// Notes are what a reviewer should know that is no risk.
 	Notes []string
+	// Costs, if set, is the stage's monthly cost before and after.
+	Costs *Costs
 	// Acceptance, if set, is who accepted the risks and why; it turns a
 	// risky plan into a passing one and is echoed in the output.
 	Acceptance string
@@ -86,6 +88,9 @@ func (r *Report) Text() string {
 		}
 	}
 	r.writeVerdict(&b, false)
+	if r.Costs != nil {
+		r.Costs.write(&b, false)
+	}
 	return b.String()
 }
 
@@ -111,6 +116,9 @@ func (r *Report) Markdown() string {
 		}
 	}
 	r.writeVerdict(&b, true)
+	if r.Costs != nil {
+		r.Costs.write(&b, true)
+	}
 	return b.String()
 }
 

@@ -19,8 +19,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"aurora-stages/internal/jsiiruntime"
+	"aurora-stages/internal/prices"
 	"aurora-stages/review"
 	"aurora-stages/stacks"
 )
@@ -95,9 +97,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	report := review.NewReport(subject, plan)
 	report.Risks = append(report.Risks, configRisks...)
+	region := plan.Region()
 	if cfg != nil {
 		risks, notes := review.RestoreFindings(*cfg, plan)
 		report.Risks, report.Notes = append(report.Risks, risks...), append(report.Notes, notes...)
+		region = cfg.Region
+	}
+	table, err := prices.Load()
+	if err != nil {
+		fmt.Fprintln(stderr, "review:", err)
+		return 1
+	}
+	report.Costs = review.EstimateCosts(plan, region, table, time.Now())
+	if report.Costs.Note != "" {
+		report.Notes = append(report.Notes, report.Costs.Note)
 	}
 	report.Acceptance = *accept
 	if *format == "markdown" {

@@ -1,0 +1,179 @@
+package tests
+
+// The review's cost section: exact arithmetic on small plans built here,
+// at the price table's us-east-1 prices, 730 hours a month.
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"aurora-stages/internal/prices"
+	"aurora-stages/review"
+)
+
+var costClock = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
+// resourceChange is one entry of a hand-written plan: before and after as
+// JSON objects ("null" where the resource does not exist).
+type resourceChange struct {
+	address, typ           string
+	actions                string
+	before, after, unknown string
+}
+
+// planOf writes a plan of the given changes in the region.
+func planOf(t *testing.T, region string, changes ...resourceChange) *review.Plan {
+	t.Helper()
+	var parts []string
+	for _, c := range changes {
+		unknown := c.unknown
+		if unknown == "" {
+			unknown = "{}"
+		}
+		parts = append(parts, `{"address": "`+c.address+`", "mode": "managed", "type": "`+c.typ+`", "change": {"actions": `+c.actions+`, "before": `+c.before+`, "after": `+c.after+`, "after_unknown": `+unknown+`}}`)
+	}
+	data := `{"format_version": "1.2", "resource_changes": [` + strings.Join(parts, ",") + `],
+	  "configuration": {"provider_config": {"aws": {"expressions": {"region": {"constant_value": "` + region + `"}}}}}}`
+	plan, err := review.ParsePlan([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid([]byte(data)) {
+		t.Fatal("not JSON")
+	}
+	return plan
+}
+
+func cluster(minACU, maxACU float64, storage string) string {
+	b, _ := json.Marshal(map[string]any{
+		"serverlessv2_scaling_configuration": []any{map[string]any{"min_capacity": minACU, "max_capacity": maxACU}},
+		"storage_type":                       storage, "enabled_cloudwatch_logs_exports": []any{},
+	})
+	return string(b)
+}
+
+const serverless = `{"instance_class": "db.serverless", "performance_insights_retention_period": 7, "monitoring_interval": 0}`
+
+func costsOf(t *testing.T, plan *review.Plan) *review.Costs {
+	t.Helper()
+	table, err := prices.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return review.EstimateCosts(plan, plan.Region(), table, costClock)
+}
+
+func TestCostOfAStage(t *testing.T) {
+	create := `["create"]`
+	// dev's first deploy: 0 to 4 ACU at $0.12, and its secret ($0.40).
+	dev := costsOf(t, planOf(t, "us-east-1",
+		resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", create, "null", cluster(0, 4, "aurora"), ""},
+		resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", create, "null", serverless, ""},
+		resourceChange{"aws_secretsmanager_secret.credentials", "aws_secretsmanager_secret", create, "null", "{}", ""},
+		resourceChange{"aws_ssm_parameter.resource_arn", "aws_ssm_parameter", create, "null", "{}", ""},
+	))
+	if got := dev.Before.String() + " -> " + dev.After.String(); got != "$0.00 -> $0.40 to $350.80" {
+		t.Errorf("dev's first deploy: %s, want $0.00 -> $0.40 to $350.80 (4 ACU x 730 h x $0.12 + $0.40)", got)
+	}
+	if dev.Lines[0].After.String() != "0 when paused to $350.40" || dev.Published != "2024-07-01" || len(dev.Free) != 1 {
+		t.Errorf("writer %s, published %s, free %v", dev.Lines[0].After, dev.Published, dev.Free)
+	}
+
+	// production unchanged: 0 to 256 ACU, a reader, its key and the secret.
+	same := `["no-op"]`
+	production := costsOf(t, planOf(t, "us-east-1",
+		resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", same, cluster(0, 256, "aurora"), cluster(0, 256, "aurora"), ""},
+		resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", same, serverless, serverless, ""},
+		resourceChange{"aws_rds_cluster_instance.reader_1", "aws_rds_cluster_instance", same, serverless, serverless, ""},
+		resourceChange{"aws_kms_key.database", "aws_kms_key", same, "{}", "{}", ""},
+		resourceChange{"aws_secretsmanager_secret.credentials", "aws_secretsmanager_secret", same, "{}", "{}", ""},
+	))
+	// 256 x 730 x 0.12 = 22425.60 per instance.
+	if got := production.After.String(); got != "$1.40 to $44852.60" || production.Before.String() != got || production.Note != "" {
+		t.Errorf("production: before %s, after %s, note %q; want $1.40 to $44852.60 both, no note", production.Before, got, production.Note)
+	}
+
+	// Switching to I/O-Optimized: the ACU price, and no I/O line.
+	update := `["update"]`
+	iopt := costsOf(t, planOf(t, "us-east-1",
+		resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", update, cluster(0, 4, "aurora"), cluster(0, 4, "aurora-iopt1"), ""},
+		resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", same, serverless, serverless, ""},
+	))
+	if got := iopt.Before.String() + " -> " + iopt.After.String(); got != "0 when paused to $350.40 -> 0 when paused to $467.20" {
+		t.Errorf("I/O-Optimized: %s, want 0 when paused to $350.40 -> 0 when paused to $467.20 (4 x 730 x $0.16)", got)
+	}
+	usage := strings.Join(iopt.UsageBased, "\n")
+	if !strings.Contains(usage, "I/O: none on I/O-Optimized storage") || !strings.Contains(usage, "storage (I/O-Optimized): $0.225 per GB-month") || strings.Contains(usage, "million requests") {
+		t.Errorf("usage-based lines of an I/O-Optimized cluster:\n%s", usage)
+	}
+	// +$116.80 on a $350.40 ceiling is 33%: noted, naming the setting.
+	if iopt.Note != "the monthly ceiling rises by $116.80 (+33%), to $467.20: aws_rds_cluster.cluster.storage_type" {
+		t.Errorf("note %q", iopt.Note)
+	}
+
+	// A destroy: after is 0.
+	destroy := costsOf(t, planOf(t, "us-east-1",
+		resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", `["delete"]`, cluster(0, 4, "aurora"), "null", ""},
+		resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", `["delete"]`, serverless, "null", ""},
+	))
+	if destroy.After.String() != "$0.00" || destroy.Before.String() != "0 when paused to $350.40" {
+		t.Errorf("destroy: %s -> %s", destroy.Before, destroy.After)
+	}
+
+	// A value known only after apply stays unknown.
+	unknown := costsOf(t, planOf(t, "us-east-1",
+		resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", create, "null", `{"serverlessv2_scaling_configuration": [{"min_capacity": 0, "max_capacity": 4}]}`, `{"storage_type": true}`},
+		resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", create, "null", serverless, ""},
+	))
+	if unknown.After.String() != "unknown until applied" || unknown.Lines[0].After.String() != "unknown until applied" {
+		t.Errorf("unknown storage type: %s", unknown.After)
+	}
+
+	// A region the table does not cover is unpriced, never priced as
+	// another region.
+	elsewhere := costsOf(t, planOf(t, "ap-south-2",
+		resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", create, "null", cluster(0, 4, "aurora"), ""},
+		resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", create, "null", serverless, ""},
+	))
+	var text strings.Builder
+	report := review.NewReport("stage dev", &review.Plan{FormatVersion: "1.2"})
+	report.Costs = elsewhere
+	text.WriteString(report.Text())
+	if elsewhere.After.String() != "unpriced" || !strings.Contains(text.String(), `Monthly cost: unpriced, the price table has no prices for region "ap-south-2"`) {
+		t.Errorf("unknown region: %s\n%s", elsewhere.After, text.String())
+	}
+}
+
+// The table: every entry dated, with its unit and source; the date is
+// printed; an old table gives one warning line.
+func TestThePriceTable(t *testing.T) {
+	table, err := prices.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(table.Prices) == 0 {
+		t.Fatal("the price table is empty")
+	}
+	if _, err := prices.Parse([]byte(`{"prices": [{"name": "kms-key-month", "region": "us-east-1", "service": "awskms", "usageType": "KMS-Keys", "unit": "key-month", "usd": "1", "source": "x"}]}`)); err == nil || !strings.Contains(err.Error(), "is not a date") {
+		t.Errorf("an entry without a date: %v", err)
+	}
+	if _, err := prices.Parse([]byte(`{"prices": [{"name": "kms-key-month", "region": "us-east-1", "service": "awskms", "usageType": "KMS-Keys", "usd": "1", "source": "x", "published": "2026-01-01"}]}`)); err == nil || !strings.Contains(err.Error(), "unit") {
+		t.Errorf("an entry without a unit: %v", err)
+	}
+	if stale := table.Stale("us-east-1", costClock); !strings.HasPrefix(stale, "warning: the us-east-1 prices date from 2024-07-01, more than a year ago") {
+		t.Errorf("stale: %q", stale)
+	}
+	if fresh := table.Stale("us-east-1", time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)); fresh != "" {
+		t.Errorf("fresh prices warned: %q", fresh)
+	}
+	plan := planOf(t, "us-east-1", resourceChange{"aws_secretsmanager_secret.credentials", "aws_secretsmanager_secret", `["create"]`, "null", "{}", ""})
+	report := review.NewReport("stage dev", plan)
+	report.Costs = review.EstimateCosts(plan, "us-east-1", table, costClock)
+	for _, out := range []string{report.Text(), report.Markdown()} {
+		if !strings.Contains(out, "Monthly cost at list prices of 2024-07-01, us-east-1 (730 hours a month)") || !strings.Contains(out, "warning: the us-east-1 prices date from 2024-07-01") {
+			t.Errorf("the cost section lacks its date or warning:\n%s", out)
+		}
+	}
+}
