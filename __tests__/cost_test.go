@@ -177,3 +177,34 @@ func TestThePriceTable(t *testing.T) {
 		}
 	}
 }
+
+// Every real plan's review, text and Markdown (the pull-request comment),
+// ends with the cost section. The fixtures were made against moto, which
+// reports the storage type as gp2: their capacity is unpriced, the secret
+// priced.
+func TestEveryReviewEndsWithItsCost(t *testing.T) {
+	table, err := prices.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range reviewExpectations {
+		plan, err := review.ParsePlan(planFixture(t, e.fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Region() != "us-east-1" {
+			t.Errorf("%s: region %q read from the plan's provider configuration, want us-east-1", e.fixture, plan.Region())
+		}
+		report := review.NewReport("stage dev", plan)
+		report.Costs = review.EstimateCosts(plan, plan.Region(), table, costClock)
+		text, markdown := report.Text(), report.Markdown()
+		if !strings.Contains(text, "\nMonthly cost at list prices of 2024-07-01, us-east-1 (730 hours a month):\n") ||
+			!strings.Contains(markdown, "\n#### Monthly cost at list prices of 2024-07-01, us-east-1 (730 hours a month)\n") ||
+			!strings.Contains(markdown, "| `aws_secretsmanager_secret.credentials` | fixed: Secrets Manager secret at $0.40 per secret-month |") {
+			t.Errorf("%s: the review does not end with its cost:\n%s", e.fixture, markdown)
+		}
+		if verdict := max(strings.Index(text, "No risks flagged."), strings.Index(text, "RISKS (")); verdict < 0 || strings.Index(text, "Monthly cost") < verdict {
+			t.Errorf("%s: the cost section does not follow the verdict:\n%s", e.fixture, text)
+		}
+	}
+}
