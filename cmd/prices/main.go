@@ -1,0 +1,107 @@
+// Command prices regenerates the price table, internal/prices/prices.json,
+// from AWS's public Price List offer files:
+//
+//	go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o internal/prices/prices.json]
+//
+// --offers is where the offer files are, laid out as AWS serves them:
+// <offers>/<offerCode>/current/<region>/index.json. The default is AWS's
+// bulk API, https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws; a
+// folder with the same layout (a copy of those files) works offline.
+//
+// Each price is matched by usage-type suffix and product attributes
+// (rules.go); a price that matches no product, or more than one, fails
+// the run, naming the price, the region and the candidates, and nothing is
+// written. A region an offer does not cover is left out, said on stderr.
+// Entries of the existing table the offers did not price are kept.
+//
+// Exit status: 0 when the table was written, 1 on any failure, 2 on a
+// command line it does not take.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// defaultOffers is the Price List bulk API's base for AWS's offer files.
+const defaultOffers = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws"
+
+// Exit statuses.
+const (
+	written = 0
+	failed  = 1
+	usage   = 2
+)
+
+func main() {
+	client := &http.Client{Timeout: 5 * time.Minute}
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, client))
+}
+
+// regionName is the shape of an AWS region's name (us-east-1,
+// ap-southeast-4, us-gov-west-1).
+var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *http.Client) int {
+	flags := flag.NewFlagSet("prices", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	offers := flags.String("offers", defaultOffers, "where the offer files are: a URL base or a folder, laid out as <offers>/<offerCode>/current/<region>/index.json")
+	regionList := flags.String("regions", "", "the regions to price, separated by commas (required), e.g. us-east-1,eu-west-1")
+	out := flags.String("o", "internal/prices/prices.json", "the table to regenerate; its entries the offers do not price are kept")
+	err := flags.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stdout, "prices regenerates the price table (internal/prices/prices.json) from AWS's Price List offer files.")
+		fmt.Fprintln(stdout, "usage: go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o FILE]")
+		flags.SetOutput(stdout)
+		flags.PrintDefaults()
+		return written
+	case err != nil:
+		fmt.Fprintf(stderr, "prices: %v (see go run ./cmd/prices --help)\n", err)
+		return usage
+	case flags.NArg() > 0:
+		fmt.Fprintf(stderr, "prices: unexpected argument %q (see go run ./cmd/prices --help)\n", flags.Arg(0))
+		return usage
+	}
+	regions, err := parseRegions(*regionList)
+	if err != nil {
+		fmt.Fprintln(stderr, "prices:", err)
+		return usage
+	}
+	source := offerSource{base: strings.TrimSuffix(*offers, "/"), client: client}
+	if err := regenerate(ctx, source, regions, *out, stderr); err != nil {
+		fmt.Fprintln(stderr, "prices:", err)
+		return failed
+	}
+	return written
+}
+
+// parseRegions reads --regions: at least one region, each named once.
+func parseRegions(list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, errors.New("--regions is required: the regions to price, e.g. --regions us-east-1,eu-west-1")
+	}
+	var regions []string
+	seen := map[string]bool{}
+	for _, region := range strings.Split(list, ",") {
+		region = strings.TrimSpace(region)
+		switch {
+		case !regionName.MatchString(region):
+			return nil, fmt.Errorf("--regions: %q is not a region's name (like us-east-1)", region)
+		case seen[region]:
+			return nil, fmt.Errorf("--regions: %s is named twice", region)
+		}
+		seen[region] = true
+		regions = append(regions, region)
+	}
+	return regions, nil
+}

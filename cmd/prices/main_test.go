@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"aurora-stages/internal/prices"
+)
+
+// fixture is the hand-written offer files: AmazonRDS, AWSSecretsManager
+// and AmazonCloudWatch in us-east-1 and eu-west-1, awskms in us-east-1
+// only.
+const fixture = "testdata/offers"
+
+func fixtureFile(service, region string) string {
+	return filepath.Join(fixture, service, "current", region, "index.json")
+}
+
+// generate runs the command and returns its exit status, stdout and
+// stderr.
+func generate(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr, http.DefaultClient)
+	return code, stdout.String(), stderr.String()
+}
+
+func readGenerated(t *testing.T, path string) *prices.Table {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := prices.Parse(data)
+	if err != nil {
+		t.Fatalf("the generated table does not pass prices.Parse: %v", err)
+	}
+	return table
+}
+
+func TestGeneratesTheFixturesPrices(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "prices.json")
+	code, _, stderr := generate(t, "--offers", fixture, "--regions", "us-east-1,eu-west-1", "-o", out)
+	if code != written {
+		t.Fatalf("exit %d, expected %d; stderr:\n%s", code, written, stderr)
+	}
+	rds := func(region string) (string, string) { return fixtureFile("AmazonRDS", region), "2026-11-20" }
+	cloudWatch := func(region string) (string, string) { return fixtureFile("AmazonCloudWatch", region), "2026-11-05" }
+	secrets := func(region string) (string, string) { return fixtureFile("AWSSecretsManager", region), "2026-09-15" }
+	kms := func(region string) (string, string) { return fixtureFile("awskms", region), "2026-10-02" }
+	entry := func(name, region, service, usageType, unit, usd string, from func(string) (string, string)) prices.Price {
+		source, published := from(region)
+		return prices.Price{Name: name, Region: region, Service: service, UsageType: usageType, Unit: unit, USD: usd, Published: published, Source: source}
+	}
+	// Sorted by region, then in internal/prices' order of names. eu-west-1
+	// has no KMS offer file, so no KMS price; storage there is priced for
+	// Any engine; its log ingestion is tiered.
+	want := []prices.Price{
+		entry(prices.ACUHourStandard, "eu-west-1", "AmazonRDS", "EU-Aurora:ServerlessV2Usage", "ACU-Hr", "0.13", rds),
+		entry(prices.ACUHourIOOptimized, "eu-west-1", "AmazonRDS", "EU-Aurora:ServerlessV2IOOptimizedUsage", "ACU-Hr", "0.169", rds),
+		entry(prices.StorageStandard, "eu-west-1", "AmazonRDS", "EU-Aurora:StorageUsage", "GB-Mo", "0.11", rds),
+		entry(prices.StorageIOOptimized, "eu-west-1", "AmazonRDS", "EU-Aurora:IO-OptimizedStorageUsage", "GB-Mo", "0.248", rds),
+		entry(prices.IORequests, "eu-west-1", "AmazonRDS", "EU-Aurora:StorageIOUsage", "1M requests", "0.22", rds),
+		// Aurora PostgreSQL's backup price (0.021), not Any engine's (0.023).
+		entry(prices.Backup, "eu-west-1", "AmazonRDS", "EU-Aurora:BackupUsage", "GB-Mo", "0.021", rds),
+		entry(prices.PerformanceInsights, "eu-west-1", "AmazonRDS", "EU-PI_LTR_FMR:Serverless", "ACU-Months", "0.099", rds),
+		entry(prices.Secret, "eu-west-1", "AWSSecretsManager", "EU-AWSSecretsManager-Secrets", "Secrets", "0.4", secrets),
+		entry(prices.LogsIngestion, "eu-west-1", "AmazonCloudWatch", "EU-DataProcessing-Bytes", "GB", "0.57", cloudWatch),
+		entry(prices.Alarm, "eu-west-1", "AmazonCloudWatch", "EU-CW:AlarmMonitorUsage", "Alarms", "0.1", cloudWatch),
+		entry(prices.ACUHourStandard, "us-east-1", "AmazonRDS", "Aurora:ServerlessV2Usage", "ACU-Hr", "0.12", rds),
+		entry(prices.ACUHourIOOptimized, "us-east-1", "AmazonRDS", "Aurora:ServerlessV2IOOptimizedUsage", "ACU-Hr", "0.156", rds),
+		entry(prices.StorageStandard, "us-east-1", "AmazonRDS", "Aurora:StorageUsage", "GB-Mo", "0.1", rds),
+		entry(prices.StorageIOOptimized, "us-east-1", "AmazonRDS", "Aurora:IO-OptimizedStorageUsage", "GB-Mo", "0.225", rds),
+		entry(prices.IORequests, "us-east-1", "AmazonRDS", "Aurora:StorageIOUsage", "1M requests", "0.2", rds),
+		entry(prices.Backup, "us-east-1", "AmazonRDS", "Aurora:BackupUsage", "GB-Mo", "0.021", rds),
+		entry(prices.PerformanceInsights, "us-east-1", "AmazonRDS", "PI_LTR_FMR:Serverless", "ACU-Months", "0.09", rds),
+		entry(prices.KMSKey, "us-east-1", "awskms", "KMS-Keys", "Keys", "1", kms),
+		entry(prices.Secret, "us-east-1", "AWSSecretsManager", "USE1-AWSSecretsManager-Secrets", "Secrets", "0.4", secrets),
+		entry(prices.LogsIngestion, "us-east-1", "AmazonCloudWatch", "DataProcessing-Bytes", "GB", "0.5", cloudWatch),
+		// Not CW:HighResAlarmMonitorUsage, nor the Global- product that has
+		// no region.
+		entry(prices.Alarm, "us-east-1", "AmazonCloudWatch", "CW:AlarmMonitorUsage", "Alarms", "0.1", cloudWatch),
+	}
+	got := readGenerated(t, out).Prices
+	notes := map[[2]string]string{}
+	for i := range got {
+		notes[[2]string{got[i].Name, got[i].Region}] = got[i].Note
+		got[i].Note = ""
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d prices, expected %d", len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Errorf("price %d:\n got  %+v\n want %+v", i, got[i], want[i])
+		}
+	}
+
+	for _, note := range []struct{ name, region, says string }{
+		{prices.IORequests, "us-east-1", "AWS's unit is IOs, at 0.0000002000 USD; multiplied by 1000000 exactly for the table's 1M requests."},
+		{prices.LogsIngestion, "eu-west-1", "Tiered: the first of 2 tiers is taken (beginRange 0, endRange 10240 GB)."},
+		{prices.StorageStandard, "eu-west-1", "SKU EUSTORAGEANYSTAND (usagetype EU-Aurora:StorageUsage, productFamily Database Storage, databaseEngine Any, volumeType General Purpose-Aurora)."},
+	} {
+		if got := notes[[2]string{note.name, note.region}]; !strings.Contains(got, note.says) {
+			t.Errorf("%s in %s: note %q does not say %q", note.name, note.region, got, note.says)
+		}
+	}
+	for _, line := range []string{
+		"prices: left out in eu-west-1: kms-key-month (" + fixtureFile("awskms", "eu-west-1") + ": no offer file)",
+		"prices: " + dataAPINote,
+	} {
+		if !strings.Contains(stderr, line+"\n") {
+			t.Errorf("stderr does not say %q:\n%s", line, stderr)
+		}
+	}
+}
+
+// offersWith copies the fixture into a temporary folder and changes one
+// offer file there.
+func offersWith(t *testing.T, service, region string, change func(o map[string]any)) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(fixture)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, service, "current", region, "index.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o map[string]any
+	if err := json.Unmarshal(data, &o); err != nil {
+		t.Fatal(err)
+	}
+	change(o)
+	if data, err = json.Marshal(o); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func attributesOf(o map[string]any, sku string) map[string]any {
+	return o["products"].(map[string]any)[sku].(map[string]any)["attributes"].(map[string]any)
+}
+
+// twin adds a copy of a product under another SKU, with the same price.
+func twin(o map[string]any, sku, twinSKU string) map[string]any {
+	products := o["products"].(map[string]any)
+	data, _ := json.Marshal(products[sku])
+	var copied map[string]any
+	json.Unmarshal(data, &copied)
+	copied["sku"] = twinSKU
+	products[twinSKU] = copied
+	onDemand := o["terms"].(map[string]any)["OnDemand"].(map[string]any)
+	onDemand[twinSKU] = onDemand[sku]
+	return copied["attributes"].(map[string]any)
+}
+
+func TestRefusesAnAmbiguousOrMissingPrice(t *testing.T) {
+	for _, test := range []struct {
+		name            string
+		service, region string
+		change          func(o map[string]any)
+		says            string
+	}{
+		{
+			name:    "two Standard storage products for Aurora PostgreSQL",
+			service: "AmazonRDS", region: "us-east-1",
+			change: func(o map[string]any) { twin(o, "STORAGEPGSTANDARD", "STORAGEPGSTANDAR2") },
+			says:   `aurora-storage-gb-month in us-east-1: 2 products have a usage type ending Aurora:StorageUsage and databaseEngine "Aurora PostgreSQL" or "Any", volumeType "General Purpose-Aurora", expected one: SKU STORAGEPGSTANDAR2 (usagetype Aurora:StorageUsage, productFamily Database Storage, databaseEngine Aurora PostgreSQL, volumeType General Purpose-Aurora); SKU STORAGEPGSTANDARD (usagetype Aurora:StorageUsage, productFamily Database Storage, databaseEngine Aurora PostgreSQL, volumeType General Purpose-Aurora)`,
+		},
+		{
+			name:    "a twin that differs only by usage type's region prefix",
+			service: "AmazonCloudWatch", region: "eu-west-1",
+			change: func(o map[string]any) {
+				twin(o, "ALARMSTDEUWEST001", "ALARMSTDEUWEST002")["usagetype"] = "EUW1-CW:AlarmMonitorUsage"
+			},
+			says: "cloudwatch-alarm-month in eu-west-1: 2 products have a usage type ending CW:AlarmMonitorUsage and no other condition, expected one: SKU ALARMSTDEUWEST001 (usagetype EU-CW:AlarmMonitorUsage, productFamily Alarm); SKU ALARMSTDEUWEST002 (usagetype EUW1-CW:AlarmMonitorUsage, productFamily Alarm)",
+		},
+		{
+			name:    "I/O-Optimized storage's volume type renamed",
+			service: "AmazonRDS", region: "eu-west-1",
+			change: func(o map[string]any) { attributesOf(o, "EUSTORAGEANYIOOPT")["volumeType"] = "IO Optimized-Aurora v2" },
+			says:   `aurora-io-optimized-storage-gb-month in eu-west-1: none of the products with a usage type ending Aurora:IO-OptimizedStorageUsage has databaseEngine "Aurora PostgreSQL" or "Any", volumeType "IO Optimized-Aurora"; candidates: SKU EUSTORAGEANYIOOPT (usagetype EU-Aurora:IO-OptimizedStorageUsage, productFamily Database Storage, databaseEngine Any, volumeType IO Optimized-Aurora v2)`,
+		},
+		{
+			name:    "no product of the usage type",
+			service: "AmazonRDS", region: "us-east-1",
+			change: func(o map[string]any) { delete(o["products"].(map[string]any), "PIPGSERVERLESS001") },
+			says:   "aurora-performance-insights-acu-month in us-east-1: no product of %s has a usage type ending PI_LTR_FMR:Serverless",
+		},
+		{
+			name:    "I/O priced in a unit the conversion does not know",
+			service: "AmazonRDS", region: "us-east-1",
+			change: func(o map[string]any) {
+				term := o["terms"].(map[string]any)["OnDemand"].(map[string]any)["IOPGSTANDARD00001"].(map[string]any)["IOPGSTANDARD00001.JRTCKXETXF"].(map[string]any)
+				term["priceDimensions"].(map[string]any)["IOPGSTANDARD00001.JRTCKXETXF.6YS6EN2CT7"].(map[string]any)["unit"] = "1M IOs"
+			},
+			says: `aurora-io-million-requests in us-east-1: SKU IOPGSTANDARD00001: unit "1M IOs", expected "IOs"`,
+		},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			offers := offersWith(t, test.service, test.region, test.change)
+			out := filepath.Join(t.TempDir(), "prices.json")
+			code, _, stderr := generate(t, "--offers", offers, "--regions", "us-east-1,eu-west-1", "-o", out)
+			if code != failed {
+				t.Errorf("exit %d, expected %d", code, failed)
+			}
+			says := test.says
+			if strings.Contains(says, "%s") {
+				says = strings.Replace(says, "%s", filepath.Join(offers, test.service, "current", test.region, "index.json"), 1)
+			}
+			if !strings.Contains(stderr, "prices: "+out+" not written; 1 failed:\n  "+says+"\n") {
+				t.Errorf("stderr does not say:\n  %s\nit says:\n%s", says, stderr)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("%s was written", out)
+			}
+		})
+	}
+}
+
+func TestMultiplyIsExact(t *testing.T) {
+	for _, test := range []struct {
+		price  string
+		factor int64
+		want   string
+	}{
+		{"0.0000002000", 1_000_000, "0.2"},
+		{"0.0000002200", 1_000_000, "0.22"},
+		// More digits than a float64 holds.
+		{"0.00000012345678901234567", 1_000_000, "0.12345678901234567"},
+		{"0.0000000000000000000001", 1_000_000, "0.0000000000000001"},
+		{"1.0000000000", 1, "1"},
+		{"0.1200000000", 1, "0.12"},
+		{"0.0000000000", 1_000_000, "0"},
+		{"3", 1_000_000, "3000000"},
+	} {
+		got, err := multiply(test.price, test.factor)
+		if err != nil || got != test.want {
+			t.Errorf("multiply(%q, %d) = %q, %v; expected %q", test.price, test.factor, got, err, test.want)
+		}
+	}
+	for _, price := range []string{"2e-7", "-0.1", "1/5", "", "USD 0.2"} {
+		if got, err := multiply(price, 1_000_000); err == nil {
+			t.Errorf("multiply(%q) = %q, expected an error", price, got)
+		}
+	}
+}
+
+func TestReplacesTheTablesPricesAndKeepsTheOthers(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "prices.json")
+	transcribed := func(name, region, usd string) prices.Price {
+		return prices.Price{Name: name, Region: region, Service: "AmazonRDS", UsageType: "x", Unit: "x", USD: usd, Published: "2025-03-05", Source: "a page", Transcribed: true}
+	}
+	existing, err := encode(&prices.Table{Prices: []prices.Price{
+		transcribed(prices.ACUHourStandard, "us-east-1", "0.11"),
+		transcribed(prices.Backup, "sa-east-1", "0.037"),
+		transcribed(prices.DataAPI, "us-east-1", "0.35"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, existing, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := generate(t, "--offers", fixture, "--regions", "us-east-1", "-o", out)
+	if code != written {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	table := readGenerated(t, out)
+	if p, _ := table.Find("us-east-1", prices.ACUHourStandard); p.Transcribed || p.USD != "0.12" {
+		t.Errorf("us-east-1's transcribed ACU-hour price was not replaced: %+v", p)
+	}
+	for _, kept := range []prices.Price{transcribed(prices.Backup, "sa-east-1", "0.037"), transcribed(prices.DataAPI, "us-east-1", "0.35")} {
+		if p, _ := table.Find(kept.Region, kept.Name); p != kept {
+			t.Errorf("%s in %s: %+v, expected it kept: %+v", kept.Name, kept.Region, p, kept)
+		}
+		line := "prices: kept " + kept.Name + " in " + kept.Region + " (transcribed, published 2025-03-05): the offers read did not price it\n"
+		if !strings.Contains(stderr, line) {
+			t.Errorf("stderr does not say %q:\n%s", line, stderr)
+		}
+	}
+	if len(table.Prices) != 11+2 {
+		t.Errorf("%d prices, expected the 11 of us-east-1 and the 2 kept", len(table.Prices))
+	}
+}
+
+// The bulk API's layout, served over HTTP, gives the same prices as the
+// folder; a file the server does not have leaves its region out.
+func TestReadsOffersOverHTTP(t *testing.T) {
+	server := httptest.NewServer(http.FileServer(http.Dir(fixture)))
+	defer server.Close()
+	out := filepath.Join(t.TempDir(), "prices.json")
+	code, _, stderr := generate(t, "--offers", server.URL+"/", "--regions", "eu-west-1", "-o", out)
+	if code != written {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	table := readGenerated(t, out)
+	p, _ := table.Find("eu-west-1", prices.IORequests)
+	if want := server.URL + "/AmazonRDS/current/eu-west-1/index.json"; p.Source != want || p.USD != "0.22" {
+		t.Errorf("I/O price read over HTTP: %+v, expected 0.22 from %s", p, want)
+	}
+	if len(table.Prices) != 10 {
+		t.Errorf("%d prices, expected eu-west-1's 10", len(table.Prices))
+	}
+	if line := "prices: left out in eu-west-1: kms-key-month (" + server.URL + "/awskms/current/eu-west-1/index.json: 404 Not Found: no offer file)\n"; !strings.Contains(stderr, line) {
+		t.Errorf("stderr does not say %q:\n%s", line, stderr)
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	for _, help := range []string{"-h", "--help"} {
+		code, stdout, _ := generate(t, help)
+		if code != written || !strings.HasPrefix(stdout, "prices regenerates the price table (internal/prices/prices.json) from AWS's Price List offer files.\n") || !strings.Contains(stdout, "-regions") {
+			t.Errorf("%s: exit %d, stdout:\n%s", help, code, stdout)
+		}
+	}
+	for _, test := range []struct {
+		args []string
+		says string
+	}{
+		{nil, "prices: --regions is required"},
+		{[]string{"--regions", "us-east-1,Ireland"}, `prices: --regions: "Ireland" is not a region's name`},
+		{[]string{"--regions", "us-east-1,us-east-1"}, "prices: --regions: us-east-1 is named twice"},
+		{[]string{"--regions", "us-east-1", "--region", "x"}, "prices: flag provided but not defined: -region"},
+		{[]string{"--regions", "us-east-1", "extra"}, `prices: unexpected argument "extra"`},
+	} {
+		code, _, stderr := generate(t, test.args...)
+		if code != usage || !strings.HasPrefix(stderr, test.says) {
+			t.Errorf("%q: exit %d, stderr %q; expected %d and %q", test.args, code, stderr, usage, test.says)
+		}
+	}
+}
