@@ -328,6 +328,8 @@ func priceText(p prices.Price, ok bool) string {
 	return fmt.Sprintf(" at $%s per %s", p.USD, unitText(p.Unit))
 }
 
+// unitText is a unit in words, the table's transcribed ones and the Price
+// List's (which cmd/prices keeps as AWS writes them) alike.
 func unitText(unit string) string {
 	switch unit {
 	case "ACU-Hr":
@@ -336,6 +338,14 @@ func unitText(unit string) string {
 		return "GB-month"
 	case "1M requests":
 		return "million requests"
+	case "Keys":
+		return "key-month"
+	case "Secrets":
+		return "secret-month"
+	case "Alarms":
+		return "alarm-month"
+	case "ACU-Months", "ACU-Month", "ACU-Mo":
+		return "ACU-month"
 	}
 	return unit
 }
