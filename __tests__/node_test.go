@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,6 +131,39 @@ func TestTheAppRunsOnTheProjectsNodeOutsideMake(t *testing.T) {
 			t.Errorf("stderr on Node.js %d: want one line saying so, got:\n%s", major, errOut)
 		}
 	})
+}
+
+// GIVEN the machine's Node.js (20 here) first on PATH and no project in
+// sight, WHEN the app stops before it starts jsii (a bad setting, no
+// cdktf.json), THEN it prints the problem and nothing about Node.js.
+func TestNoNodeNoteWhenTheAppStopsBeforeJsii(t *testing.T) {
+	binary := goBinary(t, ".")
+	env, machineNode, major := outsideMake(t)
+	t.Logf("the machine's Node.js: %q, major version %d", machineNode, major)
+	run := func(dir string) (string, int) {
+		cmd := exec.Command(binary)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("app in %s: %v, want exit status 1\n%s", dir, err, out)
+		}
+		return string(out), exit.ExitCode()
+	}
+	bad := t.TempDir()
+	config := `{"language": "go", "app": "go run .", "context": ` + withStages(`{"dev": {"maxCapacity": 300}}`) + `}`
+	if err := os.WriteFile(filepath.Join(bad, "cdktf.json"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct{ dir, want string }{
+		"a bad setting": {bad, `stage "dev": maxCapacity = 300`},
+		"no cdktf.json": {t.TempDir(), "reading the configuration: open cdktf.json: no such file or directory"},
+	} {
+		out, code := run(c.dir)
+		if code != 1 || !strings.Contains(out, c.want) || strings.Contains(out, "Node") || strings.Contains(out, "note:") {
+			t.Errorf("%s: exit %d, output:\n%s\nwant exit 1 with %q and nothing about Node.js", name, code, out, c.want)
+		}
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {

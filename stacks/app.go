@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"aurora-stages/internal/jsiiruntime"
+
 	"github.com/aws/jsii-runtime-go"
 	awsjsii "github.com/cdktf/cdktf-provider-aws-go/aws/v19/jsii"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -24,6 +26,13 @@ func Synthesize(outdir string, stacks *Stacks, written func(stack, path string))
 		}
 	}()
 	phase := phaseTimer(os.Getenv("AURORA_STAGES_TIMINGS") != "")
+	// cdktf's App creates only the last folder of its output folder: a
+	// nested --output (build/cdktf.out) whose parent does not exist would
+	// fail with ENOENT.
+	if err := os.MkdirAll(outputFolder(outdir), 0o755); err != nil {
+		return fmt.Errorf("creating the output folder: %w", err)
+	}
+	jsiiruntime.Starting()
 	// Loading the libraries explicitly (jsii would on first use) only lets
 	// the timings tell the phases apart.
 	cdktfjsii.Initialize()
@@ -53,6 +62,19 @@ func Synthesize(outdir string, stacks *Stacks, written func(stack, path string))
 		}
 	}
 	return nil
+}
+
+// outputFolder is where the App writes: outdir, else the folder the cdktf
+// CLI names (CDKTF_OUTDIR, from --output or cdktf.json's output), else
+// cdktf's default.
+func outputFolder(outdir string) string {
+	if outdir != "" {
+		return outdir
+	}
+	if dir := os.Getenv("CDKTF_OUTDIR"); dir != "" {
+		return dir
+	}
+	return "cdktf.out"
 }
 
 // processStart approximates when the process started: package

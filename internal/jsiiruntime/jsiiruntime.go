@@ -43,6 +43,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -88,9 +89,18 @@ const kernelStdio = "readFD:3,writeFD:3}"
 
 var interrupted atomic.Bool
 
+// notes are what Setup found to say about the runtime (an older Node.js,
+// what it could not set up), printed by Starting when jsii is about to
+// start: a run that stops before, on a bad setting, says nothing of Node.
+var notes struct {
+	sync.Once
+	lines []string
+}
+
 // Setup prepares the environment the runtime inherits and takes over
 // Ctrl-C and SIGTERM. Call it first in main, and Exit last. What it cannot
-// set up leaves jsii's defaults in place, with a line on stderr saying why.
+// set up leaves jsii's defaults in place, with a line on stderr saying why
+// when the runtime starts (Starting).
 func Setup() {
 	h := host{
 		getenv:      os.Getenv,
@@ -102,9 +112,7 @@ func Setup() {
 	}
 	h.workDir, _ = os.Getwd()
 	h.executable, _ = os.Executable()
-	for _, line := range configure(h) {
-		fmt.Fprintln(os.Stderr, line)
-	}
+	notes.lines = configure(h)
 	// The CDKTF bindings' init functions already made jsii's client, which
 	// fixed how its process would start (and extracted a runtime into the
 	// temp directory). Nothing has started yet: drop that client, and the
@@ -123,6 +131,16 @@ func Setup() {
 		// Ctrl-C itself) and exits.
 		jsii.Close()
 	}()
+}
+
+// Starting prints, once, what Setup found to say about the runtime: call
+// it right before the first jsii call.
+func Starting() {
+	notes.Do(func() {
+		for _, line := range notes.lines {
+			fmt.Fprintln(os.Stderr, line)
+		}
+	})
 }
 
 // Interrupted reports whether Ctrl-C or SIGTERM stopped the run.
