@@ -24,14 +24,19 @@
 //
 // -before adds another build of the app (an older commit's) to the same
 // run. Run it from the project folder, with nothing else busy: `make bench`.
+//
+// Exit status: 0 measured (or the help, -h), 1 an error, 2 a command line
+// it does not take, said with the usage.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,15 +75,45 @@ type result struct {
 	walls, peaks []int64
 }
 
+// about is the first line of the help: what the command does.
+const about = "bench-synth measures the app's synthesis at 3 and at 41 stacks (wall time, peak memory, cost per extra stack) against a plain JavaScript CDKTF app."
+
+// synopsis is the command line it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = "usage: go run ./cmd/bench-synth [-n 10] [-only binary,anchor,go-run,cdktf] [-before <binary>]"
+
 func main() {
-	runs := flag.Int("n", 10, "runs per command and size")
-	only := flag.String("only", "binary,anchor,go-run,cdktf", "comma-separated commands to measure: binary, anchor, go-run, cdktf")
-	before := flag.String("before", "", "another build of the app to measure in the same run, e.g. one of an older commit")
-	flag.Parse()
+	flags := flag.NewFlagSet("bench-synth", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	runs := flags.Int("n", 10, "runs per command and size")
+	only := flags.String("only", "binary,anchor,go-run,cdktf", "comma-separated commands to measure: binary, anchor, go-run, cdktf")
+	before := flags.String("before", "", "another build of the app to measure in the same run, e.g. one of an older commit")
+	err := flags.Parse(os.Args[1:])
+	if err == nil && flags.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(os.Stdout, about)
+		printUsage(os.Stdout, flags)
+		return
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "bench-synth:", err)
+		printUsage(os.Stderr, flags)
+		os.Exit(2)
+	}
 	if err := run(*runs, strings.Split(*only, ","), *before); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-synth:", err)
 		os.Exit(1)
 	}
+}
+
+// printUsage writes the command line the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }
 
 func run(runs int, only []string, before string) error {

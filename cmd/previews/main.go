@@ -6,7 +6,8 @@
 //	go run ./cmd/previews show --stage pr-42                            a preview's region and SSM parameter names, as JSON
 //	go run ./cmd/previews delete-state --stage pr-42                    delete a destroyed preview's state from the state bucket
 //
-// Exit status: 0 success, 1 an error, 2 a usage error.
+// Exit status: 0 success (or the help, -h), 1 an error, 2 a usage error,
+// said with the usage.
 //
 // A preview is found by the tags the provider puts on every resource of a
 // stage (stacks/target.go's defaultTags): stage = pr-<number> and service
@@ -47,8 +48,28 @@ func main() {
 	jsiiruntime.Exit("previews", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, awsWorld()))
 }
 
-// usage is the help: what the command does and its flags, in one line.
-const usage = "usage: previews list [--older-than 7d] [--format lines|json] | show --stage pr-<n> | delete-state --stage pr-<n>: list the pull requests' preview stages (found by their clusters' tags, older than a duration: 36h, 7d), show one's region and SSM parameters, delete a destroyed one's Terraform state"
+// about is the first line of the help: what the command does.
+const about = "previews lists the pull requests' preview stages (pr-<number>, found by their clusters' tags), shows one's region and SSM parameters, and deletes a destroyed one's Terraform state."
+
+// printUsage writes the command lines the command takes, each with its
+// flags; the help and every usage error print them.
+func printUsage(w io.Writer) {
+	listFlags, _, _ := newListFlags()
+	showFlags, _ := newStageFlags("show")
+	deleteStateFlags, _ := newStageFlags("delete-state")
+	for _, subcommand := range []struct {
+		line  string
+		flags *flag.FlagSet
+	}{
+		{"list [--older-than <age>] [--format lines|json]", listFlags},
+		{"show --stage pr-<n>", showFlags},
+		{"delete-state --stage pr-<n>", deleteStateFlags},
+	} {
+		fmt.Fprintln(w, "usage: go run ./cmd/previews "+subcommand.line)
+		subcommand.flags.SetOutput(w)
+		subcommand.flags.PrintDefaults()
+	}
+}
 
 // rdsAPI is the part of the RDS client the command uses.
 type rdsAPI interface {
@@ -94,11 +115,13 @@ var errUsage = errors.New("usage")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, w world) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
+		fmt.Fprintln(stderr, "previews: name a subcommand: list, show or delete-state")
+		printUsage(stderr)
 		return 2
 	}
 	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stdout, usage)
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout)
 		return 0
 	}
 	var err error
@@ -110,12 +133,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, w world) 
 	case "delete-state":
 		err = deleteState(ctx, args[1:], stdout, stderr, w)
 	default:
-		fmt.Fprintf(stderr, "previews: unknown subcommand %q\n%s\n", args[0], usage)
+		fmt.Fprintf(stderr, "previews: unknown subcommand %q\n", args[0])
+		printUsage(stderr)
 		return 2
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, usage)
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout)
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
@@ -127,7 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, w world) 
 }
 
 // parse parses a subcommand's flags; a bad flag or argument is said in
-// one line with the usage.
+// one line, then the usage.
 func parse(flags *flag.FlagSet, args []string, stderr io.Writer) error {
 	flags.SetOutput(io.Discard)
 	flags.Usage = func() {}
@@ -136,24 +161,32 @@ func parse(flags *flag.FlagSet, args []string, stderr io.Writer) error {
 	case errors.Is(err, flag.ErrHelp):
 		return err
 	case err != nil:
-		fmt.Fprintf(stderr, "previews %s: %v\n%s\n", flags.Name(), err, usage)
+		fmt.Fprintf(stderr, "previews %s: %v\n", flags.Name(), err)
+		printUsage(stderr)
 		return errUsage
 	case flags.NArg() > 0:
-		fmt.Fprintf(stderr, "previews %s: unexpected argument %q\n%s\n", flags.Name(), flags.Arg(0), usage)
+		fmt.Fprintf(stderr, "previews %s: unexpected argument %q\n", flags.Name(), flags.Arg(0))
+		printUsage(stderr)
 		return errUsage
 	}
 	return nil
 }
 
+// newStageFlags is the flag set of show and delete-state.
+func newStageFlags(name string) (flags *flag.FlagSet, stage *string) {
+	flags = flag.NewFlagSet(name, flag.ContinueOnError)
+	return flags, flags.String("stage", "", "the preview stage, pr-<number> (required)")
+}
+
 // stageFlag parses the --stage of show and delete-state: a preview's name.
 func stageFlag(name string, args []string, stderr io.Writer) (string, error) {
-	flags := flag.NewFlagSet(name, flag.ContinueOnError)
-	stage := flags.String("stage", "", "the preview stage, pr-<number>")
+	flags, stage := newStageFlags(name)
 	if err := parse(flags, args, stderr); err != nil {
 		return "", err
 	}
 	if !stacks.IsPreview(*stage) {
-		fmt.Fprintf(stderr, "previews %s: --stage %q: name a preview stage, pr-<number> (e.g. pr-42)\n%s\n", name, *stage, usage)
+		fmt.Fprintf(stderr, "previews %s: --stage %q: name a preview stage, pr-<number> (e.g. pr-42)\n", name, *stage)
+		printUsage(stderr)
 		return "", errUsage
 	}
 	return *stage, nil
@@ -168,20 +201,28 @@ type preview struct {
 	AgeHours int `json:"age_hours"`
 }
 
+// newListFlags is the flag set of list.
+func newListFlags() (flags *flag.FlagSet, olderThan, format *string) {
+	flags = flag.NewFlagSet("list", flag.ContinueOnError)
+	olderThan = flags.String("older-than", "0s", "list only previews created longer ago than this: a Go duration (36h) or days (7d)")
+	format = flags.String("format", "lines", "lines (stage, pull request, created, age) or json")
+	return flags, olderThan, format
+}
+
 func list(ctx context.Context, args []string, stdout, stderr io.Writer, w world) error {
-	flags := flag.NewFlagSet("list", flag.ContinueOnError)
-	olderThan := flags.String("older-than", "0s", "list only previews created longer ago than this: a Go duration (36h) or days (7d)")
-	format := flags.String("format", "lines", "lines (stage, pull request, created, age) or json")
+	flags, olderThan, format := newListFlags()
 	if err := parse(flags, args, stderr); err != nil {
 		return err
 	}
 	minAge, err := parseAge(*olderThan)
 	if err != nil {
-		fmt.Fprintf(stderr, "previews list: --older-than %q: %v\n%s\n", *olderThan, err, usage)
+		fmt.Fprintf(stderr, "previews list: --older-than %q: %v\n", *olderThan, err)
+		printUsage(stderr)
 		return errUsage
 	}
 	if *format != "lines" && *format != "json" {
-		fmt.Fprintf(stderr, "previews list: --format %q: must be lines or json\n%s\n", *format, usage)
+		fmt.Fprintf(stderr, "previews list: --format %q: must be lines or json\n", *format)
+		printUsage(stderr)
 		return errUsage
 	}
 	// Every preview is built from the same entry, context.previews, so any

@@ -195,10 +195,12 @@ func TestDeleteState(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	w, deleted := testWorld(&fakeRDS{})
+	var usage strings.Builder
+	printUsage(&usage)
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"list", "-h"}, {"delete-state", "--help"}} {
 		code, stdout, stderr := runCommand(t, w, args...)
-		if code != 0 || stdout != usage+"\n" || stderr != "" || strings.Count(stdout, "\n") != 1 {
-			t.Errorf("%q: exit %d, stdout %q, stderr %q; want the usage line on stdout, exit 0", args, code, stdout, stderr)
+		if code != 0 || stdout != about+"\n"+usage.String() || stderr != "" || !strings.Contains(stdout, "-older-than string") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want what it does and the usage on stdout, exit 0", args, code, stdout, stderr)
 		}
 	}
 	for _, args := range [][]string{
@@ -215,7 +217,7 @@ func TestUsage(t *testing.T) {
 		{"show", "--stage", "drill-dev"},
 	} {
 		code, stdout, stderr := runCommand(t, w, args...)
-		if code != 2 || stdout != "" || !strings.HasSuffix(stderr, usage+"\n") {
+		if code != 2 || stdout != "" || !strings.HasSuffix(stderr, "\n"+usage.String()) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2, the problem and the usage on stderr", args, code, stdout, stderr)
 		}
 	}

@@ -14,8 +14,8 @@
 // written. A region an offer does not cover is left out, said on stderr.
 // Entries of the existing table the offers did not price are kept.
 //
-// Exit status: 0 when the table was written, 1 on any failure, 2 on a
-// command line it does not take.
+// Exit status: 0 when the table was written (or the help, -h), 1 on any
+// failure, 2 on a command line it does not take, said with the usage.
 package main
 
 import (
@@ -33,6 +33,13 @@ import (
 
 // defaultOffers is the Price List bulk API's base for AWS's offer files.
 const defaultOffers = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws"
+
+// about is the first line of the help: what the command does.
+const about = "prices regenerates the price table (internal/prices/prices.json) from AWS's Price List offer files."
+
+// synopsis is the command line it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = "usage: go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o FILE]"
 
 // Exit statuses.
 const (
@@ -58,23 +65,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 	regionList := flags.String("regions", "", "the regions to price, separated by commas (required), e.g. us-east-1,eu-west-1")
 	out := flags.String("o", "internal/prices/prices.json", "the table to regenerate; its entries the offers do not price are kept")
 	err := flags.Parse(args)
+	if err == nil && flags.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
+	}
+	var regions []string
+	if err == nil {
+		regions, err = parseRegions(*regionList)
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, "prices regenerates the price table (internal/prices/prices.json) from AWS's Price List offer files.")
-		fmt.Fprintln(stdout, "usage: go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o FILE]")
-		flags.SetOutput(stdout)
-		flags.PrintDefaults()
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout, flags)
 		return written
 	case err != nil:
-		fmt.Fprintf(stderr, "prices: %v (see go run ./cmd/prices --help)\n", err)
-		return usage
-	case flags.NArg() > 0:
-		fmt.Fprintf(stderr, "prices: unexpected argument %q (see go run ./cmd/prices --help)\n", flags.Arg(0))
-		return usage
-	}
-	regions, err := parseRegions(*regionList)
-	if err != nil {
 		fmt.Fprintln(stderr, "prices:", err)
+		printUsage(stderr, flags)
 		return usage
 	}
 	source := offerSource{base: strings.TrimSuffix(*offers, "/"), client: client}
@@ -83,6 +88,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 		return failed
 	}
 	return written
+}
+
+// printUsage writes the command line the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }
 
 // parseRegions reads --regions: at least one region, each named once.

@@ -5,13 +5,15 @@
 //
 //	go run ./cmd/query --stage dev [--format table|json] [--database NAME] "select now()"
 //
-// Exit status: 0 on success, 1 on any error, said in one line. It never
+// Exit status: 0 on success (or the help, -h), 1 on any error, said in one
+// line, 2 on a command line it does not take, said with the usage. It never
 // reads or prints the secret's value: the Data API does, with the caller's
 // rights.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,22 +33,37 @@ func main() {
 	jsiiruntime.Exit("query", run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
 }
 
+// about is the first line of the help: what the command does.
+const about = "query runs one SQL statement on a stage's database through the Data API, with the ARNs the stage's SSM parameters hold."
+
+// synopsis is the command line it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = `usage: go run ./cmd/query --stage <stage> [--format table|json] [--database <name>] "<statement>"`
+
 func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int {
 	flags := flag.NewFlagSet("query", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	stage := flags.String("stage", "", "the stage whose database to query")
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	stage := flags.String("stage", "", "the stage whose database to query (required)")
 	format := flags.String("format", "table", "output format: table or json")
 	database := flags.String("database", "", "the database to connect to (default: the stage's databaseName)")
-	if err := flags.Parse(args); err != nil {
-		return 1
+	usageError := func(problem string) int {
+		fmt.Fprintln(stderr, "query:", problem)
+		printUsage(stderr, flags)
+		return 2
 	}
-	if *stage == "" || flags.NArg() != 1 {
-		fmt.Fprintln(stderr, `query: name a stage and one statement: go run ./cmd/query --stage dev "select now()"`)
-		return 1
-	}
-	if *format != "table" && *format != "json" {
-		fmt.Fprintf(stderr, "query: --format %q: must be table or json\n", *format)
-		return 1
+	err := flags.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout, flags)
+		return 0
+	case err != nil:
+		return usageError(err.Error())
+	case *stage == "" || flags.NArg() != 1:
+		return usageError("name a stage and one statement")
+	case *format != "table" && *format != "json":
+		return usageError(fmt.Sprintf("--format %q: must be table or json", *format))
 	}
 	resolved, err := stacks.LoadStage(*stage, "the bootstrap stack has no database")
 	if err != nil {
@@ -69,4 +86,11 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 		return 1
 	}
 	return 0
+}
+
+// printUsage writes the command line the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }

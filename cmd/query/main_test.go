@@ -136,12 +136,18 @@ func TestQueryErrorsSayWhatToDo(t *testing.T) {
 	}
 }
 
+// A command line the command does not take exits 2 with the usage; a
+// stage that is not configured is an error like any other.
 func TestQueryRefusesBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"select 1"}, {"--stage", "dev"}, {"--stage", "dev", "--format", "csv", "select 1"}, {"--stage", "nope", "select 1"}} {
+	for _, args := range [][]string{{"select 1"}, {"--stage", "dev"}, {"--stage", "dev", "--format", "csv", "select 1"}, {"--stage", "dev", "--limit", "1", "select 1"}} {
 		code, _, stderr, _ := runQuery(t, &fakeAWS{answers: []answer{{200, "", twoRows}}}, args...)
-		if code != 1 || !strings.HasPrefix(stderr, "query: ") {
-			t.Errorf("args %q: exit %d, stderr %q; want exit 1 and one line", args, code, stderr)
+		if code != 2 || !strings.HasPrefix(stderr, "query: ") || !strings.Contains(stderr, "\n"+synopsis+"\n") {
+			t.Errorf("args %q: exit %d, stderr %q; want exit 2, the problem and the usage", args, code, stderr)
 		}
+	}
+	code, _, stderr, _ := runQuery(t, &fakeAWS{answers: []answer{{200, "", twoRows}}}, "--stage", "nope", "select 1")
+	if code != 1 || !strings.HasPrefix(stderr, "query: ") || strings.Contains(stderr, synopsis) {
+		t.Errorf("an unknown stage: exit %d, stderr %q; want exit 1 and the error, without the usage", code, stderr)
 	}
 }
 

@@ -13,8 +13,9 @@
 // them passed, so a failed drill leaves nothing either; only a failed
 // destroy keeps the state, for the next run to destroy what is left.
 //
-// Exit status: 0 the drill passed and left nothing; 1 a step failed; 2
-// nothing was run (a usage error, or a stage that is not configured).
+// Exit status: 0 the drill passed and left nothing (or the help, -h); 1 a
+// step failed; 2 nothing was run (a usage error, said with the usage, or a
+// stage that is not configured).
 package main
 
 import (
@@ -67,6 +68,13 @@ type runner interface {
 	DeleteState(cfg stacks.StageConfig) (int, error)
 }
 
+// about is the first line of the help: what the command does.
+const about = "restore-drill clones a stage into drill-<stage>, queries the clone through the Data API, destroys it and deletes its state, timing each step."
+
+// synopsis is the command line it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = "usage: go run ./cmd/restore-drill --stage <stage> [--sql <statement>]"
+
 // Exit statuses.
 const (
 	passed = 0
@@ -76,24 +84,22 @@ const (
 
 func run(args []string, stdout, stderr io.Writer, r runner, now func() time.Time) int {
 	flags := flag.NewFlagSet("restore-drill", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
 	stage := flags.String("stage", "", "the stage of cdktf.json to clone (required)")
 	sql := flags.String("sql", defaultSQL, "the statement to run on the clone through the Data API")
-	// Parse says what is wrong with a flag on stderr; the help goes to
-	// stdout, asked for.
-	flags.Usage = func() {}
-	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stdout, "restore-drill clones a stage into drill-<stage>, queries the clone through the Data API, destroys it and deletes its state, timing each step.")
-		fmt.Fprintln(stdout, "usage: go run ./cmd/restore-drill --stage <stage> [--sql <statement>]")
-		flags.SetOutput(stdout)
-		flags.PrintDefaults()
-		return passed
-	} else if err != nil {
-		fmt.Fprintln(stderr, "restore-drill: see go run ./cmd/restore-drill --help")
-		return usage
+	err := flags.Parse(args)
+	if err == nil && (*stage == "" || flags.NArg() > 0 || strings.TrimSpace(*sql) == "") {
+		err = errors.New("name one stage, and a statement if not the default")
 	}
-	if *stage == "" || flags.NArg() > 0 || strings.TrimSpace(*sql) == "" {
-		fmt.Fprintln(stderr, `restore-drill: name one stage, and a statement if not the default: go run ./cmd/restore-drill --stage production [--sql "select 1"]`)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout, flags)
+		return passed
+	case err != nil:
+		fmt.Fprintln(stderr, "restore-drill:", err)
+		printUsage(stderr, flags)
 		return usage
 	}
 	drill, err := drillOf(*stage)
@@ -103,6 +109,13 @@ func run(args []string, stdout, stderr io.Writer, r runner, now func() time.Time
 	}
 	d := &drillRun{cfg: drill, sql: *sql, stdout: stdout, stderr: stderr, runner: r, now: now}
 	return d.run()
+}
+
+// printUsage writes the command line the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }
 
 // drillOf resolves the restore drill of a stage of cdktf.json, refusing

@@ -242,7 +242,7 @@ func TestDrillRefusesBeforeAnythingRuns(t *testing.T) {
 		{nil, "restore-drill: name one stage"},
 		{[]string{"--stage", "dev", "select 1"}, "restore-drill: name one stage"},
 		{[]string{"--stage", "dev", "--sql", " "}, "restore-drill: name one stage"},
-		{[]string{"--stage", "dev", "--keep"}, "flag provided but not defined: -keep"},
+		{[]string{"--stage", "dev", "--keep"}, "restore-drill: flag provided but not defined: -keep"},
 		{[]string{"--stage", "staging"}, `restore-drill: stage "staging" is not a stage of cdktf.json, which a restore drill clones (configured: dev, production)`},
 		{[]string{"--stage", "bootstrap"}, `restore-drill: stage "bootstrap" is not a stage of cdktf.json`},
 		{[]string{"--stage", "drill-dev"}, `restore-drill: stage "drill-dev" is not a stage of cdktf.json`},

@@ -4,10 +4,13 @@
 //
 //	go run ./cmd/scan [--outdir DIR] [--checkov PATH] [--policy FILE]
 //
-// Exit status: 0 the baseline holds, 1 a check failed or the scan could not run.
+// Exit status: 0 the baseline holds (or the help, -h), 1 a check failed or
+// the scan could not run, 2 a command line it does not take, said with the
+// usage.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,14 +28,33 @@ func main() {
 	jsiiruntime.Exit("scan", run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// about is the first line of the help: what the command does.
+const about = "scan synthesizes bootstrap and every stage and runs Checkov on them, holding them to the security baseline of security/checkov-skips.json."
+
+// synopsis is the command line it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = "usage: go run ./cmd/scan [--outdir <dir>] [--checkov <executable>] [--policy <file>]"
+
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("scan", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize the stacks that are scanned")
 	checkov := flags.String("checkov", security.CheckovExecutable, "the Checkov `executable` (make scan installs it there)")
 	policyFile := flags.String("policy", security.PolicyFile, "the skips and relaxations `file`")
-	if err := flags.Parse(args); err != nil {
-		return 1
+	err := flags.Parse(args)
+	if err == nil && flags.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout, flags)
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "scan:", err)
+		printUsage(stderr, flags)
+		return 2
 	}
 	report, err := scan(*outdir, *checkov, *policyFile)
 	if err != nil {
@@ -44,6 +66,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// printUsage writes the command line the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }
 
 func scan(outdir, checkov, policyFile string) (*security.Report, error) {

@@ -4,11 +4,16 @@
 //	go generate ./...    (runs: go run ../cmd/settings-doc -stacks . -o ../docs/settings.md in stacks/)
 //
 // A test fails when the checked-in file differs from what it would write.
+//
+// Exit status: 0 the file written (or the help, -h), 1 an error, 2 a
+// command line it does not take, said with the usage.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/aws/jsii-runtime-go"
@@ -16,18 +21,53 @@ import (
 	"aurora-stages/stacks"
 )
 
+// about is the first line of the help: what the command does.
+const about = "settings-doc writes the reference of every setting (docs/settings.md) from the doc comments of the stacks package and its profiles."
+
+// synopsis is the command line it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = "usage: go run ./cmd/settings-doc [-stacks <dir>] [-o <file>]"
+
 func main() {
-	dir := flag.String("stacks", "stacks", "the folder of the stacks package's Go sources")
-	out := flag.String("o", "docs/settings.md", "the file to write")
-	flag.Parse()
-	err := write(*dir, *out)
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
 	// Importing stacks made jsii's client, which unpacked its runtime into
 	// the temp directory; nothing started it. Closing removes that folder.
 	jsii.Close()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "settings-doc:", err)
-		os.Exit(1)
+	os.Exit(code)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("settings-doc", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	dir := flags.String("stacks", "stacks", "the folder of the stacks package's Go sources")
+	out := flags.String("o", "docs/settings.md", "the file to write")
+	err := flags.Parse(args)
+	if err == nil && flags.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
 	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout, flags)
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "settings-doc:", err)
+		printUsage(stderr, flags)
+		return 2
+	}
+	if err := write(*dir, *out); err != nil {
+		fmt.Fprintln(stderr, "settings-doc:", err)
+		return 1
+	}
+	return 0
+}
+
+// printUsage writes the command line the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }
 
 func write(dir, out string) error {

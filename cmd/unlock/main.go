@@ -4,7 +4,9 @@
 //	go run ./cmd/unlock --stage dev            show the lock; remove it after a yes on a terminal
 //	go run ./cmd/unlock --stage dev --force    show the lock and remove it
 //
-// Exit status: 0 no lock, or the lock removed; 1 an error, or the lock kept.
+// Exit status: 0 no lock, or the lock removed (or the help, -h); 1 an
+// error, or the lock kept; 2 a command line it does not take, said with the
+// usage.
 //
 // Terraform keeps a stage's lock next to its state in the state bucket
 // (use_lockfile): <state key>.tflock, holding Terraform's lock info. A
@@ -56,19 +58,34 @@ type lockInfo struct {
 	Path      string    `json:"Path"`
 }
 
+// about is the first line of the help: what the command does.
+const about = "unlock shows the state lock an interrupted deploy left on a stage (who held it, for what, since when) and removes it, after a yes or with --force."
+
+// synopsis is the command line it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = "usage: go run ./cmd/unlock --stage <stage> [--force]"
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, isTerminal func() bool) int {
 	flags := flag.NewFlagSet("unlock", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	stage := flags.String("stage", "", "the stage whose state lock to remove")
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
+	stage := flags.String("stage", "", "the stage whose state lock to remove (required)")
 	force := flags.Bool("force", false, "remove the lock without asking")
-	if err := flags.Parse(args); err != nil {
-		return 1
+	err := flags.Parse(args)
+	if err == nil && (*stage == "" || flags.NArg() > 0) {
+		err = errors.New("name one stage")
 	}
-	if *stage == "" || flags.NArg() > 0 {
-		fmt.Fprintln(stderr, "unlock: name one stage: go run ./cmd/unlock --stage dev [--force]")
-		return 1
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout, flags)
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "unlock:", err)
+		printUsage(stderr, flags)
+		return 2
 	}
-	err := unlock(*stage, *force, stdin, stdout, isTerminal)
+	err = unlock(*stage, *force, stdin, stdout, isTerminal)
 	if err != nil && !errors.Is(err, errKept) {
 		fmt.Fprintln(stderr, "unlock:", err)
 	}
@@ -76,6 +93,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, isTerminal fu
 		return 1
 	}
 	return 0
+}
+
+// printUsage writes the command line the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }
 
 // errKept says the lock was shown but not removed.
