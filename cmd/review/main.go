@@ -40,6 +40,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := flags.String("format", "text", "output format: text or markdown")
 	accept := flags.String("accept-risks", "", "accept the flagged risks: `who and why`, echoed in the output; exit 0 instead of 2")
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize")
+	verbose := flags.Bool("verbose", false, "stream terraform's output to stderr as it runs; without it, the output goes only to review.log in the stage's folder, and to stderr in full if terraform fails")
 	matrix := flags.Bool("stages-matrix", false, "print the stages of cdktf.json as a JSON list for a CI matrix (stage, region, role_variable), and nothing else")
 	if err := flags.Parse(args); err != nil {
 		return 1 // flag's own status, 2, means "risks flagged" here
@@ -68,13 +69,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		data, err = os.ReadFile(*planJSON)
 	} else {
 		cfg = &stacks.StageConfig{}
-		*cfg, data, err = planStage(*stage, *outdir, false, stderr)
+		*cfg, data, err = planStage(*stage, *outdir, false, *verbose, stderr)
 		if errors.Is(err, errPreventDestroy) {
 			// Terraform refused the plan without saying which change
 			// destroys what: plan the same stage without the guard, read
 			// only, to name it. Nothing of that plan is ever applied.
 			fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
-			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), true, stderr)
+			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), true, *verbose, stderr)
 			configRisks = append(configRisks, review.Risk{Address: "aws_rds_cluster.cluster", Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
 		}
 		configRisks = append(configRisks, review.ConfigRisks(*cfg)...)
@@ -158,48 +159,79 @@ func printStagesMatrix(stdout io.Writer) error {
 var errPreventDestroy = errors.New("the plan destroys a resource that has prevent_destroy")
 
 // planStage synthesizes the stage, plans it in its synthesized folder and
-// returns its settings and the saved plan as JSON. Terraform's own output
-// goes to stderr. withoutGuard synthesizes the stage with preventDestroy
-// off and plans without taking the state lock, only to explain a refusal.
-func planStage(stage, outdir string, withoutGuard bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
+// returns its settings and the saved plan as JSON. It prints a line per
+// step to stderr; Terraform's own output (some 600 lines for a first plan)
+// goes to review.log in the stage's folder, emptied at each review, and to
+// stderr in full only when Terraform fails or with verbose, which streams it
+// as it comes. withoutGuard synthesizes the stage with preventDestroy off
+// and plans without taking the state lock, only to explain a refusal.
+func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
 	var cfg stacks.StageConfig
 	resolved, err := stacks.LoadStage(stage, "review plans one stage's database stack")
 	if err != nil {
 		return cfg, nil, err
 	}
 	cfg = resolved.Stages[0]
+	subject := stage
 	if withoutGuard {
 		resolved.Stages[0].PreventDestroy = false
+		subject = stage + " without prevent_destroy"
 	}
+	fmt.Fprintf(stderr, "review: synthesizing %s...\n", subject)
 	if err := stacks.Synthesize(outdir, resolved, nil); err != nil {
 		return cfg, nil, err
 	}
 	dir := filepath.Join(outdir, "stacks", stage)
-	terraform := func(stdout io.Writer, args ...string) error {
+	logPath := filepath.Join(dir, "review.log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		return cfg, nil, err
+	}
+	defer log.Close()
+	fmt.Fprintf(stderr, "review: terraform's output goes to %s\n", logPath)
+	output := io.Writer(log)
+	if verbose {
+		output = io.MultiWriter(log, stderr)
+	}
+	terraform := func(step string, stdout io.Writer, args ...string) error {
+		fmt.Fprintf(stderr, "review: %s...\n", step)
+		fmt.Fprintf(log, "$ terraform %s\n", strings.Join(args, " "))
 		cmd := exec.Command("terraform", args...)
 		cmd.Dir = dir
 		var diagnostics bytes.Buffer
-		cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, &diagnostics)
-		if err := cmd.Run(); err != nil {
-			if bytes.Contains(diagnostics.Bytes(), []byte("has lifecycle.prevent_destroy set")) {
-				return errPreventDestroy
-			}
-			return fmt.Errorf("terraform %s in %s: %w", args[0], dir, err)
+		// One writer for both streams: exec then writes them in the order
+		// terraform does, one write at a time.
+		combined := io.MultiWriter(output, &diagnostics)
+		cmd.Stdout, cmd.Stderr = combined, combined
+		if stdout != nil {
+			cmd.Stdout = stdout
 		}
-		return nil
+		err := cmd.Run()
+		if err == nil {
+			return nil
+		}
+		if bytes.Contains(diagnostics.Bytes(), []byte("has lifecycle.prevent_destroy set")) {
+			return errPreventDestroy
+		}
+		if !verbose {
+			if whole, readErr := os.ReadFile(logPath); readErr == nil {
+				fmt.Fprintf(stderr, "review: terraform's output (%s):\n%s", logPath, whole)
+			}
+		}
+		return fmt.Errorf("terraform %s in %s: %w", args[0], dir, err)
 	}
-	if err := terraform(stderr, "init", "-input=false", "-no-color"); err != nil {
+	if err := terraform("terraform init", nil, "init", "-input=false", "-no-color"); err != nil {
 		return cfg, nil, err
 	}
 	plan := []string{"plan", "-input=false", "-no-color", "-out=review.tfplan"}
 	if withoutGuard {
 		plan = append(plan, "-lock=false")
 	}
-	if err := terraform(stderr, plan...); err != nil {
+	if err := terraform("planning", nil, plan...); err != nil {
 		return cfg, nil, err
 	}
 	var planJSON bytes.Buffer
-	if err := terraform(&planJSON, "show", "-json", "review.tfplan"); err != nil {
+	if err := terraform("reading the plan", &planJSON, "show", "-json", "review.tfplan"); err != nil {
 		return cfg, nil, err
 	}
 	if planJSON.Len() == 0 {
