@@ -376,7 +376,7 @@ func runReview(t *testing.T, dir string, env []string, args ...string) (string, 
 }
 
 // The exit status is the CI gate: 0 nothing flagged, 1 error, 2 risks
-// flagged; an acceptance turns 2 into 0 and is echoed.
+// flagged (or a usage error); an acceptance turns 2 into 0 and is echoed.
 func TestReviewCommandExitStatus(t *testing.T) {
 	plans := filepath.Join(repoRootPath, "__tests__", "testdata", "plans")
 	cases := []struct {
@@ -393,9 +393,9 @@ func TestReviewCommandExitStatus(t *testing.T) {
 			"### Plan for stage production (plan file production-deletion-protection-off.json)"},
 		{"missing plan file", []string{"--plan-json", filepath.Join(plans, "nope.json")}, 1, "no such file"},
 		{"not a plan", []string{"--plan-json", filepath.Join(repoRootPath, "cdktf.json")}, 1, "not a Terraform JSON plan"},
-		{"unknown format", []string{"--plan-json", filepath.Join(plans, "no-changes.json"), "--format", "html"}, 1, `--format "html": must be text or markdown`},
-		{"unknown flag", []string{"--plan", "x"}, 1, "flag provided but not defined: -plan"},
-		{"nothing to review", nil, 1, "name a stage (--stage production) or a plan (--plan-json FILE)"},
+		{"unknown format", []string{"--plan-json", filepath.Join(plans, "no-changes.json"), "--format", "html"}, 2, `--format "html": must be text or markdown`},
+		{"unknown flag", []string{"--plan", "x"}, 2, "flag provided but not defined: -plan"},
+		{"nothing to review", nil, 2, "name a stage (--stage production) or a plan (--plan-json FILE)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

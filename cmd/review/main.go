@@ -5,7 +5,9 @@
 //	go run ./cmd/review --plan-json plan.json [--stage x] review a plan produced elsewhere
 //	go run ./cmd/review --stages-matrix                  the stages of cdktf.json, as JSON for a CI matrix
 //
-// Exit status: 0 nothing flagged (or risks accepted), 1 error, 2 risks flagged.
+// Exit status: 0 nothing flagged (or risks accepted, or the help, -h), 1
+// error, 2 risks flagged, or a command line it does not take: then nothing
+// is on stdout, and stderr has the problem and the usage.
 package main
 
 import (
@@ -32,9 +34,19 @@ func main() {
 	jsiiruntime.Exit("review", run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// about is the first line of the help: what the command does.
+const about = "review summarizes what a Terraform plan does to a stage and flags what could lose data, for a reviewer and as a CI gate."
+
+// synopsis is the command lines it takes; the help and every usage error
+// print it, then the flags.
+const synopsis = `usage: go run ./cmd/review --stage <stage> [--format text|markdown] [--accept-risks "<who and why>"]
+usage: go run ./cmd/review --plan-json <file> [--stage <stage>] [--format text|markdown] [--accept-risks "<who and why>"]
+usage: go run ./cmd/review --stages-matrix`
+
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("review", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags.SetOutput(io.Discard)
+	flags.Usage = func() {}
 	stage := flags.String("stage", "", "the stage to plan and review (its stack in cdktf.json)")
 	planJSON := flags.String("plan-json", "", "review this `file`, the output of `terraform show -json PLANFILE`, instead of planning")
 	format := flags.String("format", "text", "output format: text or markdown")
@@ -42,8 +54,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize")
 	verbose := flags.Bool("verbose", false, "stream terraform's output to stderr as it runs; without it, the output goes only to review.log in the stage's folder, and to stderr in full if terraform fails")
 	matrix := flags.Bool("stages-matrix", false, "print the stages of cdktf.json as a JSON list for a CI matrix (stage, region, role_variable), and nothing else")
-	if err := flags.Parse(args); err != nil {
-		return 1 // flag's own status, 2, means "risks flagged" here
+	usageError := func(problem string) int {
+		fmt.Fprintln(stderr, "review:", problem)
+		printUsage(stderr, flags)
+		return 2
+	}
+	switch err := flags.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stdout, about)
+		printUsage(stdout, flags)
+		return 0
+	case err != nil:
+		return usageError(err.Error())
+	case flags.NArg() > 0:
+		return usageError(fmt.Sprintf("unexpected argument %q", flags.Arg(0)))
 	}
 	if *matrix {
 		if err := printStagesMatrix(stdout); err != nil {
@@ -53,12 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if *format != "text" && *format != "markdown" {
-		fmt.Fprintf(stderr, "review: --format %q: must be text or markdown\n", *format)
-		return 1
+		return usageError(fmt.Sprintf("--format %q: must be text or markdown", *format))
 	}
 	if *stage == "" && *planJSON == "" {
-		fmt.Fprintln(stderr, "review: name a stage (--stage production) or a plan (--plan-json FILE)")
-		return 1
+		return usageError("name a stage (--stage production) or a plan (--plan-json FILE)")
 	}
 
 	var data []byte
@@ -120,6 +142,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, report.Text())
 	}
 	return report.ExitCode()
+}
+
+// printUsage writes the command lines the command takes and its flags.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintln(w, synopsis)
+	flags.SetOutput(w)
+	flags.PrintDefaults()
 }
 
 // matrixEntry is one stage of the pull-request review's matrix.
