@@ -33,10 +33,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +42,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"aurora-stages/internal/cli"
 )
 
 // The two sizes measured: the stacks of the repository's cdktf.json, and
@@ -82,38 +81,20 @@ const about = "bench-synth measures the app's synthesis at 3 and at 41 stacks (w
 // print it, then the flags.
 const synopsis = "usage: go run ./cmd/bench-synth [-n 10] [-only binary,anchor,go-run,cdktf] [-before <binary>]"
 
+var command = cli.Command{Name: "bench-synth", About: about, Synopsis: synopsis}
+
 func main() {
-	flags := flag.NewFlagSet("bench-synth", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	runs := flags.Int("n", 10, "runs per command and size")
 	only := flags.String("only", "binary,anchor,go-run,cdktf", "comma-separated commands to measure: binary, anchor, go-run, cdktf")
 	before := flags.String("before", "", "another build of the app to measure in the same run, e.g. one of an older commit")
-	err := flags.Parse(os.Args[1:])
-	if err == nil && flags.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
-	}
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(os.Stdout, about)
-		printUsage(os.Stdout, flags)
-		return
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "bench-synth:", err)
-		printUsage(os.Stderr, flags)
-		os.Exit(2)
+	if code, done := command.Parse(flags, os.Args[1:], os.Stdout, os.Stderr, cli.NoArguments(flags)); done {
+		os.Exit(code)
 	}
 	if err := run(*runs, strings.Split(*only, ","), *before); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-synth:", err)
 		os.Exit(1)
 	}
-}
-
-// printUsage writes the command line the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }
 
 func run(runs int, only []string, before string) error {

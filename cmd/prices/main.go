@@ -21,7 +21,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,6 +28,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"aurora-stages/internal/cli"
 )
 
 // defaultOffers is the Price List bulk API's base for AWS's offer files.
@@ -40,6 +41,8 @@ const about = "prices regenerates the price table (internal/prices/prices.json) 
 // synopsis is the command line it takes; the help and every usage error
 // print it, then the flags.
 const synopsis = "usage: go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o FILE]"
+
+var command = cli.Command{Name: "prices", About: about, Synopsis: synopsis}
 
 // Exit statuses.
 const (
@@ -58,29 +61,19 @@ func main() {
 var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *http.Client) int {
-	flags := flag.NewFlagSet("prices", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	offers := flags.String("offers", defaultOffers, "where the offer files are: a URL base or a folder, laid out as <offers>/<offerCode>/current/<region>/index.json")
 	regionList := flags.String("regions", "", "the regions to price, separated by commas (required), e.g. us-east-1,eu-west-1")
 	out := flags.String("o", "internal/prices/prices.json", "the table to regenerate; its entries the offers do not price are kept")
-	err := flags.Parse(args)
-	if err == nil && flags.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
-	}
 	var regions []string
-	if err == nil {
-		regions, err = parseRegions(*regionList)
+	check := func() (err error) {
+		if err = cli.NoArguments(flags)(); err == nil {
+			regions, err = parseRegions(*regionList)
+		}
+		return err
 	}
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout, flags)
-		return written
-	case err != nil:
-		fmt.Fprintln(stderr, "prices:", err)
-		printUsage(stderr, flags)
-		return usage
+	if code, done := command.Parse(flags, args, stdout, stderr, check); done {
+		return code
 	}
 	source := offerSource{base: strings.TrimSuffix(*offers, "/"), client: client}
 	if err := regenerate(ctx, source, regions, *out, stderr); err != nil {
@@ -88,13 +81,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 		return failed
 	}
 	return written
-}
-
-// printUsage writes the command line the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }
 
 // parseRegions reads --regions: at least one region, each named once.

@@ -14,12 +14,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/stacks"
@@ -40,30 +40,24 @@ const about = "query runs one SQL statement on a stage's database through the Da
 // print it, then the flags.
 const synopsis = `usage: go run ./cmd/query --stage <stage> [--format table|json] [--database <name>] "<statement>"`
 
+var command = cli.Command{Name: "query", About: about, Synopsis: synopsis}
+
 func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int {
-	flags := flag.NewFlagSet("query", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	stage := flags.String("stage", "", "the stage whose database to query (required)")
 	format := flags.String("format", "table", "output format: table or json")
 	database := flags.String("database", "", "the database to connect to (default: the stage's databaseName)")
-	usageError := func(problem string) int {
-		fmt.Fprintln(stderr, "query:", problem)
-		printUsage(stderr, flags)
-		return 2
+	check := func() error {
+		switch {
+		case *stage == "" || flags.NArg() != 1:
+			return errors.New("name a stage and one statement")
+		case *format != "table" && *format != "json":
+			return fmt.Errorf("--format %q: must be table or json", *format)
+		}
+		return nil
 	}
-	err := flags.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout, flags)
-		return 0
-	case err != nil:
-		return usageError(err.Error())
-	case *stage == "" || flags.NArg() != 1:
-		return usageError("name a stage and one statement")
-	case *format != "table" && *format != "json":
-		return usageError(fmt.Sprintf("--format %q: must be table or json", *format))
+	if code, done := command.Parse(flags, args, stdout, stderr, check); done {
+		return code
 	}
 	resolved, err := stacks.LoadStage(*stage, "the bootstrap stack has no database")
 	if err != nil {
@@ -86,11 +80,4 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 		return 1
 	}
 	return 0
-}
-
-// printUsage writes the command line the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }

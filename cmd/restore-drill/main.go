@@ -21,7 +21,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +31,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/internal/stagestate"
@@ -75,6 +75,8 @@ const about = "restore-drill clones a stage into drill-<stage>, queries the clon
 // print it, then the flags.
 const synopsis = "usage: go run ./cmd/restore-drill --stage <stage> [--sql <statement>]"
 
+var command = cli.Command{Name: "restore-drill", About: about, Synopsis: synopsis}
+
 // Exit statuses.
 const (
 	passed = 0
@@ -83,24 +85,17 @@ const (
 )
 
 func run(args []string, stdout, stderr io.Writer, r runner, now func() time.Time) int {
-	flags := flag.NewFlagSet("restore-drill", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	stage := flags.String("stage", "", "the stage of cdktf.json to clone (required)")
 	sql := flags.String("sql", defaultSQL, "the statement to run on the clone through the Data API")
-	err := flags.Parse(args)
-	if err == nil && (*stage == "" || flags.NArg() > 0 || strings.TrimSpace(*sql) == "") {
-		err = errors.New("name one stage, and a statement if not the default")
+	oneStage := func() error {
+		if *stage == "" || flags.NArg() > 0 || strings.TrimSpace(*sql) == "" {
+			return errors.New("name one stage, and a statement if not the default")
+		}
+		return nil
 	}
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout, flags)
-		return passed
-	case err != nil:
-		fmt.Fprintln(stderr, "restore-drill:", err)
-		printUsage(stderr, flags)
-		return usage
+	if code, done := command.Parse(flags, args, stdout, stderr, oneStage); done {
+		return code
 	}
 	drill, err := drillOf(*stage)
 	if err != nil {
@@ -109,13 +104,6 @@ func run(args []string, stdout, stderr io.Writer, r runner, now func() time.Time
 	}
 	d := &drillRun{cfg: drill, sql: *sql, stdout: stdout, stderr: stderr, runner: r, now: now}
 	return d.run()
-}
-
-// printUsage writes the command line the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }
 
 // drillOf resolves the restore drill of a stage of cdktf.json, refusing

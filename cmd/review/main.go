@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/prices"
 	"aurora-stages/review"
@@ -43,10 +43,10 @@ const synopsis = `usage: go run ./cmd/review --stage <stage> [--format text|mark
 usage: go run ./cmd/review --plan-json <file> [--stage <stage>] [--format text|markdown] [--accept-risks "<who and why>"]
 usage: go run ./cmd/review --stages-matrix`
 
+var command = cli.Command{Name: "review", About: about, Synopsis: synopsis}
+
 func run(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("review", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	stage := flags.String("stage", "", "the stage to plan and review (its stack in cdktf.json)")
 	planJSON := flags.String("plan-json", "", "review this `file`, the output of `terraform show -json PLANFILE`, instead of planning")
 	format := flags.String("format", "text", "output format: text or markdown")
@@ -54,20 +54,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize")
 	verbose := flags.Bool("verbose", false, "stream terraform's output to stderr as it runs; without it, the output goes only to review.log in the stage's folder, and to stderr in full if terraform fails")
 	matrix := flags.Bool("stages-matrix", false, "print the stages of cdktf.json as a JSON list for a CI matrix (stage, region, role_variable), and nothing else")
-	usageError := func(problem string) int {
-		fmt.Fprintln(stderr, "review:", problem)
-		printUsage(stderr, flags)
-		return 2
-	}
-	switch err := flags.Parse(args); {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout, flags)
-		return 0
-	case err != nil:
-		return usageError(err.Error())
-	case flags.NArg() > 0:
-		return usageError(fmt.Sprintf("unexpected argument %q", flags.Arg(0)))
+	usageError := func(problem string) int { return command.UsageError(stderr, flags, problem) }
+	if code, done := command.Parse(flags, args, stdout, stderr, cli.NoArguments(flags)); done {
+		return code
 	}
 	if *matrix {
 		if err := printStagesMatrix(stdout); err != nil {
@@ -142,13 +131,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, report.Text())
 	}
 	return report.ExitCode()
-}
-
-// printUsage writes the command lines the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }
 
 // matrixEntry is one stage of the pull-request review's matrix.

@@ -10,14 +10,13 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 
+	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/security"
 	"aurora-stages/stacks"
@@ -35,26 +34,15 @@ const about = "scan synthesizes bootstrap and every stage and runs Checkov on th
 // print it, then the flags.
 const synopsis = "usage: go run ./cmd/scan [--outdir <dir>] [--checkov <executable>] [--policy <file>]"
 
+var command = cli.Command{Name: "scan", About: about, Synopsis: synopsis}
+
 func run(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("scan", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize the stacks that are scanned")
 	checkov := flags.String("checkov", security.CheckovExecutable, "the Checkov `executable` (make scan installs it there)")
 	policyFile := flags.String("policy", security.PolicyFile, "the skips and relaxations `file`")
-	err := flags.Parse(args)
-	if err == nil && flags.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
-	}
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout, flags)
-		return 0
-	case err != nil:
-		fmt.Fprintln(stderr, "scan:", err)
-		printUsage(stderr, flags)
-		return 2
+	if code, done := command.Parse(flags, args, stdout, stderr, cli.NoArguments(flags)); done {
+		return code
 	}
 	report, err := scan(*outdir, *checkov, *policyFile)
 	if err != nil {
@@ -66,13 +54,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// printUsage writes the command line the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }
 
 func scan(outdir, checkov, policyFile string) (*security.Report, error) {

@@ -10,14 +10,13 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/aws/jsii-runtime-go"
 
+	"aurora-stages/internal/cli"
 	"aurora-stages/stacks"
 )
 
@@ -28,6 +27,8 @@ const about = "settings-doc writes the reference of every setting (docs/settings
 // print it, then the flags.
 const synopsis = "usage: go run ./cmd/settings-doc [-stacks <dir>] [-o <file>]"
 
+var command = cli.Command{Name: "settings-doc", About: about, Synopsis: synopsis}
+
 func main() {
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
 	// Importing stacks made jsii's client, which unpacked its runtime into
@@ -37,37 +38,17 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("settings-doc", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	dir := flags.String("stacks", "stacks", "the folder of the stacks package's Go sources")
 	out := flags.String("o", "docs/settings.md", "the file to write")
-	err := flags.Parse(args)
-	if err == nil && flags.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", flags.Arg(0))
-	}
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout, flags)
-		return 0
-	case err != nil:
-		fmt.Fprintln(stderr, "settings-doc:", err)
-		printUsage(stderr, flags)
-		return 2
+	if code, done := command.Parse(flags, args, stdout, stderr, cli.NoArguments(flags)); done {
+		return code
 	}
 	if err := write(*dir, *out); err != nil {
 		fmt.Fprintln(stderr, "settings-doc:", err)
 		return 1
 	}
 	return 0
-}
-
-// printUsage writes the command line the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }
 
 func write(dir, out string) error {

@@ -21,7 +21,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,6 +28,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/awsconfig"
+	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/stacks"
 
@@ -65,27 +65,22 @@ const about = "unlock shows the state lock an interrupted deploy left on a stage
 // print it, then the flags.
 const synopsis = "usage: go run ./cmd/unlock --stage <stage> [--force]"
 
+var command = cli.Command{Name: "unlock", About: about, Synopsis: synopsis}
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, isTerminal func() bool) int {
-	flags := flag.NewFlagSet("unlock", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
+	flags := command.Flags()
 	stage := flags.String("stage", "", "the stage whose state lock to remove (required)")
 	force := flags.Bool("force", false, "remove the lock without asking")
-	err := flags.Parse(args)
-	if err == nil && (*stage == "" || flags.NArg() > 0) {
-		err = errors.New("name one stage")
+	oneStage := func() error {
+		if *stage == "" || flags.NArg() > 0 {
+			return errors.New("name one stage")
+		}
+		return nil
 	}
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout, flags)
-		return 0
-	case err != nil:
-		fmt.Fprintln(stderr, "unlock:", err)
-		printUsage(stderr, flags)
-		return 2
+	if code, done := command.Parse(flags, args, stdout, stderr, oneStage); done {
+		return code
 	}
-	err = unlock(*stage, *force, stdin, stdout, isTerminal)
+	err := unlock(*stage, *force, stdin, stdout, isTerminal)
 	if err != nil && !errors.Is(err, errKept) {
 		fmt.Fprintln(stderr, "unlock:", err)
 	}
@@ -93,13 +88,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, isTerminal fu
 		return 1
 	}
 	return 0
-}
-
-// printUsage writes the command line the command takes and its flags.
-func printUsage(w io.Writer, flags *flag.FlagSet) {
-	fmt.Fprintln(w, synopsis)
-	flags.SetOutput(w)
-	flags.PrintDefaults()
 }
 
 // errKept says the lock was shown but not removed.
