@@ -12,16 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"aurora-stages/internal/localaws"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	secretstypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // expectRestoreDrill runs the drill of dev in p's folder, whose cdktf.json
@@ -73,7 +63,7 @@ func expectRestoreDrill(t *testing.T, p *project) {
 		t.Errorf("drill-dev's cluster: cloned from dev copy-on-write %v, EnableHttpEndpoint sent %v; want both", restored, switched)
 	}
 
-	for _, left := range drillLeftovers(t, p, "drill-dev") {
+	for _, left := range append(stageLeftovers(t, p, "drill-dev"), stateVersions(t, p, "movies/drill-dev/")...) {
 		t.Errorf("%s is left after the drill", left)
 	}
 
@@ -98,60 +88,3 @@ func expectRestoreDrill(t *testing.T, p *project) {
 // clusterChanges are the RDS calls that change or end a cluster or an
 // instance.
 var clusterChanges = []string{"ModifyDBCluster", "DeleteDBCluster", "FailoverDBCluster", "StopDBCluster", "ModifyDBInstance", "DeleteDBInstance", "RebootDBInstance"}
-
-// drillLeftovers names what is left of a stage: its cluster, instances,
-// secret, SSM parameters, and any version of its state or lock.
-func drillLeftovers(t *testing.T, p *project, stage string) []string {
-	ctx := localaws.Context(t)
-	var left []string
-	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range clusters.DBClusters {
-		if id := aws.ToString(c.DBClusterIdentifier); strings.HasPrefix(id, "main-movies-"+stage+"-") {
-			left = append(left, "cluster "+id)
-		}
-	}
-	instances, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range instances.DBInstances {
-		if id := aws.ToString(i.DBInstanceIdentifier); strings.HasPrefix(id, "main-movies-"+stage+"-") {
-			left = append(left, "instance "+id)
-		}
-	}
-	secrets, err := p.emulator.SecretsManager().ListSecrets(ctx, &secretsmanager.ListSecretsInput{
-		Filters: []secretstypes.Filter{{Key: secretstypes.FilterNameStringTypeName, Values: []string{"movies-" + stage + "-"}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range secrets.SecretList {
-		left = append(left, "secret "+aws.ToString(s.Name))
-	}
-	parameters := ssm.NewDescribeParametersPaginator(p.emulator.SSM(), &ssm.DescribeParametersInput{
-		ParameterFilters: []ssmtypes.ParameterStringFilter{{Key: aws.String("Name"), Option: aws.String("BeginsWith"), Values: []string{"movies-" + stage + "-"}}},
-	})
-	for parameters.HasMorePages() {
-		page, err := parameters.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, parameter := range page.Parameters {
-			left = append(left, "SSM parameter "+aws.ToString(parameter.Name))
-		}
-	}
-	versions, err := p.emulator.S3().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(lifecycleBucket), Prefix: aws.String("movies/" + stage + "/")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range versions.Versions {
-		left = append(left, "state object version "+aws.ToString(v.Key)+" "+aws.ToString(v.VersionId))
-	}
-	for _, m := range versions.DeleteMarkers {
-		left = append(left, "state delete marker "+aws.ToString(m.Key)+" "+aws.ToString(m.VersionId))
-	}
-	return left
-}

@@ -24,7 +24,9 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	secretstypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // devSnapshot is the manual snapshot of dev the restored stage starts from.
@@ -180,18 +182,29 @@ func (p *project) destroy(stage string) {
 	}
 }
 
-// expectNothingOf checks that no cluster, instance, secret, parameter or
-// security group of a stage is left, and that its state holds no resource.
+// expectNothingOf checks that nothing of a stage is left in AWS
+// (stageLeftovers) and that its state holds no resource.
 func expectNothingOf(t *testing.T, p *project, stage string) {
+	for _, left := range stageLeftovers(t, p, stage) {
+		t.Errorf("%s is left after the destroy", left)
+	}
+	if out, err := p.terraform(stage, "state", "list"); err != nil || strings.TrimSpace(out) != "" {
+		t.Errorf("the %s state after destroy: %v\n%s", stage, err, out)
+	}
+}
+
+// stageLeftovers names what is left of a stage in AWS: its cluster,
+// instances, secret, SSM parameters and security group.
+func stageLeftovers(t *testing.T, p *project, stage string) []string {
 	ctx := localaws.Context(t)
-	prefix := "main-movies-" + stage + "-"
+	var left []string
 	clusters, err := p.emulator.RDS().DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range clusters.DBClusters {
-		if strings.HasPrefix(aws.ToString(c.DBClusterIdentifier), prefix) {
-			t.Errorf("cluster %s is left", aws.ToString(c.DBClusterIdentifier))
+		if id := aws.ToString(c.DBClusterIdentifier); strings.HasPrefix(id, "main-movies-"+stage+"-") {
+			left = append(left, "cluster "+id)
 		}
 	}
 	instances, err := p.emulator.RDS().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
@@ -199,35 +212,39 @@ func expectNothingOf(t *testing.T, p *project, stage string) {
 		t.Fatal(err)
 	}
 	for _, i := range instances.DBInstances {
-		if strings.HasPrefix(aws.ToString(i.DBInstanceIdentifier), prefix) {
-			t.Errorf("instance %s is left", aws.ToString(i.DBInstanceIdentifier))
+		if id := aws.ToString(i.DBInstanceIdentifier); strings.HasPrefix(id, "main-movies-"+stage+"-") {
+			left = append(left, "instance "+id)
 		}
 	}
-	secrets, err := p.emulator.SecretsManager().ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+	secrets, err := p.emulator.SecretsManager().ListSecrets(ctx, &secretsmanager.ListSecretsInput{
+		Filters: []secretstypes.Filter{{Key: secretstypes.FilterNameStringTypeName, Values: []string{"movies-" + stage + "-"}}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range secrets.SecretList {
-		if strings.HasPrefix(aws.ToString(s.Name), "movies-"+stage+"-") {
-			t.Errorf("secret %s is left", aws.ToString(s.Name))
+		left = append(left, "secret "+aws.ToString(s.Name))
+	}
+	parameters := ssm.NewDescribeParametersPaginator(p.emulator.SSM(), &ssm.DescribeParametersInput{
+		ParameterFilters: []ssmtypes.ParameterStringFilter{{Key: aws.String("Name"), Option: aws.String("BeginsWith"), Values: []string{"movies-" + stage + "-"}}},
+	})
+	for parameters.HasMorePages() {
+		page, err := parameters.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	parameters, err := p.emulator.SSM().DescribeParameters(ctx, &ssm.DescribeParametersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, parameter := range parameters.Parameters {
-		if strings.HasPrefix(aws.ToString(parameter.Name), "movies-"+stage+"-") {
-			t.Errorf("SSM parameter %s is left", aws.ToString(parameter.Name))
+		for _, parameter := range page.Parameters {
+			left = append(left, "SSM parameter "+aws.ToString(parameter.Name))
 		}
 	}
 	groups, err := p.emulator.EC2().DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"movies-" + stage + "-database"}}},
 	})
-	if err != nil || len(groups.SecurityGroups) != 0 {
-		t.Errorf("security group movies-%s-database: %d left (err %v)", stage, len(groups.SecurityGroups), err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if out, err := p.terraform(stage, "state", "list"); err != nil || strings.TrimSpace(out) != "" {
-		t.Errorf("the %s state after destroy: %v\n%s", stage, err, out)
+	for _, g := range groups.SecurityGroups {
+		left = append(left, "security group "+aws.ToString(g.GroupName))
 	}
+	return left
 }

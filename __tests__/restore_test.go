@@ -7,7 +7,6 @@ package tests
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,14 +29,7 @@ func restoreProblems(t *testing.T, context string, only ...string) []string {
 		settings.Clock = func() time.Time { return restoreClock }
 		_, err = settings.Resolve(only)
 	}
-	if err == nil {
-		return nil
-	}
-	var configErr *stacks.ConfigError
-	if !errors.As(err, &configErr) {
-		t.Fatalf("error is a %T, want *stacks.ConfigError: %v", err, err)
-	}
-	return configErr.Problems
+	return problemsIn(t, err)
 }
 
 func TestRestoreFromIsCheckedAgainstItsSource(t *testing.T) {

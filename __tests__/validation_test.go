@@ -23,6 +23,12 @@ func problemsOf(t *testing.T, context string, env map[string]string, only ...str
 	if err == nil {
 		_, err = settings.Resolve(only)
 	}
+	return problemsIn(t, err)
+}
+
+// problemsIn is the problems a ConfigError lists, nil for no error.
+func problemsIn(t *testing.T, err error) []string {
+	t.Helper()
 	if err == nil {
 		return nil
 	}

@@ -290,16 +290,14 @@ func costNote(c *Costs, plan *Plan) string {
 	}
 	rise := new(big.Rat).Sub(after.Max, before.Max)
 	threshold := new(big.Rat).Mul(before.Max, CostNoteShare)
-	if rise.Cmp(CostNoteUSD) <= 0 && (before.Max.Sign() == 0 || rise.Cmp(threshold) <= 0) {
-		return ""
-	}
-	if rise.Sign() <= 0 {
+	if rise.Sign() <= 0 || rise.Cmp(CostNoteUSD) <= 0 && (before.Max.Sign() == 0 || rise.Cmp(threshold) <= 0) {
 		return ""
 	}
 	var causes []string
 	for _, rc := range plan.ResourceChanges {
-		if !slices.Contains([]string{clusterAddress, "aws_kms_key", "aws_rds_cluster_instance", "aws_cloudwatch_metric_alarm", "aws_secretsmanager_secret"}, rc.Address) &&
-			!slices.Contains([]string{"aws_rds_cluster_instance", "aws_kms_key", "aws_cloudwatch_metric_alarm", "aws_secretsmanager_secret"}, rc.Type) {
+		// The priced resources, and the cluster, whose scaling and storage
+		// type price its instances.
+		if rc.Type != "aws_rds_cluster_instance" && fixedPrices[rc.Type].name == "" && rc.Address != clusterAddress {
 			continue
 		}
 		switch action := rc.Change.action(); action {
