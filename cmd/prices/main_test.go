@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -225,6 +226,59 @@ func TestRefusesAnAmbiguousOrMissingPrice(t *testing.T) {
 			}
 			if _, err := os.Stat(out); !os.IsNotExist(err) {
 				t.Errorf("%s was written", out)
+			}
+		})
+	}
+}
+
+// alarmTiers replaces us-east-1's standard alarm price by tiers: each is
+// beginRange, endRange and USD.
+func alarmTiers(tiers ...[3]string) func(o map[string]any) {
+	return func(o map[string]any) {
+		term := o["terms"].(map[string]any)["OnDemand"].(map[string]any)["ALARMSTDUSEAST001"].(map[string]any)["ALARMSTDUSEAST001.JRTCKXETXF"].(map[string]any)
+		dimensions := map[string]any{}
+		for i, tier := range tiers {
+			code := fmt.Sprintf("ALARMSTDUSEAST001.JRTCKXETXF.TIER%d", i)
+			dimensions[code] = map[string]any{
+				"rateCode": code, "description": "alarm tier " + tier[0] + "-" + tier[1], "unit": "Alarms",
+				"beginRange": tier[0], "endRange": tier[1], "pricePerUnit": map[string]any{"USD": tier[2]},
+			}
+		}
+		term["priceDimensions"] = dimensions
+	}
+}
+
+// A free allowance listed as a first tier at $0 is not the price: the
+// tier after it is.
+func TestSkipsAFreeFirstTier(t *testing.T) {
+	offers := offersWith(t, "AmazonCloudWatch", "us-east-1", alarmTiers([3]string{"0", "10", "0.0000000000"}, [3]string{"10", "Inf", "0.1000000000"}))
+	out := filepath.Join(t.TempDir(), "prices.json")
+	if code, _, stderr := generate(t, "--offers", offers, "--regions", "us-east-1", "-o", out); code != written {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	p, _ := readGenerated(t, out).Find("us-east-1", prices.Alarm)
+	if says := "Tiered: the first 10 Alarms are free (AWS's tier at 0 USD, not counted); the next of 2 tiers is taken (beginRange 10, endRange Inf)."; p.USD != "0.1" || !strings.Contains(p.Note, says) {
+		t.Errorf("alarm price %s, note %q; expected 0.1 and a note saying %q", p.USD, p.Note, says)
+	}
+}
+
+func TestRefusesAFreePrice(t *testing.T) {
+	for _, test := range []struct {
+		name  string
+		tiers [][3]string
+		says  string
+	}{
+		{"one price at 0 USD", [][3]string{{"0", "Inf", "0.0000000000"}}, `cloudwatch-alarm-month in us-east-1: SKU ALARMSTDUSEAST001 is priced at 0 USD with no paid tier ("alarm tier 0-Inf")`},
+		{"two free tiers", [][3]string{{"0", "10", "0"}, {"10", "20", "0"}, {"20", "Inf", "0.1"}}, "cloudwatch-alarm-month in us-east-1: SKU ALARMSTDUSEAST001 is priced at 0 USD in its first two tiers"},
+		{"no tier after the free one", [][3]string{{"0", "10", "0"}, {"11", "Inf", "0.1"}}, "cloudwatch-alarm-month in us-east-1: SKU ALARMSTDUSEAST001 has 2 on-demand prices and 0 of them begin at 10, expected one"},
+		{"two first tiers", [][3]string{{"0", "10", "0.1"}, {"0", "Inf", "0.2"}}, "cloudwatch-alarm-month in us-east-1: SKU ALARMSTDUSEAST001 has 2 on-demand prices and 2 of them begin at 0, expected one"},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			offers := offersWith(t, "AmazonCloudWatch", "us-east-1", alarmTiers(test.tiers...))
+			out := filepath.Join(t.TempDir(), "prices.json")
+			code, _, stderr := generate(t, "--offers", offers, "--regions", "us-east-1", "-o", out)
+			if code != failed || !strings.Contains(stderr, "\n  "+test.says) {
+				t.Errorf("exit %d, stderr:\n%s\nexpected %d and %q", code, stderr, failed, test.says)
 			}
 		})
 	}

@@ -103,7 +103,7 @@ func (r rule) match(o *offer, region, published string) (prices.Price, error) {
 		return prices.Price{}, fmt.Errorf("%s: %d products have a usage type ending %s and %s, expected one: %s", where, len(matches), r.usageType, r.wanted(), r.describe(matches))
 	}
 	p := matches[0]
-	dimension, tiers, err := firstTier(o, p)
+	dimension, tiered, err := paidTier(o, p)
 	if err != nil {
 		return prices.Price{}, fmt.Errorf("%s: %w", where, err)
 	}
@@ -111,11 +111,7 @@ func (r rule) match(o *offer, region, published string) (prices.Price, error) {
 	if err != nil {
 		return prices.Price{}, fmt.Errorf("%s: SKU %s: %w", where, p.SKU, err)
 	}
-	note := fmt.Sprintf("SKU %s (%s). AWS: %q.", p.SKU, r.attributesOf(p), dimension.Description)
-	if tiers > 1 {
-		note += fmt.Sprintf(" Tiered: the first of %d tiers is taken (beginRange 0, endRange %s %s).", tiers, dimension.EndRange, dimension.Unit)
-	}
-	note += converted
+	note := fmt.Sprintf("SKU %s (%s). AWS: %q.", p.SKU, r.attributesOf(p), dimension.Description) + tiered + converted
 	return prices.Price{
 		Name:      r.name,
 		Region:    region,
@@ -184,32 +180,72 @@ func quoteAll(values []string) []string {
 	return quoted
 }
 
-// firstTier is a product's on-demand price: its only price dimension, or,
-// when the price is tiered, the tier that begins at 0. It also says how
-// many dimensions there were.
-func firstTier(o *offer, p product) (priceDimension, int, error) {
+// paidTier is a product's on-demand price: its only price dimension, or,
+// when the price is tiered, the first tier, the one that begins at 0. A
+// first tier at $0 is a free allowance (the first 10 alarms, say), which
+// the review does not count: the tier that begins where it ends is taken
+// instead. A price of $0 with no tier after it is refused: none of the
+// table's prices is free, so it is the wrong product. tiered says, for
+// the entry's note, which tier was taken ("" when there was one price).
+func paidTier(o *offer, p product) (dimension priceDimension, tiered string, err error) {
 	var dimensions []priceDimension
 	for _, term := range o.Terms.OnDemand[p.SKU] {
 		for _, d := range term.PriceDimensions {
 			dimensions = append(dimensions, d)
 		}
 	}
-	if len(dimensions) == 1 {
-		return dimensions[0], 1, nil
+	if len(dimensions) == 0 {
+		return priceDimension{}, "", fmt.Errorf("SKU %s has no on-demand price", p.SKU)
 	}
-	var first []priceDimension
-	for _, d := range dimensions {
-		if begin, ok := new(big.Rat).SetString(d.BeginRange); ok && begin.Sign() == 0 {
-			first = append(first, d)
+	beginningAt := func(begin string) ([]priceDimension, error) {
+		want, ok := new(big.Rat).SetString(begin)
+		if !ok {
+			return nil, fmt.Errorf("SKU %s has a tier ending at %q, not a number", p.SKU, begin)
 		}
+		var tiers []priceDimension
+		for _, d := range dimensions {
+			if got, ok := new(big.Rat).SetString(d.BeginRange); ok && got.Cmp(want) == 0 {
+				tiers = append(tiers, d)
+			}
+		}
+		if len(tiers) != 1 {
+			return nil, fmt.Errorf("SKU %s has %d on-demand prices and %d of them begin at %s, expected one", p.SKU, len(dimensions), len(tiers), begin)
+		}
+		return tiers, nil
 	}
-	switch {
-	case len(dimensions) == 0:
-		return priceDimension{}, 0, fmt.Errorf("SKU %s has no on-demand price", p.SKU)
-	case len(first) != 1:
-		return priceDimension{}, 0, fmt.Errorf("SKU %s has %d on-demand prices and %d of them begin at 0, expected one", p.SKU, len(dimensions), len(first))
+	first := dimensions[0]
+	if len(dimensions) > 1 {
+		tiers, err := beginningAt("0")
+		if err != nil {
+			return priceDimension{}, "", err
+		}
+		first = tiers[0]
 	}
-	return first[0], len(dimensions), nil
+	if !free(first) {
+		if len(dimensions) == 1 {
+			return first, "", nil
+		}
+		return first, fmt.Sprintf(" Tiered: the first of %d tiers is taken (beginRange 0, endRange %s %s).", len(dimensions), first.EndRange, first.Unit), nil
+	}
+	if len(dimensions) == 1 || first.EndRange == "Inf" {
+		return priceDimension{}, "", fmt.Errorf("SKU %s is priced at 0 USD with no paid tier (%q): none of the table's prices is free, so this is not the product", p.SKU, first.Description)
+	}
+	tiers, err := beginningAt(first.EndRange)
+	if err != nil {
+		return priceDimension{}, "", err
+	}
+	paid := tiers[0]
+	if free(paid) {
+		return priceDimension{}, "", fmt.Errorf("SKU %s is priced at 0 USD in its first two tiers: none of the table's prices is free, so this is not the product", p.SKU)
+	}
+	return paid, fmt.Sprintf(" Tiered: the first %s %s are free (AWS's tier at 0 USD, not counted); the next of %d tiers is taken (beginRange %s, endRange %s).", first.EndRange, first.Unit, len(dimensions), paid.BeginRange, paid.EndRange), nil
+}
+
+// free is a price dimension at 0 USD. A price that is not a number is
+// not free; apply refuses it.
+func free(d priceDimension) bool {
+	usd, ok := new(big.Rat).SetString(d.PricePerUnit["USD"])
+	return ok && usd.Sign() == 0
 }
 
 // apply reads a price dimension's USD price in the table's unit, exactly,
