@@ -109,7 +109,7 @@ func TestCostOfAStage(t *testing.T) {
 		t.Errorf("usage-based lines of an I/O-Optimized cluster:\n%s", usage)
 	}
 	// +$116.80 on a $350.40 ceiling is 33%: noted, naming the setting.
-	if iopt.Note != "the monthly ceiling rises by $116.80 (+33%), to $467.20: aws_rds_cluster.cluster.storage_type" {
+	if iopt.Note != "the monthly ceiling rises by $116.80 (+33%), to $467.20: storageType (aws_rds_cluster.cluster.storage_type)" {
 		t.Errorf("note %q", iopt.Note)
 	}
 
@@ -205,6 +205,48 @@ func TestEveryReviewEndsWithItsCost(t *testing.T) {
 		}
 		if verdict := max(strings.Index(text, "No risks flagged."), strings.Index(text, "RISKS (")); verdict < 0 || strings.Index(text, "Monthly cost") < verdict {
 			t.Errorf("%s: the cost section does not follow the verdict:\n%s", e.fixture, text)
+		}
+	}
+}
+
+// A rise of the ceiling above 25% or $100 is noted, naming the stage
+// settings that caused it and what they changed in the plan; a smaller one
+// is not.
+func TestCostNoteNamesTheSettings(t *testing.T) {
+	same, update, create := `["no-op"]`, `["update"]`, `["create"]`
+	dev := func(maxACU float64, extra ...resourceChange) *review.Costs {
+		return costsOf(t, planOf(t, "us-east-1", append([]resourceChange{
+			{"aws_rds_cluster.cluster", "aws_rds_cluster", update, cluster(0, 4, "aurora"), cluster(0, maxACU, "aurora"), ""},
+			{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", same, serverless, serverless, ""},
+			{"aws_secretsmanager_secret.credentials", "aws_secretsmanager_secret", same, "{}", "{}", ""},
+		}, extra...)...))
+	}
+	for _, test := range []struct {
+		name  string
+		costs *review.Costs
+		note  string
+	}{
+		// 4 to 5 ACU: +$87.60 on $350.80, 24.97%: below both.
+		{"one more ACU", dev(5), ""},
+		// 4 to 5.5 ACU: +$131.40, above $100.
+		{"one and a half more ACU", dev(5.5), "the monthly ceiling rises by $131.40 (+37%), to $482.20: maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration)"},
+		// 16 ACU on the writer and a new reader: 2 x 16 x 730 x $0.12 =
+		// $2803.20, the key $1.00 and the secret $0.40.
+		{"more capacity, a reader and a key", dev(16,
+			resourceChange{"aws_rds_cluster_instance.reader_1", "aws_rds_cluster_instance", create, "null", serverless, ""},
+			resourceChange{"aws_kms_key.key", "aws_kms_key", create, "null", "{}", ""},
+		), "the monthly ceiling rises by $2453.80 (+699%), to $2804.60: kmsKey (aws_kms_key.key added), maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration), readers (aws_rds_cluster_instance.reader_1 added)"},
+		// A first deploy rises from $0: no share, the stage itself.
+		{"a new stage", costsOf(t, planOf(t, "us-east-1",
+			resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", create, "null", cluster(0, 4, "aurora"), ""},
+			resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", create, "null", serverless, ""},
+			resourceChange{"aws_secretsmanager_secret.credentials", "aws_secretsmanager_secret", create, "null", "{}", ""},
+		)), "the monthly ceiling rises by $350.80, to $350.80: the stage itself (aws_rds_cluster.cluster added, aws_rds_cluster_instance.writer added, aws_secretsmanager_secret.credentials added)"},
+		// Lowering the ceiling is never noted.
+		{"less capacity", dev(2), ""},
+	} {
+		if test.costs.Note != test.note {
+			t.Errorf("%s: note\n  %q\nwant\n  %q", test.name, test.costs.Note, test.note)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"sort"
@@ -282,7 +283,8 @@ func usageBased(cluster sides, plan *Plan, price func(string) (prices.Price, boo
 }
 
 // costNote says when the plan raises the monthly ceiling past the
-// threshold, naming what in the plan changes the costed resources.
+// threshold, naming the stage settings that did it and, in brackets, what
+// in the plan changed.
 func costNote(c *Costs, plan *Plan) string {
 	before, after := c.Before, c.After
 	if before.Unknown || before.Unpriced || after.Unknown || after.Unpriced {
@@ -293,7 +295,8 @@ func costNote(c *Costs, plan *Plan) string {
 	if rise.Sign() <= 0 || rise.Cmp(CostNoteUSD) <= 0 && (before.Max.Sign() == 0 || rise.Cmp(threshold) <= 0) {
 		return ""
 	}
-	var causes []string
+	// Each setting, with what in the plan it changed.
+	changed := map[string][]string{}
 	for _, rc := range plan.ResourceChanges {
 		// The priced resources, and the cluster, whose scaling and storage
 		// type price its instances.
@@ -302,21 +305,70 @@ func costNote(c *Costs, plan *Plan) string {
 		}
 		switch action := rc.Change.action(); action {
 		case Create, Delete:
-			causes = append(causes, rc.Address+" "+map[Action]string{Create: "added", Delete: "removed"}[action])
+			setting := settingAdded(rc)
+			changed[setting] = append(changed[setting], rc.Address+" "+map[Action]string{Create: "added", Delete: "removed"}[action])
 		case Update, Replace:
+			s := sidesOf(rc.Change)
 			for _, a := range rc.Change.attributeChanges() {
 				if slices.Contains([]string{"serverlessv2_scaling_configuration", "storage_type", "instance_class"}, a.Name) {
-					causes = append(causes, rc.Address+"."+a.Name)
+					setting := settingChanged(a.Name, s)
+					changed[setting] = append(changed[setting], rc.Address+"."+a.Name)
 				}
 			}
 		}
 	}
-	sort.Strings(causes)
+	var causes []string
+	for _, setting := range slices.Sorted(maps.Keys(changed)) {
+		what := changed[setting]
+		sort.Strings(what)
+		causes = append(causes, setting+" ("+strings.Join(what, ", ")+")")
+	}
 	share := ""
 	if before.Max.Sign() > 0 {
 		share = fmt.Sprintf(" (+%s%%)", new(big.Rat).Mul(new(big.Rat).Quo(rise, before.Max), big.NewRat(100, 1)).FloatString(0))
 	}
 	return fmt.Sprintf("the monthly ceiling rises by %s%s, to %s: %s", dollars(rise), share, dollars(after.Max), strings.Join(causes, ", "))
+}
+
+// settingAdded is the stage setting (docs/settings.md) that adds or
+// removes a priced resource of the stack.
+func settingAdded(rc ResourceChange) string {
+	switch {
+	case rc.Address == clusterAddress || rc.Address == "aws_rds_cluster_instance.writer" || rc.Type == "aws_secretsmanager_secret":
+		return "the stage itself"
+	case rc.Type == "aws_rds_cluster_instance":
+		return "readers"
+	case rc.Type == "aws_kms_key":
+		return "kmsKey"
+	case rc.Type == "aws_cloudwatch_metric_alarm":
+		return "alarmTopicArn"
+	}
+	return rc.Type
+}
+
+// settingChanged is the stage setting behind a priced attribute of the
+// cluster or an instance: for the scaling configuration, whichever of
+// minCapacity and maxCapacity differs.
+func settingChanged(attribute string, s sides) string {
+	switch attribute {
+	case "storage_type":
+		return "storageType"
+	case "serverlessv2_scaling_configuration":
+		before, after := nested(s.before, attribute), nested(s.after, attribute)
+		var settings []string
+		for _, b := range []struct{ key, setting string }{{"min_capacity", "minCapacity"}, {"max_capacity", "maxCapacity"}} {
+			was, _ := number(before, b.key)
+			is, ok := number(after, b.key)
+			if !ok || was != is {
+				settings = append(settings, b.setting)
+			}
+		}
+		if len(settings) > 0 {
+			return strings.Join(settings, " and ")
+		}
+		return "the capacity range"
+	}
+	return "no stage setting: " + attribute
 }
 
 func priceText(p prices.Price, ok bool) string {
