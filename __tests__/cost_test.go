@@ -4,7 +4,11 @@ package tests
 // at the price table's us-east-1 prices, 730 hours a month.
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +251,116 @@ func TestCostNoteNamesTheSettings(t *testing.T) {
 	} {
 		if test.costs.Note != test.note {
 			t.Errorf("%s: note\n  %q\nwant\n  %q", test.name, test.costs.Note, test.note)
+		}
+	}
+}
+
+// costFixture is the scaling plan (dev's maxCapacity 4 -> 8, made against
+// moto) with the cluster's storage type as AWS reports a Standard cluster's,
+// aurora, in place of moto's gp2, so that its capacity is priced: the
+// example of docs/review.md. make plan-fixtures writes it with the plans.
+var costFixture = filepath.Join("testdata", "costs", "scaling.json")
+
+// asAWSReportsStorage is a plan with every storage_type of gp2, which AWS
+// never reports for an Aurora cluster, read as aurora.
+func asAWSReportsStorage(t *testing.T, plan []byte) []byte {
+	t.Helper()
+	var values any
+	if err := json.Unmarshal(plan, &values); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for key, value := range v {
+				if key == "storage_type" && value == "gp2" {
+					v[key] = "aurora"
+					continue
+				}
+				walk(value)
+			}
+		case []any:
+			for _, value := range v {
+				walk(value)
+			}
+		}
+	}
+	walk(values)
+	data, err := json.Marshal(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(data, '\n')
+}
+
+func writeCostFixture(t *testing.T) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(costFixture), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(costFixture, asAWSReportsStorage(t, planFixture(t, "scaling")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The cost fixture is the scaling plan but for the storage type, and only
+// that changed: its cluster had gp2 on both sides.
+func TestCostFixtureIsTheScalingPlan(t *testing.T) {
+	got, err := os.ReadFile(costFixture)
+	if err != nil {
+		t.Fatalf("%v (make plan-fixtures writes it)", err)
+	}
+	if want := asAWSReportsStorage(t, planFixture(t, "scaling")); !bytes.Equal(got, want) {
+		t.Errorf("%s is not testdata/plans/scaling.json with its storage types read as aurora; make plan-fixtures rewrites it", costFixture)
+	}
+	var plan struct {
+		ResourceChanges []struct {
+			Address string
+			Change  struct{ Before, After struct{ StorageType string `json:"storage_type"` } }
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal(planFixture(t, "scaling"), &plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range plan.ResourceChanges {
+		if rc.Address == "aws_rds_cluster.cluster" && (rc.Change.Before.StorageType != "gp2" || rc.Change.After.StorageType != "gp2") {
+			t.Errorf("the scaling plan's cluster has storage type %q before and %q after, not moto's gp2: see what the emulator reports now", rc.Change.Before.StorageType, rc.Change.After.StorageType)
+		}
+	}
+	if bytes.Contains(got, []byte(`"gp2"`)) {
+		t.Errorf("%s still has a gp2 storage type", costFixture)
+	}
+}
+
+// docs/review.md's cost example is what the review prints for the cost
+// fixture, word for word.
+func TestTheCostExampleIsCurrent(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRootPath, "docs", "review.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	command := "go run ./cmd/review --stage dev --plan-json __tests__/testdata/costs/scaling.json"
+	start := strings.Index(string(doc), "```\n$ "+command+"\n")
+	if start < 0 {
+		t.Fatalf("docs/review.md has no example of %q", command)
+	}
+	example := string(doc)[start+len("```\n$ "+command+"\n"):]
+	example = example[:strings.Index(example, "```\n")]
+
+	review := exec.Command(goBinary(t, "./cmd/review"), "--stage", "dev", "--plan-json", "__tests__/testdata/costs/scaling.json")
+	review.Dir = repoRootPath
+	var stdout, stderr bytes.Buffer
+	review.Stdout, review.Stderr = &stdout, &stderr
+	if err := review.Run(); err != nil {
+		t.Fatalf("review: %v\n%s", err, stderr.String())
+	}
+	if example != stdout.String() {
+		t.Errorf("docs/review.md's cost example differs from what the review prints; it prints:\n%s", stdout.String())
+	}
+	for _, says := range []string{"0 when paused to $700.80", "maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration)", "difference: +$0.00 to +$350.40 a month"} {
+		if !strings.Contains(example, says) {
+			t.Errorf("the example does not say %q", says)
 		}
 	}
 }

@@ -78,6 +78,7 @@ func TestRegeneratePlanFixtures(t *testing.T) {
 	save("no-changes", "dev")
 	p.setStages(`{"dev": {"maxCapacity": 8}, "production": {}}`)
 	save("scaling", "dev")
+	writeCostFixture(t)
 	p.setStages(`{"dev": {"credentialsVersion": 2}, "production": {}}`)
 	save("rotation", "dev")
 	p.setStages(`{"dev": {"masterUsername": "dbowner"}, "production": {}}`)
