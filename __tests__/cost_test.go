@@ -317,7 +317,11 @@ func TestCostFixtureIsTheScalingPlan(t *testing.T) {
 	var plan struct {
 		ResourceChanges []struct {
 			Address string
-			Change  struct{ Before, After struct{ StorageType string `json:"storage_type"` } }
+			Change  struct {
+				Before, After struct {
+					StorageType string `json:"storage_type"`
+				}
+			}
 		} `json:"resource_changes"`
 	}
 	if err := json.Unmarshal(planFixture(t, "scaling"), &plan); err != nil {
