@@ -135,6 +135,19 @@ func TestCostOfAStage(t *testing.T) {
 		t.Errorf("unknown storage type: %s", unknown.After)
 	}
 
+	// eu-west-1 is priced in part: its secret, not its capacity (no
+	// source gave it). The capacity stays unpriced, and so the total,
+	// rather than take us-east-1's price.
+	ireland := costsOf(t, planOf(t, "eu-west-1",
+		resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", create, "null", cluster(0, 4, "aurora"), ""},
+		resourceChange{"aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", create, "null", serverless, ""},
+		resourceChange{"aws_secretsmanager_secret.credentials", "aws_secretsmanager_secret", create, "null", "{}", ""},
+	))
+	if ireland.Published != "2026-09-11" || ireland.After.String() != "unpriced" || ireland.Lines[0].After.String() != "unpriced" ||
+		ireland.Lines[1].After.String() != "$0.40" || ireland.Lines[1].What != "Secrets Manager secret at $0.40 per secret-month" {
+		t.Errorf("eu-west-1: published %s, total %s, lines %+v", ireland.Published, ireland.After, ireland.Lines)
+	}
+
 	// A region the table does not cover is unpriced, never priced as
 	// another region.
 	elsewhere := costsOf(t, planOf(t, "ap-south-2",
