@@ -248,11 +248,13 @@ func TestCostNoteNamesTheSettings(t *testing.T) {
 		// 4 to 5.5 ACU: +$131.40, above $100.
 		{"one and a half more ACU", dev(5.5), "the monthly ceiling rises by $131.40 (+37%), to $482.20: maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration)"},
 		// 16 ACU on the writer and a new reader: 2 x 16 x 730 x $0.12 =
-		// $2803.20, the key $1.00 and the secret $0.40.
+		// $2803.20, the key $1.00, the secret $0.40 and the reader's alarm
+		// $0.10.
 		{"more capacity, a reader and a key", dev(16,
 			resourceChange{"aws_rds_cluster_instance.reader_1", "aws_rds_cluster_instance", create, "null", serverless, ""},
 			resourceChange{"aws_kms_key.key", "aws_kms_key", create, "null", "{}", ""},
-		), "the monthly ceiling rises by $2453.80 (+699%), to $2804.60: kmsKey (aws_kms_key.key added), maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration), readers (aws_rds_cluster_instance.reader_1 added)"},
+			resourceChange{"aws_cloudwatch_metric_alarm.cpu_high_reader_1", "aws_cloudwatch_metric_alarm", create, "null", "{}", ""},
+		), "the monthly ceiling rises by $2453.90 (+700%), to $2804.70: kmsKey (aws_kms_key.key added), maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration), readers (aws_cloudwatch_metric_alarm.cpu_high_reader_1 added, aws_rds_cluster_instance.reader_1 added)"},
 		// A first deploy rises from $0: no share, the stage itself.
 		{"a new stage", costsOf(t, planOf(t, "us-east-1",
 			resourceChange{"aws_rds_cluster.cluster", "aws_rds_cluster", create, "null", cluster(0, 4, "aurora"), ""},

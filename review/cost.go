@@ -336,7 +336,8 @@ func settingAdded(rc ResourceChange) string {
 	switch {
 	case rc.Address == clusterAddress || rc.Address == "aws_rds_cluster_instance.writer" || rc.Type == "aws_secretsmanager_secret":
 		return "the stage itself"
-	case rc.Type == "aws_rds_cluster_instance":
+	// A reader's CPU alarm (cpu_high_reader_<n>) comes and goes with it.
+	case rc.Type == "aws_rds_cluster_instance" || rc.Type == "aws_cloudwatch_metric_alarm" && strings.Contains(rc.Address, "_reader_"):
 		return "readers"
 	case rc.Type == "aws_kms_key":
 		return "kmsKey"
