@@ -2,7 +2,9 @@ package tests
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -130,4 +132,47 @@ func rel(path string) string {
 		return r
 	}
 	return path
+}
+
+// reviewExamples are docs/review.md's examples of the review, each a code
+// block that starts with "$ go run ./cmd/review ...": the command line,
+// and the output shown under it.
+func reviewExamples(t *testing.T) map[string]string {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join(repoRootPath, "docs", "review.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples := map[string]string{}
+	for _, block := range strings.Split(string(doc), "```\n$ ")[1:] {
+		command, output, _ := strings.Cut(block, "\n")
+		if strings.HasPrefix(command, "go run ./cmd/review ") {
+			examples[command] = output[:strings.Index(output, "```\n")]
+		}
+	}
+	return examples
+}
+
+// Every example of the review in docs/review.md is what the command
+// prints now, word for word: a change to the review's output updates the
+// docs with it.
+func TestReviewExamplesAreCurrent(t *testing.T) {
+	examples := reviewExamples(t)
+	if len(examples) == 0 {
+		t.Fatal("docs/review.md has no example of the review")
+	}
+	for command, example := range examples {
+		review := exec.Command(goBinary(t, "./cmd/review"), strings.Fields(command)[3:]...)
+		review.Dir = repoRootPath
+		var stdout, stderr bytes.Buffer
+		review.Stdout, review.Stderr = &stdout, &stderr
+		// 2 is risks flagged, which an example may show.
+		var exit *exec.ExitError
+		if err := review.Run(); err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 2) {
+			t.Fatalf("%s: %v\n%s", command, err, stderr.String())
+		}
+		if example != stdout.String() {
+			t.Errorf("docs/review.md's example of %q differs from what the review prints; it prints:\n%s", command, stdout.String())
+		}
+	}
 }

@@ -334,7 +334,7 @@ func costNote(c *Costs, plan *Plan) string {
 // removes a priced resource of the stack.
 func settingAdded(rc ResourceChange) string {
 	switch {
-	case rc.Address == clusterAddress || rc.Address == "aws_rds_cluster_instance.writer" || rc.Type == "aws_secretsmanager_secret":
+	case rc.Address == clusterAddress || rc.Address == writerAddress || rc.Type == "aws_secretsmanager_secret":
 		return "the stage itself"
 	// A reader's CPU alarm (cpu_high_reader_<n>) comes and goes with it.
 	case rc.Type == "aws_rds_cluster_instance" || rc.Type == "aws_cloudwatch_metric_alarm" && strings.Contains(rc.Address, "_reader_"):
