@@ -178,6 +178,10 @@ func TestThePriceTable(t *testing.T) {
 	if _, err := prices.Parse([]byte(`{"prices": [{"name": "kms-key-month", "region": "us-east-1", "service": "awskms", "usageType": "KMS-Keys", "usd": "1", "source": "x", "published": "2026-01-01"}]}`)); err == nil || !strings.Contains(err.Error(), "unit") {
 		t.Errorf("an entry without a unit: %v", err)
 	}
+	// A misspelt name would leave its price unused, silently.
+	if _, err := prices.Parse([]byte(`{"prices": [{"name": "kms-keys-month", "region": "us-east-1", "service": "awskms", "usageType": "KMS-Keys", "unit": "key-month", "usd": "1", "source": "x", "published": "2026-01-01"}]}`)); err == nil || !strings.Contains(err.Error(), `no price of the review is named "kms-keys-month"`) {
+		t.Errorf("an entry of an unknown name: %v", err)
+	}
 	if stale := table.Stale("us-east-1", costClock); !strings.HasPrefix(stale, "warning: the us-east-1 prices date from 2024-07-01, more than a year ago") {
 		t.Errorf("stale: %q", stale)
 	}

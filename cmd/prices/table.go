@@ -159,20 +159,13 @@ func merge(existing *prices.Table, generated []prices.Price, stderr io.Writer) *
 	return &prices.Table{Prices: merged}
 }
 
-// names are internal/prices' names, in the order the table lists them.
-var names = []string{
-	prices.ACUHourStandard, prices.ACUHourIOOptimized, prices.StorageStandard, prices.StorageIOOptimized,
-	prices.IORequests, prices.Backup, prices.PerformanceInsights, prices.DataAPI,
-	prices.KMSKey, prices.Secret, prices.LogsIngestion, prices.Alarm,
-}
-
-// nameOrder is a name's place in names; a name it does not know comes
-// last.
+// nameOrder is a name's place in prices.Names; a name it does not know
+// comes last.
 func nameOrder(name string) int {
-	if i := slices.Index(names, name); i >= 0 {
+	if i := slices.Index(prices.Names, name); i >= 0 {
 		return i
 	}
-	return len(names)
+	return len(prices.Names)
 }
 
 // encode writes the table as prices.json is written: indented, with "&"

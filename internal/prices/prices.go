@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -50,6 +51,14 @@ const (
 	// Alarm is a standard-resolution CloudWatch alarm, per month.
 	Alarm = "cloudwatch-alarm-month"
 )
+
+// Names are the names above, in the order the table lists them in each
+// region (cmd/prices writes it so).
+var Names = []string{
+	ACUHourStandard, ACUHourIOOptimized, StorageStandard, StorageIOOptimized,
+	IORequests, Backup, PerformanceInsights, DataAPI,
+	KMSKey, Secret, LogsIngestion, Alarm,
+}
 
 // Price is one entry of the table.
 type Price struct {
@@ -95,9 +104,9 @@ func Load() (*Table, error) {
 	return Parse(embedded)
 }
 
-// Parse reads a table and checks every entry: a name, region, unit,
-// usage type, source, a price and a publication date each; one entry per
-// name and region.
+// Parse reads a table and checks every entry: a name of Names, region,
+// unit, usage type, source, a price and a publication date each; one entry
+// per name and region.
 func Parse(data []byte) (*Table, error) {
 	var t Table
 	if err := json.Unmarshal(data, &t); err != nil {
@@ -109,6 +118,8 @@ func Parse(data []byte) (*Table, error) {
 		switch {
 		case p.Name == "" || p.Region == "" || p.Service == "" || p.UsageType == "" || p.Unit == "" || p.Source == "":
 			return nil, fmt.Errorf("%s: name, region, service, usage type, unit and source are required", where)
+		case !slices.Contains(Names, p.Name):
+			return nil, fmt.Errorf("%s: no price of the review is named %q; the names are %s", where, p.Name, strings.Join(Names, ", "))
 		case p.Amount() == nil || p.Amount().Sign() < 0:
 			return nil, fmt.Errorf("%s: usd %q is not a price", where, p.USD)
 		case seen[[2]string{p.Name, p.Region}]:
