@@ -29,13 +29,15 @@ import (
 
 func main() {
 	jsiiruntime.Setup()
-	code := 0
-	run := synthesize
+	var err error
 	if len(os.Args) == 3 && os.Args[1] == stacks.FinishRestoreFlag {
 		// Run by a restored cluster's provisioner: no synthesis.
-		run = func([]string) error { return finishRestore(os.Args[2]) }
+		err = finishRestore(os.Args[2])
+	} else {
+		err = synthesize(os.Args[1:])
 	}
-	if err := run(os.Args[1:]); err != nil && !jsiiruntime.Interrupted() {
+	code := 0
+	if err != nil && !jsiiruntime.Interrupted() {
 		fmt.Fprintln(os.Stderr, "aurora-stages:", err)
 		code = 1
 	}
@@ -47,10 +49,15 @@ func synthesize(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 {
+	fromEnvironment := len(args) == 0
+	if fromEnvironment {
 		args = strings.FieldsFunc(os.Getenv("DB_STAGES"), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	}
 	resolved, err := settings.Resolve(args)
+	if err != nil && fromEnvironment && len(args) > 0 {
+		// cdktf runs the app without arguments: the names came from here.
+		return fmt.Errorf("DB_STAGES=%q: %w", os.Getenv("DB_STAGES"), err)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,21 +74,10 @@ func TestCommandLineHelpAndUsageErrors(t *testing.T) {
 }
 
 // runCommandLine runs a command built by goBinary in the repository's top
-// folder and returns its exit status and output.
+// folder.
 func runCommandLine(t *testing.T, binary string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = repoRootPath
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		code = exitErr.ExitCode()
-	default:
-		t.Fatalf("%s: %v", binary, err)
-	}
-	return code, out.String(), errOut.String()
+	return runCommand(t, cmd)
 }

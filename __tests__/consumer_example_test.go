@@ -8,9 +8,7 @@ package tests
 // exactly as make query does is examples/consumer/main_test.go.
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -100,16 +98,7 @@ func runConsumerExample(t *testing.T, fake *fakeConsumerAWS, env ...string) (cod
 		"AWS_REGION=us-east-1",
 		"AWS_ENDPOINT_URL=" + server.URL,
 	}, env...)
-	var out, errOut bytes.Buffer
-	command.Stdout, command.Stderr = &out, &errOut
-	err := command.Run()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, out.String(), errOut.String()
+	return runCommand(t, command)
 }
 
 const (

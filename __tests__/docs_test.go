@@ -2,9 +2,7 @@ package tests
 
 import (
 	"bytes"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -162,17 +160,13 @@ func TestReviewExamplesAreCurrent(t *testing.T) {
 		t.Fatal("docs/review.md has no example of the review")
 	}
 	for command, example := range examples {
-		review := exec.Command(goBinary(t, "./cmd/review"), strings.Fields(command)[3:]...)
-		review.Dir = repoRootPath
-		var stdout, stderr bytes.Buffer
-		review.Stdout, review.Stderr = &stdout, &stderr
 		// 2 is risks flagged, which an example may show.
-		var exit *exec.ExitError
-		if err := review.Run(); err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 2) {
-			t.Fatalf("%s: %v\n%s", command, err, stderr.String())
+		code, stdout, stderr := runCommandLine(t, goBinary(t, "./cmd/review"), strings.Fields(command)[3:]...)
+		if code != 0 && code != 2 {
+			t.Fatalf("%s: exit %d\n%s", command, code, stderr)
 		}
-		if example != stdout.String() {
-			t.Errorf("docs/review.md's example of %q differs from what the review prints; it prints:\n%s", command, stdout.String())
+		if example != stdout {
+			t.Errorf("docs/review.md's example of %q differs from what the review prints; it prints:\n%s", command, stdout)
 		}
 	}
 }

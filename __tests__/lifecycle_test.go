@@ -48,7 +48,7 @@ type project struct {
 	dir      string
 	app      string
 	emulator *localaws.Emulator
-	// env is added to every command's environment (DB_STAGES).
+	// extraEnv is added to every command's environment (DB_STAGES).
 	extraEnv []string
 }
 

@@ -124,7 +124,7 @@ func TestPreviewWorkflowStageStateAndCleanup(t *testing.T) {
 		if job == nil {
 			t.Fatalf("preview.yml has no job %s", id)
 		}
-		if env := jobEnv(job); env["STAGE"] != stage || env["DB_STAGES"] != stage {
+		if env := envMap(job.Env); env["STAGE"] != stage || env["DB_STAGES"] != stage {
 			t.Errorf("%s: STAGE = %q, DB_STAGES = %q; want both %q", id, env["STAGE"], env["DB_STAGES"], stage)
 		}
 		if job.Concurrency == nil || job.Concurrency.Group.Value != "preview-"+stage || job.Concurrency.CancelInProgress == nil || job.Concurrency.CancelInProgress.Value {
@@ -174,7 +174,7 @@ func TestPreviewWorkflowStageStateAndCleanup(t *testing.T) {
 
 	// The age limit: the workflow's env, unless a run by hand names
 	// another.
-	if workflow.Env == nil || workflowEnv(workflow)["PREVIEW_MAX_AGE_DAYS"] != "7" {
+	if workflow.Env == nil || envMap(workflow.Env)["PREVIEW_MAX_AGE_DAYS"] != "7" {
 		t.Error("preview.yml's env must set PREVIEW_MAX_AGE_DAYS: 7")
 	}
 	if !strings.Contains(source, "MAX_AGE_DAYS: ${{ inputs.max_age_days || env.PREVIEW_MAX_AGE_DAYS }}") {
@@ -201,10 +201,7 @@ func TestPreviewWorkflowStageStateAndCleanup(t *testing.T) {
 	}
 }
 
-func jobEnv(job *actionlint.Job) map[string]string { return envMap(job.Env) }
-
-func workflowEnv(workflow *actionlint.Workflow) map[string]string { return envMap(workflow.Env) }
-
+// envMap is a workflow's or a job's env, by name.
 func envMap(env *actionlint.Env) map[string]string {
 	m := map[string]string{}
 	if env != nil {

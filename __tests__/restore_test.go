@@ -203,4 +203,13 @@ func TestRestoredStagesSynthesize(t *testing.T) {
 			t.Errorf("stage %s: the cluster's ignore_changes %v leave the restore arguments able to replace it", stage, ignored)
 		}
 	}
+
+	// A name DB_STAGES gives that is no stage: the error says where it came
+	// from, since cdktf's command line does not show it.
+	cmd = exec.Command(app)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DB_STAGES=dev,pr-x", "CDKTF_OUTDIR="+filepath.Join(dir, "out"))
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), `aurora-stages: DB_STAGES="dev,pr-x": invalid configuration:`) || !strings.Contains(string(out), `stage "pr-x" is not configured`) {
+		t.Errorf("a stage of DB_STAGES that is none: %v\n%s", err, out)
+	}
 }

@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -50,18 +48,8 @@ func runReviewWithFakeTerraform(t *testing.T, fail string, args ...string) (stri
 		"FAKE_TERRAFORM_PLAN="+filepath.Join(repoRootPath, "__tests__", "testdata", "plans", "master-username.json"))
 	cmd := exec.Command(goBinary(t, "./cmd/review"), append([]string{"--stage", "dev", "--outdir", outdir}, args...)...)
 	cmd.Dir, cmd.Env = repoRootPath, env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-		return stdout.String(), stderr.String(), 0, outdir
-	case errors.As(err, &exitErr):
-		return stdout.String(), stderr.String(), exitErr.ExitCode(), outdir
-	}
-	t.Fatalf("review: %v", err)
-	return "", "", 0, ""
+	code, stdout, stderr := runCommand(t, cmd)
+	return stdout, stderr, code, outdir
 }
 
 // terraformLines is every line the fake terraform prints for a command.
@@ -83,6 +71,9 @@ func containsLines(text string, want []string) bool {
 // full only when terraform fails or with --verbose. The summary on stdout,
 // which the pull-request workflows post, holds none of it.
 func TestReviewOutputOfTerraform(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesis starts Node.js; skipped in -short mode (make test runs it)")
+	}
 	t.Parallel()
 	wantLog := func() []string {
 		log := []string{"$ terraform init -input=false -no-color"}

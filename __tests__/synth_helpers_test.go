@@ -6,6 +6,7 @@ package tests
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -252,4 +253,19 @@ func readJSON(t *testing.T, path string, into any) {
 	if err := json.Unmarshal(data, into); err != nil {
 		t.Fatalf("%s does not parse: %v", path, err)
 	}
+}
+
+// runCommand runs a prepared command and returns its exit status, stdout
+// and stderr; a command that could not run at all fails the test.
+func runCommand(t *testing.T, cmd *exec.Cmd) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	var exitErr *exec.ExitError
+	if err := cmd.Run(); errors.As(err, &exitErr) {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s: %v", cmd.Path, err)
+	}
+	return code, out.String(), errOut.String()
 }

@@ -1,10 +1,6 @@
 package review
 
-import (
-	"slices"
-
-	"aurora-stages/stacks"
-)
+import "aurora-stages/stacks"
 
 // RestoreFindings says what a stage's restoreFrom does in a plan. Where the
 // plan creates the cluster, the restore acts: a risk, naming the source,
@@ -19,7 +15,7 @@ func RestoreFindings(cfg stacks.StageConfig, plan *Plan) ([]Risk, []string) {
 		if rc.Address != clusterAddress || (rc.Mode != "" && rc.Mode != "managed") {
 			continue
 		}
-		if actions := rc.Change.Actions; slices.Contains(actions, "create") {
+		if action := rc.Change.action(); action == Create || action == Replace {
 			reason := "created from another stage's data, as the " + r.Kind() + ": the new cluster starts with its source's data and users, with a master password of its own"
 			if cfg.AllowProductionData {
 				reason += "; allowProductionData is set, so the data may be production's"

@@ -185,12 +185,9 @@ func (s *Settings) restoreSource(c StageConfig) (*StageConfig, string) {
 // disposal (no deletion protection, no final snapshot, the secret deleted
 // at once), no readers, no consumers and no alarms.
 func (s *Settings) drillStage(name string) (StageConfig, []string) {
+	// Resolve lets a drill's name through only when its stage is listed.
 	sourceName := strings.TrimPrefix(name, DrillPrefix)
-	entry, ok := s.Stages[sourceName]
-	if !ok {
-		return StageConfig{}, []string{fmt.Sprintf("stage %q: a restore drill clones a stage of cdktf.json, drill-<stage>; %q is none (configured: %s)", name, sourceName, strings.Join(s.StageNames(), ", "))}
-	}
-	cfg, problems := resolveStage(sourceName, entry, s.Account)
+	cfg, problems := resolveStage(sourceName, s.Stages[sourceName], s.Account)
 	dev := devProfile()
 	cfg.Stage, cfg.Profile = name, DevProfile
 	cfg.RestoreFrom = &RestoreFrom{Stage: sourceName}

@@ -399,7 +399,8 @@ func describeType(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Bool:
 		return typeName(t)
-	case reflect.Pointer:
+	}
+	if t == reflect.TypeOf(&RestoreFrom{}) {
 		return "an " + typeName(t) + ": " + restoreFromSyntax
 	}
 	return "a " + typeName(t)

@@ -116,7 +116,7 @@ func drillOf(stage string) (stacks.StageConfig, error) {
 	if !slices.Contains(settings.StageNames(), stage) {
 		return stacks.StageConfig{}, fmt.Errorf("stage %q is not a stage of cdktf.json, which a restore drill clones (configured: %s)", stage, strings.Join(settings.StageNames(), ", "))
 	}
-	resolved, err := stacks.LoadStage(stacks.DrillPrefix+stage, "a restore drill is a stage")
+	resolved, err := settings.Resolve([]string{stacks.DrillPrefix + stage})
 	if err != nil {
 		return stacks.StageConfig{}, err
 	}
@@ -277,11 +277,10 @@ type cdktfCLI struct {
 func (c *cdktfCLI) Cdktf(stage string, args ...string) error {
 	// npx cdktf, or the cdktf PATH names first: make puts the project's
 	// node_modules/.bin there, as npx does in the project folder.
-	name, args := "npx", append([]string{"cdktf"}, args...)
+	cmd := exec.Command("npx", append([]string{"cdktf"}, args...)...)
 	if path, err := exec.LookPath("cdktf"); err == nil {
-		name, args = path, args[1:]
+		cmd = exec.Command(path, args...)
 	}
-	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), "DB_STAGES="+stage)
 	cmd.Stdout, cmd.Stderr = c.stdout, c.stderr
 	if err := cmd.Run(); err != nil {
