@@ -209,11 +209,9 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Write
 		fmt.Fprintf(log, "$ terraform %s\n", strings.Join(args, " "))
 		cmd := exec.Command("terraform", args...)
 		cmd.Dir = dir
-		var diagnostics bytes.Buffer
 		// One writer for both streams: exec then writes them in the order
 		// terraform does, one write at a time.
-		combined := io.MultiWriter(output, &diagnostics)
-		cmd.Stdout, cmd.Stderr = combined, combined
+		cmd.Stdout, cmd.Stderr = output, output
 		if stdout != nil {
 			cmd.Stdout = stdout
 		}
@@ -221,13 +219,13 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Write
 		if err == nil {
 			return nil
 		}
-		if bytes.Contains(diagnostics.Bytes(), []byte("has lifecycle.prevent_destroy set")) {
+		// The log holds what terraform said, this step's error included.
+		whole, readErr := os.ReadFile(logPath)
+		if bytes.Contains(whole, []byte("has lifecycle.prevent_destroy set")) {
 			return errPreventDestroy
 		}
-		if !verbose {
-			if whole, readErr := os.ReadFile(logPath); readErr == nil {
-				fmt.Fprintf(stderr, "review: terraform's output (%s):\n%s", logPath, whole)
-			}
+		if !verbose && readErr == nil {
+			fmt.Fprintf(stderr, "review: terraform's output (%s):\n%s", logPath, whole)
 		}
 		return fmt.Errorf("terraform %s in %s: %w", args[0], dir, err)
 	}
