@@ -22,6 +22,10 @@ const (
 	cpuHighPercent       = 90
 )
 
+// alarmWindow is how long a condition lasts before an alarm tells, in the
+// alarms' descriptions.
+var alarmWindow = strconv.Itoa(alarmPeriodSeconds*alarmEvaluationPeriods/60) + " minutes"
+
 // newAlarms tells the stage's SNS topic (alarmTopicArn) when the database
 // is in trouble: its capacity held at the ceiling, an instance's CPU high,
 // and a failover. A paused database sends no metrics: missing data is not
@@ -52,7 +56,7 @@ func newAlarms(stack cdktf.TerraformStack, cfg StageConfig, clusterID *string) {
 
 	ceiling := capacityCeilingShare * cfg.MaxCapacity
 	alarm("capacity_at_ceiling", cfg.prefix()+"-capacity-at-ceiling",
-		"The cluster "+cfg.ClusterIdentifier()+" has run at "+strconv.FormatFloat(ceiling, 'f', -1, 64)+" ACU or more (90% of maxCapacity) for 15 minutes: it cannot scale further; raise maxCapacity or find the load",
+		"The cluster "+cfg.ClusterIdentifier()+" has run at "+strconv.FormatFloat(ceiling, 'f', -1, 64)+" ACU or more ("+strconv.Itoa(int(capacityCeilingShare*100))+"% of maxCapacity) for "+alarmWindow+": it cannot scale further; raise maxCapacity or find the load",
 		"ServerlessDatabaseCapacity", "Maximum", "GreaterThanOrEqualToThreshold", ceiling,
 		map[string]*string{"DBClusterIdentifier": clusterID})
 
@@ -63,7 +67,7 @@ func newAlarms(stack cdktf.TerraformStack, cfg StageConfig, clusterID *string) {
 	for _, id := range sortedKeys(instances) {
 		identifier := instances[id]
 		alarm("cpu_high_"+id, identifier+"-cpu-high",
-			"The instance "+identifier+" has used more than "+strconv.Itoa(cpuHighPercent)+"% of its CPU for 15 minutes",
+			"The instance "+identifier+" has used more than "+strconv.Itoa(cpuHighPercent)+"% of its CPU for "+alarmWindow,
 			"CPUUtilization", "Average", "GreaterThanThreshold", cpuHighPercent,
 			map[string]*string{"DBInstanceIdentifier": jsii.String(identifier)})
 	}
