@@ -32,12 +32,13 @@ GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
 GO_SOURCES := main.go stacks review cmd internal examples __tests__
 
-.PHONY: help tools synth scan bench test test-fast local local-down bench-local review unlock query restore-drill plan-fixtures fmt clean
+.PHONY: help tools synth scan bench test test-run test-report test-fast local local-down bench-local review unlock query restore-drill plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
 	@echo "make scan    synthesize every stack and scan it with Checkov against the security baseline (security/)"
 	@echo "make test    format check, go vet, and every test (terraform validate, the Checkov scan and the emulator tests included)"
+	@echo "make test-report  the last make test's slowest and costliest tests, its wall and CPU time, by kind of process"
 	@echo "make test-fast  the tests that need neither Node.js, terraform nor the emulator"
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
@@ -72,13 +73,23 @@ scan: tools
 # although there are fewer cores.
 TEST_PARALLEL ?= 12
 # gotestsum (pinned in go.mod as a tool) prints go test's own output and
-# keeps every test's time, for the ten slowest printed at the end
-# (scripts/test-report.sh).
+# keeps its events, from which cmd/test-report prints the slowest tests.
 TEST_REPORT := .local/test-report.json
+
+# make test is measured by cmd/test-report: it runs test-run, then prints
+# the ten slowest tests, the ten whose processes used the most CPU, the
+# run's wall and CPU time and that CPU by kind of process (as root, from
+# the kernel's process accounting), and last the counts. make test-report
+# prints the same again for the last run.
+test:
+	@go run ./cmd/test-report run -- $(MAKE) --no-print-directory test-run
+
+test-report:
+	@go run ./cmd/test-report
 
 # The tests run with a temp directory of their own, which must hold nothing
 # of jsii's afterwards (runtime folders, unpacked packages).
-test: tools
+test-run: tools
 	@$(LOCAL_AWS) install
 	@$(PYTHON_TOOL) install checkov
 	@$(PYTHON_TOOL) install parliament
@@ -87,7 +98,7 @@ test: tools
 	go vet $(GO_PACKAGES)
 	@scratch="$$(mktemp -d)"; status=0; \
 	echo "TMPDIR=$$scratch go test -count=1 -timeout 60m -parallel $(TEST_PARALLEL) $(GO_PACKAGES)"; \
-	TMPDIR="$$scratch" go tool gotestsum --format standard-quiet --jsonfile $(TEST_REPORT) --post-run-command "sh scripts/test-report.sh" \
+	TMPDIR="$$scratch" go tool gotestsum --format standard-quiet --jsonfile $(TEST_REPORT) \
 	  -- -count=1 -timeout 60m -parallel $(TEST_PARALLEL) $(GO_PACKAGES) || status=$$?; \
 	left="$$(cd "$$scratch" && ls -d jsii-runtime.* jsii-kernel-* *.tgz 2>/dev/null || true)"; \
 	rm -rf "$$scratch"; \

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"aurora-stages/internal/localaws"
+	"aurora-stages/internal/testcpu"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -82,8 +83,10 @@ func expectConsumerQueries(t *testing.T, p *project) {
 		}
 	}
 	lint := exec.Command(filepath.Join(repoRootPath, ".local", "parliament", "bin", "parliament"), "--json", "--string", document)
-	if out, err := lint.CombinedOutput(); err != nil || len(strings.TrimSpace(string(out))) > 0 {
-		t.Errorf("parliament on the deployed policy: %v\n%s\n%s", err, out, document)
+	findings, err := lint.CombinedOutput()
+	testcpu.Charge(t, lint.ProcessState)
+	if err != nil || len(strings.TrimSpace(string(findings))) > 0 {
+		t.Errorf("parliament on the deployed policy: %v\n%s\n%s", err, findings, document)
 	}
 
 	// moto answers the Data API with what it was given.

@@ -1,7 +1,9 @@
 package tests
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -65,10 +67,7 @@ var localOnlySettings = map[string]map[string]any{
 		"provider.aws.skip_metadata_api_check":     "true",
 		"provider.aws.skip_region_validation":      true,
 		"provider.aws.s3_use_path_style":           true,
-		"provider.aws.endpoints": []any{map[string]any{
-			"cloudwatch": localEndpoint, "ec2": localEndpoint, "iam": localEndpoint, "kms": localEndpoint, "rds": localEndpoint, "s3": localEndpoint,
-			"secretsmanager": localEndpoint, "ssm": localEndpoint, "sts": localEndpoint,
-		}},
+		"provider.aws.profile":                     "aurora-stages-local",
 	},
 	"backend": {
 		"terraform.backend.s3.access_key":                  "test",
@@ -130,6 +129,7 @@ func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
 	referencedRule := map[string]any{"resource.aws_vpc_security_group_ingress_rule.ingress_from_sg_0a1b2c3d4e5f60718.lifecycle": map[string]any{"ignore_changes": []any{"description"}}}
 	expectValues(t, "staging", stackJSON(t, "staging"), absentAll(referencedRule))
 	expectValues(t, "staging (local)", localStackJSON(t, "staging"), referencedRule)
+	expectLocalProfile(t)
 	expectValues(t, "bootstrap", stackJSON(t, "bootstrap"), absentAll(localOnlySettings["provider"]))
 	expectValues(t, "bootstrap (local)", localStackJSON(t, "bootstrap"), localOnlySettings["provider"])
 	// A local run keeps its bootstrap state apart from the real account's,
@@ -144,4 +144,29 @@ func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
 	expectValues(t, "bootstrap", stackJSON(t, "bootstrap"), map[string]any{
 		"resource.aws_s3_bucket_policy.state_tls_only.bucket": "${aws_s3_bucket.state.id}",
 	})
+}
+
+// The local target sends every service of the provider to the emulator
+// through a shared-config profile written beside the stacks, not through
+// the provider's endpoints block (stacks/target.go says why).
+func expectLocalProfile(t *testing.T) {
+	t.Helper()
+	file := filepath.Join(synthesizedFor(t, localEndpoint), "local-aws.config")
+	for _, stack := range testStacks {
+		expectValues(t, stack+" (local)", localStackJSON(t, stack), map[string]any{
+			"provider.aws.shared_config_files": []any{file},
+			"provider.aws.endpoints":           absent,
+		})
+		expectValues(t, stack, stackJSON(t, stack), map[string]any{"provider.aws.shared_config_files": absent})
+	}
+	config, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[profile aurora-stages-local]\nendpoint_url = " + localEndpoint + "\n"; !strings.HasSuffix(string(config), want) {
+		t.Errorf("%s:\n%s\nwant it to end with\n%s", file, config, want)
+	}
+	if _, err := os.Stat(filepath.Join(synthesized(t), "local-aws.config")); err == nil {
+		t.Error("a synthesis for a real account wrote local-aws.config")
+	}
 }

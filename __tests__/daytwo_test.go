@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/localaws"
+	"aurora-stages/internal/testcpu"
 	"aurora-stages/review"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -195,6 +196,7 @@ func expectInterruptedDeployRecovers(t *testing.T, p *project) {
 		t.Fatal(err)
 	}
 	_ = deploy.Wait()
+	testcpu.Charge(t, deploy.ProcessState)
 
 	out, err := p.cdktf("deploy", "dev", "--auto-approve")
 	if err == nil || !strings.Contains(out, "Error acquiring the state lock") {

@@ -28,6 +28,8 @@ import (
 	"testing"
 
 	"aurora-stages/internal/localaws"
+	"aurora-stages/internal/providerdebug"
+	"aurora-stages/internal/testcpu"
 	"aurora-stages/stacks"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,6 +52,11 @@ type project struct {
 	emulator *localaws.Emulator
 	// extraEnv is added to every command's environment (DB_STAGES).
 	extraEnv []string
+	// plugin is the AWS provider plugin the project's terraform commands
+	// use, its own (startPlugin), unless plainTerraform is set: then
+	// terraform starts one for each command, as on a user's machine.
+	plugin         *providerdebug.Plugin
+	plainTerraform bool
 }
 
 func newProject(t *testing.T, stages string) *project {
@@ -63,8 +70,38 @@ func newProject(t *testing.T, stages string) *project {
 	t.Parallel()
 	app := goBinary(t, ".")
 	p := &project{t: t, dir: t.TempDir(), app: app, emulator: localaws.Start(t, repoRootPath, "us-east-1")}
+	p.startPlugin()
 	p.setStages(stages)
 	return p
+}
+
+// startPlugin starts the AWS provider plugin the project's terraform
+// commands use, and stops it when the test ends. A terraform command that
+// starts the plugin itself spends 2.4 CPU-seconds on it, most of what the
+// command costs; running one for the whole test halves the suite's CPU.
+// The plugin keeps one provider configuration at a time, the last
+// command's: a project's commands run one after another, or configure it
+// alike (two deploys of one stage), and a sibling, which deploys another
+// stage at the same time, has a plugin of its own.
+func (p *project) startPlugin() {
+	p.t.Helper()
+	binary, err := providerdebug.Binary(pluginCache.dir)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	// Without AWS_CA_BUNDLE, which the emulator's plain HTTP does not need:
+	// with it, the provider configured a second time in one process fails
+	// ("unable to add custom RootCAs HTTPClient, has no
+	// WithTransportOptions"), as its first configuration replaced the HTTP
+	// client the second would add the bundle to.
+	env := slices.DeleteFunc(p.env(), func(v string) bool { return strings.HasPrefix(v, "AWS_CA_BUNDLE=") })
+	plugin, err := providerdebug.Start(binary, env, nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	t := p.t
+	t.Cleanup(func() { testcpu.Charge(t, plugin.Stop()) })
+	p.plugin = plugin
 }
 
 // setStages writes the project's cdktf.json with the given stages.
@@ -164,6 +201,7 @@ func (p *project) sibling(t *testing.T, stages, previews, dbStages string) *proj
 	if dbStages != "" {
 		sib.extraEnv = []string{"DB_STAGES=" + dbStages}
 	}
+	sib.startPlugin()
 	sib.setContext(stages, previews)
 	return sib
 }
@@ -203,6 +241,9 @@ func (p *project) env() []string {
 		// Who deploys, in the session name of an assumed role.
 		"DB_DEPLOYER=tester",
 	)
+	if p.plugin != nil && !p.plainTerraform {
+		env = append(env, p.plugin.Env())
+	}
 	return append(append(env, pluginCacheEnv()...), p.extraEnv...)
 }
 
@@ -213,6 +254,7 @@ func (p *project) run(dir string, name string, args ...string) (string, error) {
 	cmd.Dir = filepath.Join(p.dir, dir)
 	cmd.Env = p.env()
 	out, err := cmd.CombinedOutput()
+	testcpu.Charge(p.t, cmd.ProcessState)
 	return stripANSI(string(out)), err
 }
 
@@ -238,7 +280,9 @@ func (p *project) synth() {
 	cmd := exec.Command(p.app)
 	cmd.Dir = p.dir
 	cmd.Env = append(p.env(), "CDKTF_OUTDIR="+filepath.Join(p.dir, "cdktf.out"))
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	testcpu.Charge(p.t, cmd.ProcessState)
+	if err != nil {
 		p.t.Fatalf("synthesizing: %v\n%s", err, out)
 	}
 }
@@ -334,9 +378,13 @@ func (p *project) stateObject(stage string) []byte {
 // else deploys here.
 func TestLocalDevLifeCycle(t *testing.T) {
 	p := newProject(t, `{"dev": {}}`)
+	// Deployed as on a user's machine: terraform installs the provider from
+	// the mirror, writes the lock file and starts the plugin itself.
+	p.plainTerraform = true
 	p.deploy("bootstrap")
 	p.planAndCheck("dev")
 	p.deploy("dev")
+	p.plainTerraform = false
 
 	p.runSteps(t, []deployStep{
 		{"dev deployed", expectDeployedDev},

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"aurora-stages/internal/localaws"
+	"aurora-stages/internal/testcpu"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -366,6 +367,7 @@ func runPreviews(t *testing.T, p *project, args ...string) string {
 	cmd := exec.Command(goBinary(t, "./cmd/previews"), args...)
 	cmd.Dir, cmd.Env = p.dir, p.env()
 	out, err := cmd.Output()
+	testcpu.Charge(t, cmd.ProcessState)
 	if err != nil {
 		var stderr []byte
 		if exit, ok := err.(*exec.ExitError); ok {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"aurora-stages/internal/testcpu"
 	"aurora-stages/review"
 	"aurora-stages/stacks"
 )
@@ -364,6 +365,7 @@ func runReview(t *testing.T, dir string, env []string, args ...string) (string, 
 	cmd := exec.Command(goBinary(t, "./cmd/review"), args...)
 	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.CombinedOutput()
+	testcpu.Charge(t, cmd.ProcessState)
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:

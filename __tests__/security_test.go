@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"aurora-stages/internal/testcpu"
 	"aurora-stages/security"
 	"aurora-stages/stacks"
 )
@@ -333,6 +334,7 @@ func TestScanCommandPassesOnTheRepositoryConfiguration(t *testing.T) {
 	cmd.Dir = repoRootPath
 	cmd.Env = append(os.Environ(), "DB_LOCAL_ENDPOINT=", "DB_SERVICE=", "DB_REGION=", "DB_STATE_BUCKET=", "DB_STATE_KEY_PREFIX=")
 	out, err := cmd.CombinedOutput()
+	testcpu.Charge(t, cmd.ProcessState)
 	if err != nil {
 		t.Fatalf("scan: %v\n%s", err, out)
 	}

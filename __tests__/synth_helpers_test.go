@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"aurora-stages/internal/jsiiruntime"
+	"aurora-stages/internal/testcpu"
 	"aurora-stages/stacks"
 
 	"github.com/aws/jsii-runtime-go"
@@ -100,6 +101,9 @@ func TestMain(m *testing.M) {
 	jsiiruntime.Setup()
 	code := m.Run()
 	jsii.Close() // stops Node.js and removes its unpacked runtime folder
+	if err := testcpu.Write(); err != nil {
+		fmt.Fprintln(os.Stderr, "writing the tests' CPU ledger:", err)
+	}
 	for _, dir := range tempDirs.paths {
 		os.RemoveAll(dir)
 	}
@@ -262,7 +266,9 @@ func runCommand(t *testing.T, cmd *exec.Cmd) (code int, stdout, stderr string) {
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	var exitErr *exec.ExitError
-	if err := cmd.Run(); errors.As(err, &exitErr) {
+	err := cmd.Run()
+	testcpu.Charge(t, cmd.ProcessState)
+	if errors.As(err, &exitErr) {
 		code = exitErr.ExitCode()
 	} else if err != nil {
 		t.Fatalf("%s: %v", cmd.Path, err)

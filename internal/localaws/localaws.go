@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"aurora-stages/internal/testcpu"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -62,7 +64,8 @@ func Start(t testing.TB, repoRoot, region string) *Emulator {
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_, _ = cmd.Process.Wait()
+		_ = cmd.Wait()
+		testcpu.Charge(t, cmd.ProcessState)
 		logFile.Close()
 	})
 
