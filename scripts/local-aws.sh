@@ -4,7 +4,8 @@
 # the synthesized stacks for it included (.local/cdktf.out), apart from the
 # real account's cdktf.out.
 #
-#   install      create .local/venv with the pinned moto (idempotent)
+#   install      link .local/venv to an environment with the pinned moto
+#                (scripts/cached-venv.sh; idempotent)
 #   up           start the emulator, or reuse the one this script started
 #   endpoint     print its URL
 #   show F S     print stage S's outputs from outputs file F and its SSM parameters
@@ -37,11 +38,7 @@ endpoint() {
 }
 
 install() {
-	mkdir -p "$state"
-	if [ ! -x "$venv/bin/moto_server" ] || ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$moto_version')"; then
-		python3 -m venv "$venv"
-		"$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version"
-	fi
+	sh scripts/cached-venv.sh "$venv" "moto[server]==$moto_version"
 }
 
 up() {

@@ -4,7 +4,8 @@
 #   checkov     the policy scanner of `make scan`
 #   parliament  the IAM policy linter the access-policy test runs
 #
-#   install TOOL   create .local/TOOL (idempotent; reinstalls when the pins change)
+#   install TOOL   link .local/TOOL to an environment with the pinned tool
+#                  (scripts/cached-venv.sh; idempotent, anew when the pins change)
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -12,18 +13,7 @@ cd "$(dirname "$0")/.."
 case "${1:-} ${2:-}" in
 "install checkov" | "install parliament")
 	tool=$2
-	venv=.local/$tool
-	pins=security/$tool-requirements.txt
-	installed=$venv/installed-requirements.txt
-	if [ -x "$venv/bin/$tool" ] && cmp -s "$pins" "$installed"; then
-		exit 0
-	fi
-	echo "installing $tool into $venv"
-	rm -rf "$venv"
-	mkdir -p .local
-	python3 -m venv "$venv"
-	"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$pins"
-	cp "$pins" "$installed"
+	sh scripts/cached-venv.sh ".local/$tool" -r "security/$tool-requirements.txt"
 	;;
 *)
 	echo "usage: $0 install checkov|parliament" >&2
