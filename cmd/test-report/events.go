@@ -58,7 +58,12 @@ func readEvents(path string) (testEvents, error) {
 		default:
 			continue
 		}
-		events.elapsed[e.Test] = e.Elapsed
+		events.elapsed[e.Test] = max(events.elapsed[e.Test], e.Elapsed)
+		// A test whose subtests run in parallel ends before they do: its
+		// own time is that of its longest subtest.
+		if top, _, sub := strings.Cut(e.Test, "/"); sub {
+			events.elapsed[top] = max(events.elapsed[top], e.Elapsed)
+		}
 	}
 	for _, pkg := range failedPackages {
 		if failedTests[pkg] == 0 {

@@ -11,12 +11,15 @@ import (
 )
 
 // go test -json events of one package: a test with a subtest that passed,
-// one that failed, one skipped; and a package that did not build.
+// one that failed, one skipped, one whose subtest ran in parallel (it ends
+// first, in 0 s); and a package that did not build.
 const events = `{"Action":"run","Package":"p","Test":"TestA"}
 {"Action":"pass","Package":"p","Test":"TestA/sub","Elapsed":3.5}
 {"Action":"pass","Package":"p","Test":"TestA","Elapsed":4}
 {"Action":"fail","Package":"p","Test":"TestB","Elapsed":1}
 {"Action":"skip","Package":"p","Test":"TestC","Elapsed":0}
+{"Action":"pass","Package":"p","Test":"TestD/parallel","Elapsed":2}
+{"Action":"pass","Package":"p","Test":"TestD","Elapsed":0}
 {"Action":"fail","Package":"p","Elapsed":5}
 {"Action":"fail","Package":"broken","Elapsed":0}
 `
@@ -40,7 +43,7 @@ func TestReportsSlowestCostliestKindsAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"The ten slowest tests (wall):\n       4.0 s  TestA\n       3.5 s  TestA/sub\n       1.0 s  TestB\n       0.0 s  TestC\n",
+		"The ten slowest tests (wall):\n       4.0 s  TestA\n       3.5 s  TestA/sub\n       2.0 s  TestD\n       2.0 s  TestD/parallel\n       1.0 s  TestB\n       0.0 s  TestC\n",
 		"      32.0 CPU-s       4.0 s wall  TestA\n       2.0 CPU-s       1.0 s wall  TestB\n",
 		"make test-run: 7m01s wall, 400 CPU-seconds (user 300, sys 100) on 2026-12-05 09:00 UTC\n",
 		"  terraform                                       90    250.0    62%\n",
@@ -51,10 +54,10 @@ func TestReportsSlowestCostliestKindsAndCounts(t *testing.T) {
 			t.Errorf("the report lacks\n%s\nin\n%s", want, out.String())
 		}
 	}
-	// Two tests passed (TestA and its subtest), TestB failed, and the
+	// Four tests passed (TestA, TestD and their subtests), TestB failed, and the
 	// package that did not build counts as a failure; the package whose
 	// test failed does not count twice.
-	if !strings.HasSuffix(out.String(), "\ntests: 2 passed, 2 failed, 1 skipped\n") {
+	if !strings.HasSuffix(out.String(), "\ntests: 4 passed, 2 failed, 1 skipped\n") {
 		t.Errorf("the report does not end with the counts:\n%s", out.String())
 	}
 }

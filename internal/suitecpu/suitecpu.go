@@ -77,7 +77,7 @@ func Measure(args, env []string, accountingFile string) (Run, error) {
 
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), env...), measuringVariable+"=1")
 	// Ctrl-C reaches the whole process group, the command included; the
 	// runner outlives it to report. (Not signal.Ignore: an ignored signal
 	// stays ignored in the command it starts.)
@@ -114,9 +114,17 @@ func Measure(args, env []string, accountingFile string) (Run, error) {
 	return run, nil
 }
 
+// measuringVariable is set in a measured command's environment: the
+// accounting is the machine's, one file at a time, so a run measured
+// inside another (Measure's own test, in make test) leaves it to the outer.
+const measuringVariable = "AURORA_SUITECPU_MEASURING"
+
 // startAccounting switches the kernel's process accounting on into file,
 // or says why it cannot.
 func startAccounting(file string) error {
+	if os.Getenv(measuringVariable) != "" {
+		return errors.New("the split by kind of process is the enclosing measured run's (the kernel's process accounting keeps one file at a time)")
+	}
 	if os.Geteuid() != 0 {
 		return errors.New("the split by kind of process needs the kernel's process accounting, which only root can switch on")
 	}
