@@ -36,62 +36,65 @@ func TestLocalReplaceDevCluster(t *testing.T) {
 	// another: a test that is not waits for its cases before any parallel
 	// test starts.
 	t.Parallel()
-	type step struct {
-		stages string
-		check  func(p *project, c *rdsCluster)
+	keyOfTheStack := func(p *project, c *rdsCluster) {
+		if key := p.stackOutput("dev", "kms_key_arn"); !strings.Contains(key, ":key/") || c.kmsKeyID != key {
+			p.t.Errorf("with kmsKey create the cluster uses %q, want the stack's key %q", c.kmsKeyID, key)
+		}
 	}
-	var stackKey string
+	// The key's two ways each have a deploy of their own, in parallel: one
+	// after the other on one deploy, they made the suite's longest test.
 	cases := []struct {
-		setting string
-		steps   []step
+		name string
+		// deployed is the stages' entries deployed first (dev's defaults if
+		// empty), and deployedCheck what that deploy must hold.
+		deployed      string
+		deployedCheck func(p *project, c *rdsCluster)
+		// changed is the entries deployed next, and check reads the
+		// cluster before and after that deploy.
+		changed string
+		check   func(p *project, before, after *rdsCluster)
 	}{
-		{"masterUsername", []step{{`{"dev": {"masterUsername": "dbowner"}}`, func(p *project, c *rdsCluster) {
+		{"masterUsername", "", nil, `{"dev": {"masterUsername": "dbowner"}}`, func(p *project, _, c *rdsCluster) {
 			if c.masterUsername != "dbowner" {
 				p.t.Errorf("master user %q, want dbowner", c.masterUsername)
 			}
-		}}}},
-		{"databaseName", []step{{`{"dev": {"databaseName": "movies"}}`, func(p *project, c *rdsCluster) {
+		}},
+		{"databaseName", "", nil, `{"dev": {"databaseName": "movies"}}`, func(p *project, _, c *rdsCluster) {
 			if c.databaseName != "movies" {
 				p.t.Errorf("database %q, want movies", c.databaseName)
 			}
-		}}}},
-		// aws-managed -> create -> aws-managed.
-		{"kmsKey", []step{
-			{`{"dev": {"kmsKey": "create"}}`, func(p *project, c *rdsCluster) {
-				stackKey = p.stackOutput("dev", "kms_key_arn")
-				if !strings.Contains(stackKey, ":key/") || c.kmsKeyID != stackKey {
-					p.t.Errorf("with kmsKey create the cluster uses %q, want the stack's key %q", c.kmsKeyID, stackKey)
-				}
-			}},
-			{`{"dev": {}}`, func(p *project, c *rdsCluster) {
-				if c.kmsKeyID == stackKey {
-					p.t.Errorf("back on aws-managed, the cluster still uses the stack's key %s", stackKey)
-				}
-			}},
+		}},
+		{"kmsKey aws-managed to create", "", nil, `{"dev": {"kmsKey": "create"}}`, func(p *project, _, c *rdsCluster) { keyOfTheStack(p, c) }},
+		{"kmsKey create to aws-managed", `{"dev": {"kmsKey": "create"}}`, keyOfTheStack, `{"dev": {}}`, func(p *project, before, after *rdsCluster) {
+			if after.kmsKeyID == before.kmsKeyID {
+				p.t.Errorf("back on aws-managed, the cluster still uses the stack's key %s", before.kmsKeyID)
+			}
 		}},
 	}
 	for _, c := range cases {
-		t.Run(c.setting, func(t *testing.T) {
-			p := newDeployedDev(t)
-			for i, step := range c.steps {
-				p.setStages(step.stages)
-				p.planAndCheck("dev")
-				out := p.applyCheckedPlan("dev")
-				if !strings.Contains(out, "aws_rds_cluster.cluster: Destroying...") {
-					t.Errorf("deploy %d (%s): the cluster was not replaced:\n%s", i+1, step.stages, tail(out, 30))
-				}
-				p.expectOneDatabase("dev")
-				p.expectSecretMatchesCluster("dev")
-				step.check(p, p.cluster("main-movies-dev-cluster"))
-				p.expectSettled("dev")
+		t.Run(c.name, func(t *testing.T) {
+			p := newDeployedDev(t, c.deployed)
+			before := p.cluster("main-movies-dev-cluster")
+			if c.deployedCheck != nil {
+				c.deployedCheck(p, before)
 			}
+			p.setStages(c.changed)
+			p.planAndCheck("dev")
+			out := p.applyCheckedPlan("dev")
+			if !strings.Contains(out, "aws_rds_cluster.cluster: Destroying...") {
+				t.Errorf("deploying %s: the cluster was not replaced:\n%s", c.changed, tail(out, 30))
+			}
+			p.expectOneDatabase("dev")
+			p.expectSecretMatchesCluster("dev")
+			c.check(p, before, p.cluster("main-movies-dev-cluster"))
+			p.expectSettled("dev")
 		})
 	}
 }
 
 // Engine upgrades on a deployed dev, then its destroy leaving nothing.
 func TestLocalUpgradeThenDestroy(t *testing.T) {
-	p := newDeployedDev(t)
+	p := newDeployedDev(t, "")
 	p.runSteps(t, []deployStep{
 		{"engine upgrades", expectEngineUpgrades},
 		{"destroy leaves nothing", expectDestroyLeavesNothing},

@@ -174,9 +174,13 @@ func pluginCacheEnv() []string {
 // newDeployedDev is a project whose dev stage is deployed the way a team
 // ships a change: planned, the plan checked (planAndCheck), that plan
 // applied. Its state bucket is made with the SDK (createStateBucket).
-func newDeployedDev(t *testing.T) *project {
+// stages is the stages' entries, dev with its defaults if empty.
+func newDeployedDev(t *testing.T, stages string) *project {
 	t.Helper()
-	p := newProject(t, `{"dev": {}}`)
+	if stages == "" {
+		stages = `{"dev": {}}`
+	}
+	p := newProject(t, stages)
 	p.createStateBucket()
 	p.planAndCheck("dev")
 	p.applyCheckedPlan("dev")

@@ -40,7 +40,7 @@ const moviesCount = `{"results": [{"records": [[{"stringValue": "main"}, {"longV
   "columnMetadata": [{"name": "current_database"}, {"name": "movies"}]}]}`
 
 func TestLocalStagesFromDevsData(t *testing.T) {
-	p := newDeployedDev(t)
+	p := newDeployedDev(t, "")
 	dev := p.cluster("main-movies-dev-cluster")
 	devSecret := p.secretValue("movies-dev-credentials")
 
