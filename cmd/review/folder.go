@@ -96,11 +96,12 @@ func recordInit(dir string) error {
 	return err
 }
 
-// sharedPlugin runs the AWS provider plugin once for the review's plans
-// and reads of a plan, which otherwise start one each (about 2.4
-// CPU-seconds and a second before it answers). terraform init runs
+// sharedPlugin runs the AWS provider plugin once for a plan and its read
+// (show -json), which otherwise start it three times and once (about 2.4
+// CPU-seconds and a second before it answers, each time). terraform init runs
 // without it: a plugin terraform reattaches to is neither installed nor
-// written in the lock file.
+// written in the lock file. It serves one plan only: with AWS_CA_BUNDLE
+// set, the provider fails a second configuration in one plugin.
 type sharedPlugin struct {
 	running *startingPlugin
 }

@@ -79,16 +79,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *planJSON != "" {
 		data, err = os.ReadFile(*planJSON)
 	} else {
-		var plugin sharedPlugin
-		defer plugin.stop()
 		cfg = &stacks.StageConfig{}
-		*cfg, data, err = planStage(*stage, *outdir, false, *verbose, &plugin, stderr)
+		*cfg, data, err = planStage(*stage, *outdir, false, *verbose, stderr)
 		if errors.Is(err, errPreventDestroy) {
 			// Terraform refused the plan without saying which change
 			// destroys what: plan the same stage without the guard, read
 			// only, to name it. Nothing of that plan is ever applied.
 			fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
-			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), true, *verbose, &plugin, stderr)
+			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), true, *verbose, stderr)
 			configRisks = append(configRisks, review.Risk{Address: "aws_rds_cluster.cluster", Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
 		}
 		configRisks = append(configRisks, review.ConfigRisks(*cfg)...)
@@ -179,8 +177,8 @@ var errPreventDestroy = errors.New("the plan destroys a resource that has preven
 // as it comes. withoutGuard synthesizes the stage with preventDestroy off
 // and plans without taking the state lock, only to explain a refusal.
 // terraform init is skipped when it has nothing to do (initDone); the plan
-// and its read share plugin, the AWS provider running once.
-func planStage(stage, outdir string, withoutGuard, verbose bool, plugin *sharedPlugin, stderr io.Writer) (stacks.StageConfig, []byte, error) {
+// and its read share one run of the AWS provider (sharedPlugin).
+func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
 	var cfg stacks.StageConfig
 	resolved, err := stacks.LoadStage(stage, "review plans one stage's database stack")
 	if err != nil {
@@ -193,6 +191,8 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, plugin *sharedP
 		subject = stage + " without prevent_destroy"
 	}
 	dir := filepath.Join(outdir, "stacks", stage)
+	var plugin sharedPlugin
+	defer plugin.stop()
 	plugin.startFor(dir)
 	fmt.Fprintf(stderr, "review: synthesizing %s...\n", subject)
 	if err := stacks.Synthesize(outdir, resolved, nil); err != nil {
