@@ -43,7 +43,7 @@ help:
 	@echo "make local   start an AWS emulator (moto) and deploy bootstrap and dev to it"
 	@echo "make local-down  stop that emulator"
 	@echo "make bench   time and measure the memory of synthesizing 3 and 41 stacks N times (N=10): the binary against a plain JavaScript app (bench/anchor), go run, cdktf synth"
-	@echo "make bench-local  time make local, a no-op diff and the life-cycle tests"
+	@echo "make bench-local  time make local from a stopped emulator, then a no-op make review and cdktf diff of dev, each against terraform plan in pairs (PAIRS=5)"
 	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
 	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
 	@echo "make query STAGE=<stage> SQL=\"select now()\" [ARGS=--format json]  run one statement through the Data API, as a consumer does"
@@ -116,13 +116,12 @@ bench: tools $(ANCHOR_INSTALLED)
 
 # Deploys with the real cdktf CLI, terraform and AWS provider to moto on
 # 127.0.0.1, synthesizing into .local/cdktf.out so the real account's
-# cdktf.out is never touched. Running it again reuses the emulator and
-# changes nothing.
+# cdktf.out is never touched; dev deploys as soon as bootstrap has made the
+# state bucket (scripts/local-deploy.sh). Running it again reuses the
+# emulator and changes nothing.
 local: tools
 	@$(LOCAL_AWS) up
-	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy bootstrap --auto-approve --output .local/cdktf.out
-	DB_LOCAL_ENDPOINT="$$($(LOCAL_AWS) endpoint)" cdktf deploy dev --auto-approve --output .local/cdktf.out --outputs-file .local/outputs.json
-	@$(LOCAL_AWS) show .local/outputs.json dev
+	@bash scripts/local-deploy.sh
 
 local-down:
 	@$(LOCAL_AWS) down

@@ -1,29 +1,76 @@
 #!/usr/bin/env bash
-# Wall times of the local AWS target, on this machine:
+# What users feel of the local AWS target, on this machine:
 #   1. `make local` from a stopped emulator (start moto, deploy bootstrap and dev)
-#   2. a no-op `cdktf diff dev` right after it
-#   3. the tests against the emulator (go test -run TestLocal), which run in parallel
-# Run through `make bench-local`, which sets up PATH and the Terraform CLI
-# configuration. Prints one line per measurement; paste them as they are.
+#   2. `make review STAGE=dev` of the deployed dev (no changes), and
+#   3. a no-op `cdktf diff dev`, each against a plain `terraform plan` in the
+#      same synthesized folder, in pairs (PAIRS, 5 unless set): the medians,
+#      and the median of the pairs' ratios.
+# Wall time, and CPU: user+sys of the whole process tree (bash's times of
+# the command and every process it waited for: terraform's plugins, the
+# review's own). Run through `make bench-local`, which sets up PATH and the
+# Terraform CLI configuration. Prints one line per measurement; paste them
+# as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds() {
-	local start end
-	start=$(date +%s.%N)
-	"$@" > "${log:?}" 2>&1 || { echo "failed: $* (see $log)" >&2; exit 1; }
-	end=$(date +%s.%N)
-	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }'
-}
-
+pairs=${PAIRS:-5}
 mkdir -p .local
 log=.local/bench.log
+: > "$log"
+
+# measure NAME EXPECT COMMAND...: runs COMMAND, its output appended to the
+# log, which must then hold EXPECT; appends "wall cpu" to .local/bench-NAME.
+measure() {
+	local name=$1 expect=$2 output
+	shift 2
+	output=$(mktemp)
+	local TIMEFORMAT="%R %U %S"
+	{ time "$@" > "$output" 2>&1; } 2> "$output.time" || {
+		cat "$output" >> "$log"
+		echo "failed: $* (see $log)" >&2
+		exit 1
+	}
+	cat "$output" >> "$log"
+	grep -q -- "$expect" "$output" || { echo "$*: no \"$expect\" in its output (see $log)" >&2; exit 1; }
+	awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$output.time" >> ".local/bench-$name"
+	rm -f "$output" "$output.time"
+}
+
+# median COLUMN FILE: the median of a column of numbers.
+median() {
+	sort -n -k "$1" "$2" | awk -v c="$1" '{ v[NR] = $c } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# compare NAME LABEL: the medians of NAME against the plain plans measured
+# with it, pair by pair.
+compare() {
+	local name=$1 label=$2
+	paste -d ' ' ".local/bench-$name" ".local/bench-plan-$name" | awk '{ print $1 / $3, $2 / $4 }' > .local/bench-ratios
+	printf "%-24s %5.1f s wall, %5.1f s CPU (median of %d)\n" "$label" "$(median 1 ".local/bench-$name")" "$(median 2 ".local/bench-$name")" "$pairs"
+	printf "%-24s %5.1f s wall, %5.1f s CPU\n" "terraform plan" "$(median 1 ".local/bench-plan-$name")" "$(median 2 ".local/bench-plan-$name")"
+	printf "%-24s %5.2fx wall, %5.2fx CPU (median of the pairs' ratios)\n" "  ratio" "$(median 1 .local/bench-ratios)" "$(median 2 .local/bench-ratios)"
+}
+
+rm -f .local/bench-*
 sh scripts/local-aws.sh down > /dev/null
 
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr)"
-echo "make local (from a stopped emulator): $(seconds make --no-print-directory local) s"
-endpoint=$(sh scripts/local-aws.sh endpoint)
-echo "cdktf diff dev (no changes):          $(seconds env DB_LOCAL_ENDPOINT="$endpoint" cdktf diff dev --output .local/cdktf.out) s"
-grep -q "No changes" "$log" || { echo "the diff was not empty (see $log)" >&2; exit 1; }
-echo "life-cycle tests (go test -run TestLocal, in parallel): $(seconds go test -count=1 -timeout 60m -run TestLocal ./__tests__/) s"
+measure local "SSM parameters" make --no-print-directory local
+read -r wall cpu < .local/bench-local
+echo "make local (from a stopped emulator): $wall s wall, $cpu s CPU"
+
+export DB_LOCAL_ENDPOINT
+DB_LOCAL_ENDPOINT=$(sh scripts/local-aws.sh endpoint)
+folder=.local/cdktf.out/stacks/dev
+echo "no changes to the deployed dev, each against terraform plan in $folder, $pairs pairs:"
+for _ in $(seq "$pairs"); do
+	measure review "0 to create, 0 to update in place, 0 to replace, 0 to delete" make --no-print-directory review STAGE=dev ARGS="--outdir .local/cdktf.out"
+	measure plan-review "No changes" terraform -chdir="$folder" plan -input=false -no-color
+done
+compare review "make review STAGE=dev"
+for _ in $(seq "$pairs"); do
+	measure diff "No changes" cdktf diff dev --output .local/cdktf.out
+	measure plan-diff "No changes" terraform -chdir="$folder" plan -input=false -no-color
+done
+compare diff "cdktf diff dev"
 sh scripts/local-aws.sh down > /dev/null

@@ -9,6 +9,8 @@
 #   up           start the emulator, or reuse the one this script started
 #   endpoint     print its URL
 #   show F S     print stage S's outputs from outputs file F and its SSM parameters
+#   wait-bucket J P  wait until the state bucket of stack J (its cdk.tf.json)
+#                exists; fail if process P, which creates it, ends first
 #   down         stop the emulator this script started, and nothing else
 set -eu
 
@@ -95,6 +97,29 @@ for key in ("credentials_arn_parameter", "resource_arn_parameter"):
 PY
 }
 
+wait_bucket() {
+	# $1: a stack's cdk.tf.json, whose S3 backend names the bucket; $2: the
+	# pid of the deploy that creates it.
+	"$venv/bin/python" - "$(endpoint)" "$1" "$2" <<'PY'
+import json, os, sys, time, boto3, botocore.config, botocore.exceptions
+endpoint, stack, creator = sys.argv[1], sys.argv[2], int(sys.argv[3])
+backend = json.load(open(stack))["terraform"]["backend"]["s3"]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name=backend["region"], aws_access_key_id="test", aws_secret_access_key="test",
+                  config=botocore.config.Config(retries={"total_max_attempts": 1}))
+while True:
+    try:
+        s3.head_bucket(Bucket=backend["bucket"])
+        break
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
+        pass
+    try:
+        os.kill(creator, 0)
+    except ProcessLookupError:
+        sys.exit(f"the state bucket {backend['bucket']} was not created: its deploy ended first")
+    time.sleep(0.5)
+PY
+}
+
 down() {
 	if running; then
 		kill "$(cat "$pidfile")"
@@ -110,6 +135,7 @@ install) install ;;
 up) up ;;
 endpoint) endpoint ;;
 show) show "$2" "$3" ;;
+wait-bucket) wait_bucket "$2" "$3" ;;
 down) down ;;
-*) echo "usage: $0 install|up|endpoint|show OUTPUTS_FILE STAGE|down" >&2; exit 2 ;;
+*) echo "usage: $0 install|up|endpoint|show OUTPUTS_FILE STAGE|wait-bucket STACK_JSON PID|down" >&2; exit 2 ;;
 esac

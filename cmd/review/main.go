@@ -176,6 +176,8 @@ var errPreventDestroy = errors.New("the plan destroys a resource that has preven
 // stderr in full only when Terraform fails or with verbose, which streams it
 // as it comes. withoutGuard synthesizes the stage with preventDestroy off
 // and plans without taking the state lock, only to explain a refusal.
+// terraform init is skipped when it has nothing to do (initDone); the plan
+// and its read share one run of the AWS provider (sharedPlugin).
 func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
 	var cfg stacks.StageConfig
 	resolved, err := stacks.LoadStage(stage, "review plans one stage's database stack")
@@ -188,11 +190,14 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Write
 		resolved.Stages[0].PreventDestroy = false
 		subject = stage + " without prevent_destroy"
 	}
+	dir := filepath.Join(outdir, "stacks", stage)
+	var plugin sharedPlugin
+	defer plugin.stop()
+	plugin.startFor(dir)
 	fmt.Fprintf(stderr, "review: synthesizing %s...\n", subject)
 	if err := stacks.Synthesize(outdir, resolved, nil); err != nil {
 		return cfg, nil, err
 	}
-	dir := filepath.Join(outdir, "stacks", stage)
 	logPath := filepath.Join(dir, "review.log")
 	log, err := os.Create(logPath)
 	if err != nil {
@@ -204,11 +209,15 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Write
 	if verbose {
 		output = io.MultiWriter(log, stderr)
 	}
+	var reattach string
 	terraform := func(step string, stdout io.Writer, args ...string) error {
 		fmt.Fprintf(stderr, "review: %s...\n", step)
 		fmt.Fprintf(log, "$ terraform %s\n", strings.Join(args, " "))
 		cmd := exec.Command("terraform", args...)
 		cmd.Dir = dir
+		if reattach != "" {
+			cmd.Env = append(os.Environ(), reattach)
+		}
 		// One writer for both streams: exec then writes them in the order
 		// terraform does, one write at a time.
 		cmd.Stdout, cmd.Stderr = output, output
@@ -229,9 +238,17 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Write
 		}
 		return fmt.Errorf("terraform %s in %s: %w", args[0], dir, err)
 	}
-	if err := terraform("terraform init", nil, "init", "-input=false", "-no-color"); err != nil {
-		return cfg, nil, err
+	if initDone(dir) {
+		fmt.Fprintln(stderr, "review: terraform init: nothing to do, the folder is initialized for this backend and these providers")
+	} else {
+		if err := terraform("terraform init", nil, "init", "-input=false", "-no-color"); err != nil {
+			return cfg, nil, err
+		}
+		if err := recordInit(dir); err != nil {
+			return cfg, nil, fmt.Errorf("recording terraform init in %s: %w", dir, err)
+		}
 	}
+	reattach = plugin.reattach(dir, stderr)
 	plan := []string{"plan", "-input=false", "-no-color", "-out=review.tfplan"}
 	if withoutGuard {
 		plan = append(plan, "-lock=false")

@@ -10,7 +10,11 @@
 // starting one (and installs nothing for it in `terraform init`, nor
 // writes it in the lock file). The plugin keeps one provider configuration
 // at a time, the last command's: commands that configure it differently
-// (another stage's region, role or tags) must not run at once.
+// (another stage's region, role or tags) must not run at once. With
+// AWS_CA_BUNDLE set, the AWS provider (5.100.0) fails every configuration
+// after its first ("unable to add custom RootCAs HTTPClient"): then only
+// one command that configures it (a plan, an apply; not a show) may use a
+// plugin.
 package providerdebug
 
 import (
@@ -20,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +46,7 @@ type Plugin struct {
 // serves. What it logs goes to logs (nil: nowhere).
 func Start(binary string, env []string, logs io.Writer) (*Plugin, error) {
 	cmd := exec.Command(binary, "-debug")
-	cmd.Env = env
+	cmd.Env = quiet(env)
 	if logs == nil {
 		logs = io.Discard
 	}
@@ -81,6 +86,27 @@ func Start(binary string, env []string, logs io.Writer) (*Plugin, error) {
 		<-p.exited
 		return nil, fmt.Errorf("the provider plugin %s printed no %s within a minute", binary, reattachVariable)
 	}
+}
+
+// logLevelVariables are the log levels of the plugin and its SDK's parts.
+// terraform leaves a plugin's logs off unless TF_LOG asks for them; in its
+// debug mode the plugin logs at trace level unless told: some 3 MB of JSON
+// for a plan and a show, formatted whether or not anyone reads them.
+var logLevelVariables = []string{"TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_MUX", "TF_LOG_SDK_HELPER_SCHEMA", "TF_LOG_SDK_FRAMEWORK"}
+
+// quiet turns the plugin's logs off, as terraform runs it, except those
+// env sets a level for. A nil env is the process's own, as for exec.
+func quiet(env []string) []string {
+	if env == nil {
+		env = os.Environ()
+	}
+	quieted := slices.Clone(env)
+	for _, name := range logLevelVariables {
+		if !slices.ContainsFunc(env, func(v string) bool { return strings.HasPrefix(v, name+"=") }) {
+			quieted = append(quieted, name+"=off")
+		}
+	}
+	return quieted
 }
 
 // Env is the variable that points terraform at the running plugin,
