@@ -123,5 +123,16 @@ if (kernelAnswerFD) {
 // 5. The kernel names itself: `ps` and the kernel's process accounting,
 // which `make test` reads for its CPU by kind of process
 // (internal/suitecpu), then tell it apart from the other Node.js processes
-// (the cdktf CLI, npm).
+// (the cdktf CLI, npm). The accounting keeps the name of the thread that
+// exits last, so every thread is named, not only the main one
+// (process.title); threads started later take the name of the thread that
+// starts them.
 process.title = "jsii-kernel";
+try {
+  const fs = require("fs");
+  for (const task of fs.readdirSync("/proc/self/task")) {
+    fs.writeFileSync(`/proc/self/task/${task}/comm`, "jsii-kernel");
+  }
+} catch {
+  // No /proc (macOS): the name is only for the report.
+}
