@@ -16,10 +16,10 @@ DB_LOCAL_ENDPOINT=$(sh scripts/local-aws.sh endpoint)
 # CI: cdktf prints plain lines instead of its live view, which two deploys
 # writing to one terminal would garble.
 export DB_LOCAL_ENDPOINT CI=1
-# Most of a deploy's CPU is the AWS provider starting, several times per
-# deploy, and much of that its garbage collector: collecting a quarter as
-# often took a plan of dev from 10 to 7 CPU-seconds, for some 170 MB more
-# per plugin.
+# terraform and the AWS provider plugins it starts are Go programs that
+# spend about a third of their CPU collecting garbage: collecting a quarter
+# as often took terraform's plan of dev from 1.44 to 1.06 CPU-seconds, for
+# some 170 MB more per process.
 export GOGC=${GOGC:-400}
 start=$SECONDS
 
