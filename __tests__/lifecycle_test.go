@@ -100,7 +100,7 @@ func (p *project) startPlugin() {
 	env := slices.DeleteFunc(p.env(), func(v string) bool {
 		return strings.HasPrefix(v, "AWS_CA_BUNDLE=") || strings.HasPrefix(v, "GOGC=")
 	})
-	plugin, err := providerdebug.Start(binary, env, nil)
+	plugin, err := providerdebug.Start(binary, env)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -167,7 +167,14 @@ func goBinary(t *testing.T, pkg string) string {
 			binary.err = err
 			return
 		}
-		binary.path = filepath.Join(dir, "command")
+		// Named as go build names it (the module for ".", else the
+		// package's folder): the CPU report tells the project's commands
+		// by that name.
+		name := filepath.Base(pkg)
+		if pkg == "." {
+			name = "aurora-stages"
+		}
+		binary.path = filepath.Join(dir, name)
 		build := exec.Command("go", "build", "-o", binary.path, pkg)
 		build.Dir = repoRootPath
 		if out, err := build.CombinedOutput(); err != nil {

@@ -145,7 +145,7 @@ func (s *sharedPlugin) start(binary string) {
 	go func() {
 		// The plugin reads the AWS settings of the environment, as the
 		// one terraform would start.
-		p.plugin, p.err = providerdebug.Start(binary, os.Environ(), nil)
+		p.plugin, p.err = providerdebug.Start(binary, os.Environ())
 		close(p.started)
 	}()
 	s.running = p

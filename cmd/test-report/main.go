@@ -94,7 +94,7 @@ func measure(files reportFiles, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "test-report:", err)
 		return 1
 	}
-	data, err := jsonMarshal(measured)
+	data, err := json.MarshalIndent(measured, "", "  ")
 	if err == nil {
 		err = os.WriteFile(files.run(), data, 0o644)
 	}
@@ -173,8 +173,4 @@ func printReport(w io.Writer, measured suitecpu.Run, events testEvents, perTest 
 
 func minutes(seconds float64) string {
 	return fmt.Sprintf("%dm%02ds", int(seconds)/60, int(seconds)%60)
-}
-
-func jsonMarshal(measured suitecpu.Run) ([]byte, error) {
-	return json.MarshalIndent(measured, "", "  ")
 }

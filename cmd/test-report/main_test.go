@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,7 +72,7 @@ func TestWithoutAMeasuredRunSaysToRunTheTests(t *testing.T) {
 
 func write(t *testing.T, path string, run suitecpu.Run) {
 	t.Helper()
-	data, err := jsonMarshal(run)
+	data, err := json.Marshal(run)
 	if err != nil {
 		t.Fatal(err)
 	}

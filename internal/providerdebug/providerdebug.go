@@ -43,14 +43,10 @@ type Plugin struct {
 // Start starts the plugin binary in its debug mode with the given
 // environment (the one terraform would have given it: the plugin, not
 // terraform, reads the AWS credential variables), and returns once it
-// serves. What it logs goes to logs (nil: nowhere).
-func Start(binary string, env []string, logs io.Writer) (*Plugin, error) {
+// serves. What it logs is dropped (quiet: off unless env asks for it).
+func Start(binary string, env []string) (*Plugin, error) {
 	cmd := exec.Command(binary, "-debug")
 	cmd.Env = quiet(env)
-	if logs == nil {
-		logs = io.Discard
-	}
-	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -195,7 +195,8 @@ var kinds = []struct {
 	{"AWS provider plugin", prefix("terraform-provi")},
 	{"terraform", is("terraform")},
 	{"Node.js: jsii runtime (synthesis)", is("jsii-kernel")},
-	{"Node.js: cdktf CLI, npm", is("node", "npm", "npx", "npm ci", "npm-cli.js")},
+	// npm and the cdktf CLI are scripts that env runs with node.
+	{"Node.js: cdktf CLI, npm", is("node")},
 	{"moto (AWS emulator)", is("moto_server")},
 	{"Checkov", is("checkov")},
 	{"parliament", is("parliament")},
