@@ -32,7 +32,7 @@ GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
 GO_SOURCES := main.go stacks review cmd internal examples __tests__
 
-.PHONY: help tools synth scan bench test test-run test-report test-fast local local-down bench-local review unlock query restore-drill plan-fixtures fmt clean
+.PHONY: help tools synth scan bench test test-run test-report test-fast local local-down bench-local review apply drift unlock query restore-drill plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
@@ -45,6 +45,9 @@ help:
 	@echo "make bench   time and measure the memory of synthesizing 3 and 41 stacks N times (N=10): the binary against a plain JavaScript app (bench/anchor), go run, cdktf synth"
 	@echo "make bench-local  time make local from a stopped emulator, then a no-op make review and cdktf diff of dev, each against terraform plan in pairs (PAIRS=5)"
 	@echo "make review STAGE=<stage> [ARGS=...]  plan a stage and summarize it, risks flagged (exit 2)"
+	@echo "make review STAGE=<stage> ARGS=\"--save <folder>\"  the same, and keep the plan, its stack and its review in <folder> for make apply"
+	@echo "make apply STAGE=<stage> PLAN=<folder>  apply exactly the plan the review saved there, its review printed first; refused if the state moved since"
+	@echo "make drift STAGE=<stage> [ARGS=--format markdown]  what changed outside Terraform (a refresh-only plan): exit 0 none, 2 some"
 	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
 	@echo "make query STAGE=<stage> SQL=\"select now()\" [ARGS=--format json]  run one statement through the Data API, as a consumer does"
 	@echo "make restore-drill STAGE=<stage> [SQL=\"select 1\"]  clone the stage into drill-<stage>, query the clone, destroy it and delete its state, timing each step"
@@ -135,6 +138,20 @@ bench-local: tools
 review: tools
 	@test -n "$(STAGE)" || { echo "name the stage: make review STAGE=production"; exit 1; }
 	@go run ./cmd/review --stage "$(STAGE)" $(ARGS)
+
+# Applies a plan the review saved (make review STAGE=<stage> ARGS="--save
+# <folder>"), exactly as reviewed: no synthesis, no new plan; refused when
+# the stage's state moved since, or the plan is another stage's, account's
+# or region's.
+apply:
+	@test -n "$(STAGE)" -a -n "$(PLAN)" || { echo "name the stage and the saved plan: make apply STAGE=production PLAN=saved-plan"; exit 1; }
+	@go run ./cmd/apply --stage "$(STAGE)" --plan "$(PLAN)"
+
+# What changed in the stage outside Terraform, from a refresh-only plan:
+# exit 0 none, 2 some.
+drift: tools
+	@test -n "$(STAGE)" || { echo "name the stage: make drift STAGE=production"; exit 1; }
+	@go run ./cmd/review --stage "$(STAGE)" --drift $(ARGS)
 
 # Shows who holds the stage's state lock, for what and since when; removes
 # it after a yes on a terminal, or at once with FORCE=1.

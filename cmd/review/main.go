@@ -1,17 +1,22 @@
 // Command review summarizes what a Terraform plan does to a stage and flags
 // what could lose data, for a reviewer and as a CI gate.
 //
-//	go run ./cmd/review --stage production               synthesize, plan and review
-//	go run ./cmd/review --plan-json plan.json [--stage x] review a plan produced elsewhere
-//	go run ./cmd/review --stages-matrix                  the stages of cdktf.json, as JSON for a CI matrix
+//	go run ./cmd/review --stage production                  synthesize, plan and review
+//	go run ./cmd/review --stage production --save DIR       the same, and keep the plan for go run ./cmd/apply
+//	go run ./cmd/review --stage production --drift          what changed outside Terraform (a refresh-only plan)
+//	go run ./cmd/review --plan-json plan.json [--stage x]    review a plan produced elsewhere
+//	go run ./cmd/review --stages-matrix                     the stages of cdktf.json, as JSON for a CI matrix
 //
-// Exit status: 0 nothing flagged (or risks accepted, or the help, -h), 1
-// error, 2 risks flagged, or a command line it does not take: then nothing
-// is on stdout, and stderr has the problem and the usage.
+// Exit status: 0 nothing flagged (or risks accepted, or the help, -h; with
+// --drift, no drift), 1 error (with --save, also a plan that cannot be
+// saved), 2 risks flagged (with --drift, drift found), or a command line
+// it does not take: then nothing is on stdout, and stderr has the problem
+// and the usage.
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,10 +27,12 @@ import (
 	"strings"
 	"time"
 
+	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/prices"
 	"aurora-stages/review"
+	"aurora-stages/savedplan"
 	"aurora-stages/stacks"
 )
 
@@ -39,8 +46,9 @@ const about = "review summarizes what a Terraform plan does to a stage and flags
 
 // synopsis is the command lines it takes; the help and every usage error
 // print it, then the flags.
-const synopsis = `usage: go run ./cmd/review --stage <stage> [--format text|markdown] [--accept-risks "<who and why>"]
-usage: go run ./cmd/review --plan-json <file> [--stage <stage>] [--format text|markdown] [--accept-risks "<who and why>"]
+const synopsis = `usage: go run ./cmd/review --stage <stage> [--save <folder>] [--format text|markdown] [--accept-risks "<who and why>"]
+usage: go run ./cmd/review --stage <stage> --drift [--format text|markdown]
+usage: go run ./cmd/review --plan-json <file> [--stage <stage>] [--drift] [--format text|markdown] [--accept-risks "<who and why>"]
 usage: go run ./cmd/review --stages-matrix`
 
 var command = cli.Command{Name: "review", About: about, Synopsis: synopsis}
@@ -54,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	outdir := flags.String("outdir", "cdktf.out", "where to synthesize")
 	verbose := flags.Bool("verbose", false, "stream terraform's output to stderr as it runs; without it, the output goes only to review.log in the stage's folder, and to stderr in full if terraform fails")
 	matrix := flags.Bool("stages-matrix", false, "print the stages of cdktf.json as a JSON list for a CI matrix (stage, region, role_variable), and nothing else")
+	save := flags.String("save", "", "keep the plan in this `folder` (outside the synthesis output), with the stack it was planned from and this review, for go run ./cmd/apply to apply exactly it")
+	drift := flags.Bool("drift", false, "only what changed outside Terraform: plan with -refresh-only and list the drift; exit 2 when there is some")
 	usageError := func(problem string) int { return command.UsageError(stderr, flags, problem) }
 	if code, done := command.Parse(flags, args, stdout, stderr, cli.NoArguments(flags)); done {
 		return code
@@ -71,22 +81,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *stage == "" && *planJSON == "" {
 		return usageError("name a stage (--stage production) or a plan (--plan-json FILE)")
 	}
+	if *save != "" && (*planJSON != "" || *drift) {
+		return usageError("--save keeps a plan this review makes: with --stage, without --plan-json or --drift")
+	}
+	if *save != "" {
+		if inside, err := within(*save, *outdir); err != nil || inside {
+			return usageError(fmt.Sprintf("--save %s: name a folder outside the synthesis output %s, which cdktf empties of other stacks' folders when it synthesizes a few stages", *save, *outdir))
+		}
+	}
+	mode := planMode{refreshOnly: *drift}
 
 	var data []byte
 	var err error
 	var configRisks []review.Risk
+	var plannedAt time.Time
 	var cfg *stacks.StageConfig
 	if *planJSON != "" {
 		data, err = os.ReadFile(*planJSON)
 	} else {
 		cfg = &stacks.StageConfig{}
-		*cfg, data, err = planStage(*stage, *outdir, false, *verbose, stderr)
+		plannedAt = time.Now()
+		*cfg, data, err = planStage(*stage, *outdir, mode, *verbose, stderr)
 		if errors.Is(err, errPreventDestroy) {
 			// Terraform refused the plan without saying which change
 			// destroys what: plan the same stage without the guard, read
 			// only, to name it. Nothing of that plan is ever applied.
 			fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
-			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), true, *verbose, stderr)
+			mode.withoutGuard = true
+			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), mode, *verbose, stderr)
 			configRisks = append(configRisks, review.Risk{Address: "aws_rds_cluster.cluster", Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
 		}
 		configRisks = append(configRisks, review.ConfigRisks(*cfg)...)
@@ -107,6 +129,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			subject = "stage " + *stage + " (plan file " + filepath.Base(*planJSON) + ")"
 		}
 	}
+	if *drift {
+		drifted := review.NewDriftReport(subject, plan)
+		if *format == "markdown" {
+			fmt.Fprint(stdout, drifted.Markdown())
+		} else {
+			fmt.Fprint(stdout, drifted.Text())
+		}
+		return drifted.ExitCode()
+	}
 	report := review.NewReport(subject, plan)
 	report.Risks = append(report.Risks, configRisks...)
 	region := plan.Region()
@@ -125,12 +156,88 @@ func run(args []string, stdout, stderr io.Writer) int {
 		report.Notes = append(report.Notes, report.Costs.Note)
 	}
 	report.Acceptance = *accept
-	if *format == "markdown" {
-		fmt.Fprint(stdout, report.Markdown())
-	} else {
-		fmt.Fprint(stdout, report.Text())
+	text, markdown := report.Text(), report.Markdown()
+	code := report.ExitCode()
+	if *save != "" {
+		if mode.withoutGuard {
+			// The plan above was made without the guard, to explain the
+			// refusal: it must never be applied.
+			code = 1
+			err = errors.New("nothing saved: Terraform refused the plan (prevent_destroy), so there is no plan to apply")
+		} else {
+			var header string
+			header, err = savePlan(*save, *cfg, filepath.Join(*outdir, "stacks", *stage), plannedAt, text, markdown, report)
+			text, markdown = header+"\n\n"+text, "> "+header+"\n\n"+markdown
+		}
+		if err != nil {
+			code = 1
+		}
 	}
-	return report.ExitCode()
+	if *format == "markdown" {
+		fmt.Fprint(stdout, markdown)
+	} else {
+		fmt.Fprint(stdout, text)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "review:", err)
+	} else if *save != "" {
+		fmt.Fprintf(stderr, "review: the plan is saved in %s: apply exactly it with make apply STAGE=%s PLAN=%s\n", *save, *stage, *save)
+	}
+	return code
+}
+
+// savePlan keeps the plan the review made of a stage in folder, with the
+// stack it was planned from and its review, each headed by the line it
+// returns: what the plan was made for, from which commit, when, and
+// against which state.
+func savePlan(folder string, cfg stacks.StageConfig, stackDir string, plannedAt time.Time, text, markdown string, report *review.Report) (string, error) {
+	planFile := filepath.Join(stackDir, "review.tfplan")
+	state, err := savedplan.PlanState(planFile)
+	if err != nil {
+		return "", err
+	}
+	account, err := awsconfig.StageAccount(context.Background(), cfg)
+	if err != nil {
+		return "", err
+	}
+	m := savedplan.Manifest{Stage: cfg.Stage, Account: account, Region: cfg.Region, Commit: commit(), PlannedAt: plannedAt.UTC(), State: state}
+	header := m.Describe()
+	saved := savedplan.Review{
+		Text: header + "\n\n" + text, Markdown: "> " + header + "\n\n" + markdown,
+		ExitStatus: report.ExitCode(), Risks: len(report.Risks),
+	}
+	return header, savedplan.Save(folder, stackDir, planFile, m, saved)
+}
+
+// commit is the revision the stage was synthesized from, "-dirty" when
+// the checkout has changes git tracks; "unknown" outside a git checkout.
+func commit() string {
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		if sha := os.Getenv("GITHUB_SHA"); sha != "" {
+			return sha
+		}
+		return "unknown (not a git checkout)"
+	}
+	revision := strings.TrimSpace(string(head))
+	if changes, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(changes)) > 0 {
+		revision += "-dirty"
+	}
+	return revision
+}
+
+// within says whether path is folder or inside it.
+func within(path, folder string) (bool, error) {
+	absPath, err := filepath.Abs(path)
+	if err != nil {
+		return false, err
+	}
+	absFolder, err := filepath.Abs(folder)
+	if err != nil {
+		return false, err
+	}
+	rel, err := filepath.Rel(absFolder, absPath)
+	return err == nil && (rel == "." || !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && rel != ".."), nil
 }
 
 // matrixEntry is one stage of the pull-request review's matrix.
@@ -165,6 +272,15 @@ func printStagesMatrix(stdout io.Writer) error {
 	return json.NewEncoder(stdout).Encode(entries)
 }
 
+// planMode is how a review plans a stage.
+type planMode struct {
+	// refreshOnly plans only what changed outside Terraform (-refresh-only).
+	refreshOnly bool
+	// withoutGuard plans with preventDestroy off and without the state
+	// lock, only to explain a refusal: such a plan is never applied.
+	withoutGuard bool
+}
+
 // errPreventDestroy says Terraform refused a plan that destroys a resource
 // under lifecycle.prevent_destroy.
 var errPreventDestroy = errors.New("the plan destroys a resource that has prevent_destroy")
@@ -174,11 +290,12 @@ var errPreventDestroy = errors.New("the plan destroys a resource that has preven
 // step to stderr; Terraform's own output (some 600 lines for a first plan)
 // goes to review.log in the stage's folder, emptied at each review, and to
 // stderr in full only when Terraform fails or with verbose, which streams it
-// as it comes. withoutGuard synthesizes the stage with preventDestroy off
+// as it comes. mode.refreshOnly plans with -refresh-only, for drift
+// alone; mode.withoutGuard synthesizes the stage with preventDestroy off
 // and plans without taking the state lock, only to explain a refusal.
 // terraform init is skipped when it has nothing to do (initDone); the plan
 // and its read share one run of the AWS provider (sharedPlugin).
-func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
+func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
 	var cfg stacks.StageConfig
 	resolved, err := stacks.LoadStage(stage, "review plans one stage's database stack")
 	if err != nil {
@@ -186,7 +303,7 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Write
 	}
 	cfg = resolved.Stages[0]
 	subject := stage
-	if withoutGuard {
+	if mode.withoutGuard {
 		resolved.Stages[0].PreventDestroy = false
 		subject = stage + " without prevent_destroy"
 	}
@@ -250,7 +367,10 @@ func planStage(stage, outdir string, withoutGuard, verbose bool, stderr io.Write
 	}
 	reattach = plugin.reattach(dir, stderr)
 	plan := []string{"plan", "-input=false", "-no-color", "-out=review.tfplan"}
-	if withoutGuard {
+	if mode.refreshOnly {
+		plan = append(plan, "-refresh-only")
+	}
+	if mode.withoutGuard {
 		plan = append(plan, "-lock=false")
 	}
 	if err := terraform("planning", nil, plan...); err != nil {

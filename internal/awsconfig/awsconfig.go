@@ -7,6 +7,7 @@ package awsconfig
 
 import (
 	"context"
+	"fmt"
 
 	"aurora-stages/stacks"
 
@@ -58,4 +59,18 @@ func Stage(ctx context.Context, cfg stacks.StageConfig) (aws.Config, error) {
 	awsCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), cfg.AssumeRoleARN,
 		func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = cfg.SessionName() }))
 	return awsCfg, nil
+}
+
+// StageAccount is the account the stage's credentials reach (Stage), as
+// AWS says.
+func StageAccount(ctx context.Context, cfg stacks.StageConfig) (string, error) {
+	awsCfg, err := Stage(ctx, cfg)
+	if err != nil {
+		return "", err
+	}
+	identity, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("which account do the credentials of stage %s reach? %w", cfg.Stage, err)
+	}
+	return aws.ToString(identity.Account), nil
 }
