@@ -383,8 +383,9 @@ func (p *project) stateObject(stage string) []byte {
 
 // The life of a dev stage on one deploy: bootstrap and dev deployed with
 // cdktf as a user deploys them, read back; the checks that only read it; a
-// rotation; last, moto's IAM enforcement switched on, after which nothing
-// else deploys here.
+// plan saved by the review, a rotation that makes it stale, and another
+// saved plan applied; last, moto's IAM enforcement switched on, after which
+// nothing else deploys here.
 func TestLocalDevLifeCycle(t *testing.T) {
 	p := newProject(t, `{"dev": {}}`)
 	// Deployed as on a user's machine: terraform installs the provider from
@@ -395,13 +396,13 @@ func TestLocalDevLifeCycle(t *testing.T) {
 	p.deploy("dev")
 	p.plainTerraform = false
 
-	p.runSteps(t, []deployStep{
+	steps := []deployStep{
 		{"dev deployed", expectDeployedDev},
 		{"no password in the state or a saved plan, nothing to do", expectNoPasswordAndNothingToDo},
 		{"a consumer queries through the Data API", expectConsumerQueries},
-		{"rotation in place", expectRotationInPlace},
-		{"the access policy's actions under IAM enforcement", expectAccessPolicyActionsUnderIAMEnforcement},
-	})
+	}
+	steps = append(steps, savedPlanSteps(deployStep{"rotation in place", expectRotationInPlace})...)
+	p.runSteps(t, append(steps, deployStep{"the access policy's actions under IAM enforcement", expectAccessPolicyActionsUnderIAMEnforcement}))
 }
 
 // A deploy of dev creates the stage's database, credentials and parameters.
@@ -616,6 +617,7 @@ func TestLocalProduction(t *testing.T) {
 	p.runSteps(t, []deployStep{
 		{"production deployed", expectDeployedProduction},
 		{"the review of the deployed stage", expectProductionReviewed},
+		{"drift seen, flagged and reverted by the reviewed plan", expectProductionDriftSeenAndReverted},
 		{"a replacing change refused", expectProductionRefusesReplacement},
 		{"destroy refused", expectProductionRefusesDestroy},
 	})
