@@ -154,7 +154,11 @@ func TestPreviewWorkflowStageStateAndCleanup(t *testing.T) {
 			at += i + len(command)
 		}
 	}
-	inOrder("deploy", `go run ./cmd/previews show --stage "$STAGE"`, `go run ./cmd/review --stage "$STAGE" --format markdown`, `npx cdktf deploy "$STAGE" --auto-approve`)
+	inOrder("deploy", `go run ./cmd/previews show --stage "$STAGE"`,
+		`go run ./cmd/review --stage "$STAGE" --save saved-plan --format markdown > review.md`, `go run ./cmd/apply --stage "$STAGE" --plan saved-plan`)
+	if script := strings.Join(runs("deploy"), "\n"); strings.Contains(script, "cdktf deploy") {
+		t.Errorf("deploy: runs cdktf deploy, which plans again instead of applying the reviewed plan:\n%s", script)
+	}
 	inOrder("destroy", `npx cdktf destroy "$STAGE" --auto-approve`, `go run ./cmd/previews delete-state --stage "$STAGE"`)
 	inOrder("cleanup",
 		`go run ./cmd/previews list --format json`, `go run ./cmd/previews list --older-than "${MAX_AGE_DAYS}d" --format json`,
