@@ -72,6 +72,13 @@ func TestDeployWorkflowAppliesTheReviewedPlan(t *testing.T) {
 		t.Errorf("the apply job runs Node.js, which only a synthesis needs:\n%s", script)
 	}
 
+	// terraform refuses a saved plan made by another version of itself.
+	_, planTerraform := actionStep(plan, "hashicorp/setup-terraform")
+	_, applyTerraform := actionStep(apply, "hashicorp/setup-terraform")
+	if planTerraform["terraform_version"] == "" || planTerraform["terraform_version"] != applyTerraform["terraform_version"] {
+		t.Errorf("the plan job sets up terraform %q, the apply job %q: want one version, named", planTerraform["terraform_version"], applyTerraform["terraform_version"])
+	}
+
 	// What the plan job saves and uploads is what the apply job downloads
 	// and applies.
 	upload, uploaded := actionStep(plan, "actions/upload-artifact")
