@@ -9,8 +9,11 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -154,7 +157,11 @@ func TestPreviewWorkflowStageStateAndCleanup(t *testing.T) {
 			at += i + len(command)
 		}
 	}
-	inOrder("deploy", `go run ./cmd/previews show --stage "$STAGE"`, `go run ./cmd/review --stage "$STAGE" --format markdown`, `npx cdktf deploy "$STAGE" --auto-approve`)
+	inOrder("deploy", `go run ./cmd/previews show --stage "$STAGE"`,
+		`go run ./cmd/review --stage "$STAGE" --save saved-plan --format markdown > review.md`, `go run ./cmd/apply --stage "$STAGE" --plan saved-plan`)
+	if script := strings.Join(runs("deploy"), "\n"); strings.Contains(script, "cdktf deploy") {
+		t.Errorf("deploy: runs cdktf deploy, which plans again instead of applying the reviewed plan:\n%s", script)
+	}
 	inOrder("destroy", `npx cdktf destroy "$STAGE" --auto-approve`, `go run ./cmd/previews delete-state --stage "$STAGE"`)
 	inOrder("cleanup",
 		`go run ./cmd/previews list --format json`, `go run ./cmd/previews list --older-than "${MAX_AGE_DAYS}d" --format json`,
@@ -198,6 +205,52 @@ func TestPreviewWorkflowStageStateAndCleanup(t *testing.T) {
 	for _, name := range []string{"movies", "us-east-1", "-credentials-arn"} {
 		if strings.Contains(source, name) {
 			t.Errorf("preview.yml names %q itself; take it from go run ./cmd/previews show", name)
+		}
+	}
+}
+
+// The preview's deploy applies the plan its review saved, whatever risks
+// the review flagged, and nothing when the review saved no plan; the
+// comment reads the deploy's outcome either way.
+func TestPreviewWorkflowAppliesTheReviewedPlan(t *testing.T) {
+	workflow, _ := readWorkflow(t, "preview.yml")
+	job := workflow.Jobs["deploy"]
+	review, deploy := namedStep(t, job, "review"), namedStep(t, job, "deploy")
+	comment := namedStep(t, job, "comment the preview")
+	if comment.If == nil || !strings.Contains(comment.If.Value, "always()") {
+		t.Error("the comment must be posted whatever the deploy's outcome: its if needs always()")
+	}
+	for _, tc := range []struct {
+		what    string
+		review  fakeGo
+		saved   bool
+		applies bool
+	}{
+		{"no risks", fakeGo{"### Review\n", 0}, true, true},
+		{"risks flagged", fakeGo{"### Review\n", 2}, true, true},
+		{"a command line refused", fakeGo{"", 2}, false, false},
+		{"the review failed", fakeGo{"", 1}, false, false},
+	} {
+		dir := t.TempDir()
+		reviewed := runStep(t, review, dir, map[string]string{"STAGE": "pr-42"}, tc.review)
+		if reviewed.failed || reviewed.outputs["status"] != strconv.Itoa(tc.review.status) {
+			t.Errorf("%s: the review step failed: %v, status output %q; want it to pass and say %d", tc.what, reviewed.failed, reviewed.outputs["status"], tc.review.status)
+		}
+		if tc.saved {
+			if err := os.MkdirAll(filepath.Join(dir, "saved-plan"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "saved-plan", "plan.tfplan"), []byte("saved"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deployed := runStep(t, deploy, dir, map[string]string{"STAGE": "pr-42", "REVIEW_STATUS": reviewed.outputs["status"]}, fakeGo{"", 0})
+		var want []string
+		if tc.applies {
+			want = []string{"run ./cmd/apply --stage pr-42 --plan saved-plan"}
+		}
+		if !slices.Equal(deployed.goCalls, want) || deployed.failed == tc.applies {
+			t.Errorf("%s: the deploy step ran go %q and failed: %v; want %q and failed: %v\n%s", tc.what, deployed.goCalls, deployed.failed, want, !tc.applies, deployed.log)
 		}
 	}
 }
