@@ -123,7 +123,7 @@ func savedPlanSteps(rotation deployStep) []deployStep {
 				t.Fatalf("review --save: exit %d, want 0 and the cluster updated in place:\n%s", exit, tail(review, 30))
 			}
 			out, exit := runApply(t, p, "--stage", "dev", "--plan", dir)
-						// The policy's document, read again, is the one deployed: its
+			// The policy's document, read again, is the one deployed: its
 			// update is no change.
 			reviewAt, appliedAt := strings.Index(out, "Plan for stage dev: 0 to create, 2 to update in place"), strings.Index(out, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.")
 			if exit != 0 || reviewAt < 0 || appliedAt < reviewAt || !strings.Contains(out, "apply: stage dev: the reviewed plan is applied.") {
