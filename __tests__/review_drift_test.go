@@ -245,25 +245,40 @@ func TestDriftCheckFlagsAReaderAnIngressRuleAndAParameter(t *testing.T) {
 	}
 }
 
-// Drift a plan sets to yet another value says it is not reverted, and
-// how; drift a plan keeps as AWS has it on an argument the configuration
-// sets is what ignore_changes accepts, and is left out.
+// What a plan does to drift it does not revert: sets it to yet another
+// value; keeps it where the configuration now sets AWS's value (adopted);
+// keeps it where the configuration sets no constant; and keeps it where the
+// configuration sets another constant, which is ignore_changes at work and
+// left out.
 func TestDriftThePlanDoesNotRevert(t *testing.T) {
+	resource := func(address, kind, name, before, after string) string {
+		return `{"address": "` + address + `", "mode": "managed", "type": "` + kind + `", "name": "` + name + `", "change": {"actions": ["update"],
+		  "before": ` + before + `, "after": ` + after + `, "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}`
+	}
 	plan, err := review.ParsePlan([]byte(`{"format_version": "1.2",
 	  "configuration": {"root_module": {"resources": [
-	    {"address": "aws_rds_cluster.cluster", "expressions": {"backup_retention_period": {}, "engine_version": {}}}]}},
-	  "resource_drift": [{"address": "aws_rds_cluster.cluster", "mode": "managed", "type": "aws_rds_cluster", "name": "cluster",
-	    "change": {"actions": ["update"], "before": {"backup_retention_period": 14, "engine_version": "16.6"},
-	               "after": {"backup_retention_period": 7, "engine_version": "16.9"}, "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}],
-	  "resource_changes": [{"address": "aws_rds_cluster.cluster", "mode": "managed", "type": "aws_rds_cluster", "name": "cluster",
-	    "change": {"actions": ["update"], "before": {"backup_retention_period": 7, "engine_version": "16.9"},
-	               "after": {"backup_retention_period": 10, "engine_version": "16.9"}, "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}]}`))
+	    {"address": "aws_rds_cluster.cluster", "expressions": {"backup_retention_period": {"constant_value": 10}, "engine_version": {"constant_value": "16.6"}}},
+	    {"address": "aws_rds_cluster_instance.writer", "expressions": {"performance_insights_retention_period": {"constant_value": 31}}},
+	    {"address": "aws_rds_cluster_instance.reader", "expressions": {"instance_class": {"references": ["local.instance_class"]}}}]}},
+	  "resource_drift": [` +
+		resource("aws_rds_cluster.cluster", "aws_rds_cluster", "cluster", `{"backup_retention_period": 14, "engine_version": "16.6"}`, `{"backup_retention_period": 7, "engine_version": "16.9"}`) + `,` +
+		resource("aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", "writer", `{"performance_insights_retention_period": 7}`, `{"performance_insights_retention_period": 31}`) + `,` +
+		resource("aws_rds_cluster_instance.reader[0]", "aws_rds_cluster_instance", "reader", `{"instance_class": "db.serverless"}`, `{"instance_class": "db.r6g.large"}`) + `],
+	  "resource_changes": [` +
+		resource("aws_rds_cluster.cluster", "aws_rds_cluster", "cluster", `{"backup_retention_period": 7, "engine_version": "16.9"}`, `{"backup_retention_period": 10, "engine_version": "16.9"}`) + `,` +
+		resource("aws_rds_cluster_instance.writer", "aws_rds_cluster_instance", "writer", `{"performance_insights_retention_period": 31}`, `{"performance_insights_retention_period": 31}`) + `,` +
+		resource("aws_rds_cluster_instance.reader[0]", "aws_rds_cluster_instance", "reader", `{"instance_class": "db.r6g.large"}`, `{"instance_class": "db.r6g.large"}`) + `]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []review.DriftedResource{{Address: "aws_rds_cluster.cluster",
-		Attributes: []review.AttributeChange{{Name: "backup_retention_period", Before: "14", After: "7"}},
-		Reverted:   "not reverted by this plan: backup_retention_period becomes 10"}}
+	want := []review.DriftedResource{
+		{Address: "aws_rds_cluster.cluster", Attributes: []review.AttributeChange{{Name: "backup_retention_period", Before: "14", After: "7"}},
+			Reverted: "not reverted by this plan: backup_retention_period becomes 10"},
+		{Address: "aws_rds_cluster_instance.writer", Attributes: []review.AttributeChange{{Name: "performance_insights_retention_period", Before: "7", After: "31"}},
+			Reverted: "adopted by this plan: the configuration now sets it as AWS has it"},
+		{Address: "aws_rds_cluster_instance.reader[0]", Attributes: []review.AttributeChange{{Name: "instance_class", Before: `"db.serverless"`, After: `"db.r6g.large"`}},
+			Reverted: "not reverted by this plan: instance_class stays as AWS has it"},
+	}
 	if got := review.FindDrift(plan); !slices.EqualFunc(got, want, sameDrift) {
 		t.Errorf("drift\n got %+v\nwant %+v", got, want)
 	}

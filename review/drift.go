@@ -1,6 +1,7 @@
 package review
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -31,11 +32,12 @@ var guardedAttributes = map[string][]string{
 // FindDrift lists a plan's drift, in the plan's order, each with what the
 // plan does about it. Only the arguments the configuration sets count:
 // what AWS computes (an instance joining cluster_members, tags_all) is no
-// one's change. In a plan that is not refresh-only, drift on an argument
-// the configuration sets and the plan keeps as AWS has it is left out: the
-// configuration ignores it (ignore_changes, such as a secret version's
-// labels, which AWS moves itself). A refresh-only plan cannot tell: it
-// lists that drift too, until a deploy saves the refreshed state.
+// one's change. In a plan that is not refresh-only, drift the plan keeps
+// as AWS has it, on an argument the configuration sets to another
+// constant, is left out: the configuration ignores it (ignore_changes,
+// such as a secret version's labels, which AWS moves itself). A
+// refresh-only plan cannot tell: it lists that drift too, until a deploy
+// saves the refreshed state.
 func FindDrift(plan *Plan) []DriftedResource {
 	var drift []DriftedResource
 	for _, f := range findDrift(plan) {
@@ -79,28 +81,18 @@ func findDrift(plan *Plan) []driftFinding {
 		case Update:
 			f := driftFinding{DriftedResource{Address: rc.Address}, rc}
 			shown := map[string]bool{}
-			var reverted, notReverted []string
+			var fates []attributeFate
 			for _, a := range rc.Change.attributeChanges() {
-				configured := plan.setsArgument(rc, a.Name)
+				constant, configured := plan.configuredArgument(rc, a.Name)
 				if !configured && !slices.Contains(guardedAttributes[rc.Type], a.Name) {
 					continue
 				}
 				if !refreshOnly && inPlan && plannedAction != Delete {
-					switch planned := valueOf(change.After, a.Name); {
-					case isTrue(valueOf(change.AfterUnknown, a.Name)):
-						notReverted = append(notReverted, a.Name+" becomes a value known after apply")
-					case reflect.DeepEqual(planned, valueOf(rc.Change.Before, a.Name)):
-						reverted = append(reverted, a.Name)
-					case reflect.DeepEqual(planned, valueOf(rc.Change.After, a.Name)) && configured:
-						// Kept as AWS has it: the configuration ignores it.
+					fate := fateOf(a.Name, rc.Change, change, constant)
+					if fate.ignored {
 						continue
-					case reflect.DeepEqual(planned, valueOf(rc.Change.After, a.Name)):
-						notReverted = append(notReverted, a.Name+" stays as AWS has it")
-					case hasSensitive(valueOf(change.AfterSensitive, a.Name)):
-						notReverted = append(notReverted, a.Name+" becomes another (sensitive) value")
-					default:
-						notReverted = append(notReverted, a.Name+" becomes "+render(planned))
 					}
+					fates = append(fates, fate)
 				}
 				shown[a.Name] = true
 				f.Attributes = append(f.Attributes, a)
@@ -114,12 +106,8 @@ func findDrift(plan *Plan) []driftFinding {
 				f.Reverted = "not reverted: this plan leaves the resource out"
 			case plannedAction == Delete:
 				f.Reverted = "deleted by this plan"
-			case len(notReverted) == 0:
-				f.Reverted = "reverted by this plan"
-			case len(reverted) == 0:
-				f.Reverted = "not reverted by this plan: " + strings.Join(notReverted, "; ")
 			default:
-				f.Reverted = "partly reverted by this plan: " + strings.Join(notReverted, "; ")
+				f.Reverted = describeFates(fates)
 			}
 			f.change.Change.Before, f.change.Change.After = only(rc.Change.Before, shown), only(rc.Change.After, shown)
 			findings = append(findings, f)
@@ -128,20 +116,79 @@ func findDrift(plan *Plan) []driftFinding {
 	return findings
 }
 
-// setsArgument is true when the configuration sets the argument, or the
-// plan carries no configuration of the resource (a module's, or a plan
-// made by hand).
-func (p *Plan) setsArgument(rc ResourceChange, name string) bool {
-	if strings.HasPrefix(rc.Address, "module.") {
-		return true
+// attributeFate is what a plan does to one drifted attribute.
+type attributeFate struct {
+	reverted, adopted, ignored bool
+	// otherwise says what becomes of it when it is not reverted.
+	otherwise string
+}
+
+// fateOf compares the plan's value of a drifted attribute with the
+// state's, AWS's and, when it is a constant, the configuration's.
+func fateOf(name string, drift, change Change, constant any) attributeFate {
+	planned := valueOf(change.After, name)
+	keptAsAWSHasIt := reflect.DeepEqual(planned, valueOf(drift.After, name))
+	switch {
+	case isTrue(valueOf(change.AfterUnknown, name)):
+		return attributeFate{otherwise: name + " becomes a value known after apply"}
+	case reflect.DeepEqual(planned, valueOf(drift.Before, name)):
+		return attributeFate{reverted: true}
+	case keptAsAWSHasIt && constant != nil && reflect.DeepEqual(constant, planned):
+		return attributeFate{adopted: true, otherwise: name + " adopted: the configuration now sets it as AWS has it"}
+	case keptAsAWSHasIt && constant != nil:
+		return attributeFate{ignored: true}
+	case keptAsAWSHasIt:
+		return attributeFate{otherwise: name + " stays as AWS has it"}
+	case hasSensitive(valueOf(change.AfterSensitive, name)):
+		return attributeFate{otherwise: name + " becomes another (sensitive) value"}
 	}
-	for _, configured := range p.Configuration.RootModule.Resources {
-		if configured.Address == rc.Type+"."+rc.Name {
-			_, set := configured.Expressions[name]
-			return set
+	return attributeFate{otherwise: name + " becomes " + render(planned)}
+}
+
+// describeFates says in words what a plan does to a resource's drift.
+func describeFates(fates []attributeFate) string {
+	var reverted, adopted int
+	var otherwise []string
+	for _, fate := range fates {
+		if fate.reverted {
+			reverted++
+			continue
+		}
+		if fate.adopted {
+			adopted++
+		}
+		otherwise = append(otherwise, fate.otherwise)
+	}
+	switch {
+	case reverted == len(fates):
+		return "reverted by this plan"
+	case adopted == len(fates):
+		return "adopted by this plan: the configuration now sets it as AWS has it"
+	case reverted == 0:
+		return "not reverted by this plan: " + strings.Join(otherwise, "; ")
+	}
+	return "partly reverted by this plan: " + strings.Join(otherwise, "; ")
+}
+
+// configuredArgument says whether the configuration sets the argument and,
+// when it sets a constant, its value. A plan that carries no configuration
+// of the resource (a module's, or a plan made by hand) counts as setting
+// every argument, to no known constant.
+func (p *Plan) configuredArgument(rc ResourceChange, name string) (constant any, configured bool) {
+	if strings.HasPrefix(rc.Address, "module.") {
+		return nil, true
+	}
+	for _, resource := range p.Configuration.RootModule.Resources {
+		if resource.Address == rc.Type+"."+rc.Name {
+			expression, set := resource.Expressions[name]
+			var value struct {
+				ConstantValue any `json:"constant_value"`
+			}
+			_ = json.Unmarshal(expression, &value)
+			return value.ConstantValue, set
 		}
 	}
-	return true
+	return nil, true
 }
 
 // only keeps the named attributes of a resource's values.
