@@ -270,7 +270,8 @@ func addedRules(before, after any) []string {
 		}
 		var sources []string
 		for _, list := range []string{"cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids"} {
-			for _, source := range asList(valueOf(rule, list)) {
+			values, _ := valueOf(rule, list).([]any)
+			for _, source := range values {
 				sources = append(sources, fmt.Sprint(source))
 			}
 		}
@@ -279,11 +280,6 @@ func addedRules(before, after any) []string {
 		added = append(added, fmt.Sprintf("ports %g-%g from %s", from, to, strings.Join(sources, ", ")))
 	}
 	return added
-}
-
-func asList(value any) []any {
-	list, _ := value.([]any)
-	return list
 }
 
 // DriftReport is the daily drift check's output: a refresh-only plan's
@@ -351,17 +347,18 @@ func resources(n int) string {
 // writeDriftText lists the drift, indented apart from the plan's changes.
 func writeDriftText(b *strings.Builder, drift []DriftedResource) {
 	for _, d := range drift {
-		symbol, what := "~", ""
+		symbol, notes := "~", []string{}
 		if d.Deleted {
-			symbol, what = "-", "deleted in AWS"
+			symbol, notes = "-", append(notes, "deleted in AWS")
 		}
 		if d.Reverted != "" {
-			what = strings.TrimPrefix(what+", "+d.Reverted, ", ")
+			notes = append(notes, d.Reverted)
 		}
-		if what != "" {
-			what = " (" + what + ")"
+		suffix := ""
+		if len(notes) > 0 {
+			suffix = " (" + strings.Join(notes, ", ") + ")"
 		}
-		fmt.Fprintf(b, "  %s %s%s\n", symbol, d.Address, what)
+		fmt.Fprintf(b, "  %s %s%s\n", symbol, d.Address, suffix)
 		for _, a := range d.Attributes {
 			fmt.Fprintf(b, "      %s: %s in the state, %s in AWS\n", a.Name, a.Before, a.After)
 		}
@@ -383,7 +380,8 @@ func writeDriftTable(b *strings.Builder, drift []DriftedResource, withPlan bool)
 	row := func(address, attribute, before, after, reverted string) {
 		fmt.Fprintf(b, "| %s | %s | %s | %s |", address, attribute, before, after)
 		if withPlan {
-			fmt.Fprintf(b, " %s |", reverted)
+			// Plain words, but a planned value in them may hold a "|".
+			fmt.Fprintf(b, " %s |", strings.ReplaceAll(reverted, "|", `\|`))
 		}
 		b.WriteString("\n")
 	}
