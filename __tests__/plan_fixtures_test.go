@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -8,7 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"aurora-stages/internal/localaws"
 	"aurora-stages/review"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 var regenPlans = flag.Bool("regen-plans", false, "regenerate __tests__/testdata/plans/ from real plans against a local AWS emulator (make plan-fixtures)")
@@ -20,6 +28,7 @@ var planFixtures = []string{
 	"open-to-the-internet", "moved-to-a-vpc",
 	"production-deletion-protection-off", "stage-removed",
 	"reader-added", "production-last-reader-removed",
+	"drift", "drift-refresh-only",
 	// Made before the fix, kept as the negative case: the cluster replaced
 	// create-before-destroy and the credentials left as they were.
 	"master-username-create-before-destroy",
@@ -102,6 +111,54 @@ func TestRegeneratePlanFixtures(t *testing.T) {
 	// for it is its state, and the plan that matters is its destruction.
 	p.setStages(`{"dev": {}, "production": {}}`)
 	save("stage-removed", "dev", "-destroy")
+
+	// Last, so that no plan above carries it: drift, made with the SDK
+	// behind Terraform's back on a dev deployed with a week of backups (a
+	// day, dev's default, cannot be shortened). The deploy also saves the
+	// refreshed state, as every deploy after the first does in real use.
+	p.setStages(`{"dev": {"backupRetentionDays": 7}, "production": {}}`)
+	p.deploy("dev")
+	makeDrift(t, p)
+	save("drift", "dev")
+	save("drift-refresh-only", "dev", "-refresh-only")
+}
+
+// makeDrift changes dev outside Terraform: what the risks guard (the
+// backups shortened, a parameter consumers read deleted) and what they do
+// not (a tag added), then reads each back, so a fixture without the drift
+// fails here rather than in the review tests.
+func makeDrift(t *testing.T, p *project) {
+	ctx := localaws.Context(t)
+	const clusterID, parameter = "main-movies-dev-cluster", "movies-dev-reader-endpoint"
+	if _, err := p.emulator.RDS().ModifyDBCluster(ctx, &rds.ModifyDBClusterInput{
+		DBClusterIdentifier: aws.String(clusterID), BackupRetentionPeriod: aws.Int32(1), ApplyImmediately: aws.Bool(true),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cluster := p.cluster(clusterID)
+	if _, err := p.emulator.RDS().AddTagsToResource(ctx, &rds.AddTagsToResourceInput{
+		ResourceName: aws.String(cluster.arn), Tags: []rdstypes.Tag{{Key: aws.String("owner"), Value: aws.String("data-team")}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.emulator.SSM().DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(parameter)}); err != nil {
+		t.Fatal(err)
+	}
+
+	if cluster.backupDays != 1 {
+		t.Fatalf("after ModifyDBCluster the cluster keeps backups %d days, want 1", cluster.backupDays)
+	}
+	tags, err := p.emulator.RDS().ListTagsForResource(ctx, &rds.ListTagsForResourceInput{ResourceName: aws.String(cluster.arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(tags.TagList, func(tag rdstypes.Tag) bool { return aws.ToString(tag.Key) == "owner" }) {
+		t.Fatalf("after AddTagsToResource the cluster's tags are %v, without owner", tags.TagList)
+	}
+	var notFound *ssmtypes.ParameterNotFound
+	if _, err := p.emulator.SSM().GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(parameter)}); !errors.As(err, &notFound) {
+		t.Fatalf("after DeleteParameter reading %s gives %v, want ParameterNotFound", parameter, err)
+	}
 }
 
 // Every real plan holds what every plan must: a created cluster has its

@@ -16,12 +16,26 @@ import (
 type Plan struct {
 	FormatVersion   string           `json:"format_version"`
 	ResourceChanges []ResourceChange `json:"resource_changes"`
-	Configuration   struct {
+	// ResourceDrift is what Terraform found changed outside it while
+	// refreshing: before is the state's value, after AWS's.
+	ResourceDrift []ResourceChange `json:"resource_drift"`
+	Configuration struct {
 		ProviderConfig map[string]struct {
 			// An expression is a value or, for a block, a list of them.
 			Expressions map[string]json.RawMessage `json:"expressions"`
 		} `json:"provider_config"`
+		RootModule struct {
+			Resources []ConfiguredResource `json:"resources"`
+		} `json:"root_module"`
 	} `json:"configuration"`
+}
+
+// ConfiguredResource is a resource block of the configuration: which
+// arguments it sets (not their values: some are known only at apply).
+type ConfiguredResource struct {
+	// Address is the block's, without an instance key.
+	Address     string                     `json:"address"`
+	Expressions map[string]json.RawMessage `json:"expressions"`
 }
 
 // Region is the AWS provider's region as the configuration sets it, ""

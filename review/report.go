@@ -5,14 +5,17 @@ import (
 	"strings"
 )
 
-// Report is a plan as a reviewer reads it: counts, each changed resource
-// with its changed attributes, and the risks.
+// Report is a plan as a reviewer reads it: counts, what changed outside
+// Terraform, each changed resource with its changed attributes, and the
+// risks.
 type Report struct {
 	// Subject names what was planned: "stage production", or a plan file.
 	Subject string
 	Counts  map[Action]int
 	Changes []ResourceReport
-	Risks   []Risk
+	// Drift is what changed outside Terraform, listed before the changes.
+	Drift []DriftedResource
+	Risks []Risk
 	// Notes are what a reviewer should know that is no risk.
 	Notes []string
 	// Costs, if set, is the stage's monthly cost before and after.
@@ -36,7 +39,7 @@ var counted = []Action{Create, Update, Replace, Delete}
 
 // NewReport reads a plan.
 func NewReport(subject string, plan *Plan) *Report {
-	r := &Report{Subject: subject, Counts: map[Action]int{}, Risks: FindRisks(plan)}
+	r := &Report{Subject: subject, Counts: map[Action]int{}, Drift: FindDrift(plan), Risks: append(FindRisks(plan), DriftRisks(plan)...)}
 	for _, rc := range plan.ResourceChanges {
 		if rc.Mode != "" && rc.Mode != "managed" {
 			continue
@@ -78,7 +81,14 @@ func (r *Report) summaryLine() string {
 func (r *Report) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Plan for %s: %s\n", r.Subject, r.summaryLine())
+	if len(r.Drift) > 0 {
+		fmt.Fprintf(&b, "\nChanged outside Terraform (%s):\n", resources(len(r.Drift)))
+		writeDriftText(&b, r.Drift)
+	}
 	if len(r.Changes) == 0 {
+		if len(r.Drift) > 0 {
+			b.WriteString("\n")
+		}
 		b.WriteString("No changes.\n")
 	}
 	for _, c := range r.Changes {
@@ -98,6 +108,10 @@ func (r *Report) Text() string {
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Plan for %s\n\n%s\n", r.Subject, r.summaryLine())
+	if len(r.Drift) > 0 {
+		fmt.Fprintf(&b, "\n**Changed outside Terraform (%s):**\n\n", resources(len(r.Drift)))
+		writeDriftTable(&b, r.Drift, true)
+	}
 	if len(r.Changes) == 0 {
 		b.WriteString("\nNo changes.\n")
 	} else {
@@ -134,11 +148,9 @@ func (c ResourceReport) describeAction() string {
 // were accepted.
 func (r *Report) writeVerdict(b *strings.Builder, markdown bool) {
 	emphasis := func(s string) string { return s }
-	line := func(risk Risk) string { return fmt.Sprintf("  ! %s: %s\n", risk.Address, risk.Reason) }
 	note := func(n string) string { return "  - " + n + "\n" }
 	if markdown {
 		emphasis = func(s string) string { return "**" + s + "**" }
-		line = func(risk Risk) string { return fmt.Sprintf("- :warning: `%s`: %s\n", risk.Address, risk.Reason) }
 		note = func(n string) string { return "- " + n + "\n" }
 	}
 	if len(r.Notes) > 0 {
@@ -154,17 +166,30 @@ func (r *Report) writeVerdict(b *strings.Builder, markdown bool) {
 		fmt.Fprintf(b, "\n%s\n", emphasis("No risks flagged."))
 		return
 	}
-	fmt.Fprintf(b, "\n%s\n", emphasis(fmt.Sprintf("RISKS (%d):", len(r.Risks))))
-	if markdown {
-		b.WriteString("\n")
-	}
-	for _, risk := range r.Risks {
-		b.WriteString(line(risk))
-	}
+	writeRisks(b, r.Risks, markdown)
 	if r.Acceptance != "" {
 		fmt.Fprintf(b, "\n%s %s\n", emphasis("Risks accepted:"), r.Acceptance)
 	} else {
 		fmt.Fprintf(b, "\n%s To proceed, rerun with --accept-risks \"<who and why>\".\n", emphasis("Not accepted: exit status 2."))
+	}
+}
+
+// writeRisks lists the risks under their count, if there are any.
+func writeRisks(b *strings.Builder, risks []Risk, markdown bool) {
+	if len(risks) == 0 {
+		return
+	}
+	if markdown {
+		fmt.Fprintf(b, "\n**RISKS (%d):**\n\n", len(risks))
+	} else {
+		fmt.Fprintf(b, "\nRISKS (%d):\n", len(risks))
+	}
+	for _, risk := range risks {
+		if markdown {
+			fmt.Fprintf(b, "- :warning: `%s`: %s\n", risk.Address, risk.Reason)
+		} else {
+			fmt.Fprintf(b, "  ! %s: %s\n", risk.Address, risk.Reason)
+		}
 	}
 }
 

@@ -52,6 +52,24 @@ const readerLost = "a reader: its connections drop, and the cluster has one fail
 // noFailoverTarget is what a cluster without readers risks.
 const noFailoverTarget = "no failover target: when the writer or its Availability Zone fails, Aurora must create a new instance before the database answers again (minutes of downtime)"
 
+// What a parameter's consumers suffer, whoever changes it.
+const (
+	parameterDeleted      = "deleted: every consumer that reads this parameter breaks"
+	parameterValueChanged = "value changes: every consumer that reads this parameter is affected"
+)
+
+// openToTheInternet says how an ingress rule's values open the database's
+// port to every address, if they do.
+func openToTheInternet(rule any) []string {
+	var reasons []string
+	for _, argument := range []string{"cidr_ipv4", "cidr_ipv6"} {
+		if cidr := str(rule, argument); stacks.IsOpenCIDR(cidr) {
+			reasons = append(reasons, fmt.Sprintf("opens the database's port to the whole internet (%s %s)", argument, cidr))
+		}
+	}
+	return reasons
+}
+
 // FindRisks lists the risky changes of a plan, in the plan's order.
 func FindRisks(plan *Plan) []Risk {
 	var risks []Risk
@@ -88,10 +106,8 @@ func FindRisks(plan *Plan) []Risk {
 			}
 		}
 		if rc.Type == "aws_vpc_security_group_ingress_rule" && (action == Create || action == Update || action == Replace) {
-			for _, argument := range []string{"cidr_ipv4", "cidr_ipv6"} {
-				if cidr := str(rc.Change.After, argument); stacks.IsOpenCIDR(cidr) {
-					flag("opens the database's port to the whole internet (%s %s)", argument, cidr)
-				}
+			for _, reason := range openToTheInternet(rc.Change.After) {
+				flag("%s", reason)
 			}
 		}
 		if rc.Type == "aws_secretsmanager_secret" && action == Replace {
@@ -101,13 +117,14 @@ func FindRisks(plan *Plan) []Risk {
 		}
 		if rc.Type == "aws_rds_cluster" && (action == Update || action == Replace) {
 			risks = append(risks, clusterRisks(rc)...)
+			risks = append(risks, majorUpgradeRefused(rc)...)
 		}
 		if rc.Type == "aws_ssm_parameter" && (action == Update || action == Replace || action == Delete) {
 			if action == Delete {
-				flag("deleted: every consumer that reads this parameter breaks")
+				flag("%s", parameterDeleted)
 			} else if str(rc.Change.Before, "value") != str(rc.Change.After, "value") {
 				// No values here: the provider marks a parameter's value sensitive.
-				flag("value changes: every consumer that reads this parameter is affected")
+				flag("%s", parameterValueChanged)
 			}
 		}
 	}
@@ -197,11 +214,23 @@ func clusterRisks(rc ResourceChange) []Risk {
 	}
 	if was, now := str(before, "engine_version"), str(after, "engine_version"); was != "" && now != "" && majorVersion(was) != majorVersion(now) {
 		flag("engine major version changes from %s to %s: a major upgrade, with downtime and no way back", was, now)
-		if allowed, _ := boolean(after, "allow_major_version_upgrade"); !allowed && rc.Change.action() == Update {
-			flag("AWS will refuse this major version upgrade: allow_major_version_upgrade is not set; set \"allowMajorVersionUpgrade\": true in the stage's entry to upgrade in place")
-		}
 	}
 	return risks
+}
+
+// majorUpgradeRefused flags a planned major upgrade in place that AWS will
+// refuse. Apart from clusterRisks, which drift shares: a change AWS made
+// has no such flag to set.
+func majorUpgradeRefused(rc ResourceChange) []Risk {
+	before, after := rc.Change.Before, rc.Change.After
+	was, now := str(before, "engine_version"), str(after, "engine_version")
+	if was == "" || now == "" || majorVersion(was) == majorVersion(now) || rc.Change.action() != Update {
+		return nil
+	}
+	if allowed, _ := boolean(after, "allow_major_version_upgrade"); allowed {
+		return nil
+	}
+	return []Risk{{rc.Address, "AWS will refuse this major version upgrade: allow_major_version_upgrade is not set; set \"allowMajorVersionUpgrade\": true in the stage's entry to upgrade in place"}}
 }
 
 // ConfigRisks flags what a stage's settings give up that a plan cannot
