@@ -283,3 +283,42 @@ func TestDriftThePlanDoesNotRevert(t *testing.T) {
 		t.Errorf("drift\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// A refresh-only plan right after a stage's first deploy lists its secret
+// version's labels as drift (AWS moved AWSPREVIOUS), which the stack
+// ignores: read from the synthesized stack, such attributes are no drift,
+// while an attribute the stack does not ignore still is.
+func TestDriftCheckLeavesOutWhatTheStackIgnores(t *testing.T) {
+	plan, err := review.ParsePlan([]byte(`{"format_version": "1.2",
+	  "resource_drift": [
+	    {"address": "aws_secretsmanager_secret_version.master_password", "mode": "managed", "type": "aws_secretsmanager_secret_version", "name": "master_password",
+	     "change": {"actions": ["update"], "before": {"version_stages": ["master-password"]}, "after": {"version_stages": ["AWSPREVIOUS"]},
+	                "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}},
+	    {"address": "aws_rds_cluster.cluster", "mode": "managed", "type": "aws_rds_cluster", "name": "cluster",
+	     "change": {"actions": ["update"], "before": {"iam_database_authentication_enabled": true, "backup_retention_period": 7},
+	                "after": {"iam_database_authentication_enabled": false, "backup_retention_period": 1},
+	                "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := review.NewDriftReport("stage dev", plan); len(got.Drift) != 2 || got.ExitCode() != 2 {
+		t.Fatalf("without the stack's ignore_changes: %d drifted, exit %d; want both, exit 2", len(got.Drift), got.ExitCode())
+	}
+	stack := []byte(`{"resource": {
+	  "aws_secretsmanager_secret_version": {"master_password": {"lifecycle": {"ignore_changes": ["version_stages"]}}},
+	  "aws_rds_cluster": {"cluster": {"lifecycle": {"ignore_changes": ["restore_to_point_in_time", "iam_database_authentication_enabled", "tags[\"owner\"]"]}}},
+	  "aws_ssm_parameter": {"resource_arn": {}}}}`)
+	plan.IgnoredChanges, err = review.IgnoredChanges(stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := review.NewDriftReport("stage dev", plan)
+	want := []review.DriftedResource{{Address: "aws_rds_cluster.cluster",
+		Attributes: []review.AttributeChange{{Name: "backup_retention_period", Before: "7", After: "1"}}}}
+	if !slices.EqualFunc(r.Drift, want, sameDrift) || r.ExitCode() != 2 {
+		t.Errorf("drift %+v (exit %d), want the backups alone %+v", r.Drift, r.ExitCode(), want)
+	}
+	if ignored := plan.IgnoredChanges["aws_rds_cluster.cluster"]; !slices.Equal(ignored, []string{"restore_to_point_in_time", "iam_database_authentication_enabled", "tags"}) {
+		t.Errorf("the cluster's ignored attributes: %q", ignored)
+	}
+}

@@ -36,8 +36,9 @@ var guardedAttributes = map[string][]string{
 // as AWS has it, on an argument the configuration sets to another
 // constant, is left out: the configuration ignores it (ignore_changes,
 // such as a secret version's labels, which AWS moves itself). A
-// refresh-only plan cannot tell: it lists that drift too, until a deploy
-// saves the refreshed state.
+// refresh-only plan cannot tell by itself: the attributes the plan's
+// IgnoredChanges lists (read from the synthesized stack) are left out of
+// both kinds of plan.
 func FindDrift(plan *Plan) []DriftedResource {
 	var drift []DriftedResource
 	for _, f := range findDrift(plan) {
@@ -83,6 +84,9 @@ func findDrift(plan *Plan) []driftFinding {
 			shown := map[string]bool{}
 			var fates []attributeFate
 			for _, a := range rc.Change.attributeChanges() {
+				if !strings.HasPrefix(rc.Address, "module.") && slices.Contains(plan.IgnoredChanges[rc.Type+"."+rc.Name], a.Name) {
+					continue
+				}
 				constant, configured := plan.configuredArgument(rc, a.Name)
 				if !configured && !slices.Contains(guardedAttributes[rc.Type], a.Name) {
 					continue
@@ -400,4 +404,39 @@ func writeDriftTable(b *strings.Builder, drift []DriftedResource, withPlan bool)
 			row(address, "`"+a.Name+"`", cell(a.Before), cell(a.After), reverted)
 		}
 	}
+}
+
+// IgnoredChanges reads, from a synthesized stack (cdk.tf.json), the
+// attributes each resource's lifecycle.ignore_changes names, by the
+// resource's address, for Plan.IgnoredChanges: a refresh-only plan's JSON
+// does not say them, and drift on them is no one's to revert.
+func IgnoredChanges(stack []byte) (map[string][]string, error) {
+	var config struct {
+		Resource map[string]map[string]struct {
+			Lifecycle struct {
+				IgnoreChanges json.RawMessage `json:"ignore_changes"`
+			} `json:"lifecycle"`
+		} `json:"resource"`
+	}
+	if err := json.Unmarshal(stack, &config); err != nil {
+		return nil, fmt.Errorf("reading the stack's ignore_changes: %w", err)
+	}
+	ignored := map[string][]string{}
+	for resourceType, resources := range config.Resource {
+		for name, resource := range resources {
+			var names []string
+			if len(resource.Lifecycle.IgnoreChanges) == 0 || json.Unmarshal(resource.Lifecycle.IgnoreChanges, &names) != nil {
+				// Absent, or "all", which no stack sets: such a
+				// resource's drift is still shown.
+				continue
+			}
+			for _, path := range names {
+				// An attribute's part (tags["owner"]) counts as the
+				// attribute: drift is shown per top-level attribute.
+				top, _, _ := strings.Cut(strings.SplitN(path, "[", 2)[0], ".")
+				ignored[resourceType+"."+name] = append(ignored[resourceType+"."+name], top)
+			}
+		}
+	}
+	return ignored, nil
 }

@@ -28,6 +28,10 @@ type Plan struct {
 			Resources []ConfiguredResource `json:"resources"`
 		} `json:"root_module"`
 	} `json:"configuration"`
+	// IgnoredChanges, if set, names the attributes each resource's
+	// lifecycle.ignore_changes lists, by the resource's address without an
+	// instance key (see IgnoredChanges): drift on them is left out.
+	IgnoredChanges map[string][]string `json:"-"`
 }
 
 // ConfiguredResource is a resource block of the configuration: which

@@ -129,6 +129,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			subject = "stage " + *stage + " (plan file " + filepath.Base(*planJSON) + ")"
 		}
 	}
+	if cfg != nil {
+		// What the stack ignores is no drift to act on; a refresh-only
+		// plan's JSON does not say it.
+		stack, err := os.ReadFile(filepath.Join(*outdir, "stacks", *stage, "cdk.tf.json"))
+		if err == nil {
+			plan.IgnoredChanges, err = review.IgnoredChanges(stack)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "review:", err)
+			return 1
+		}
+	}
 	if *drift {
 		drifted := review.NewDriftReport(subject, plan)
 		if *format == "markdown" {
