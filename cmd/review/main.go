@@ -178,8 +178,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			err = errors.New("nothing saved: Terraform refused the plan (prevent_destroy), so there is no plan to apply")
 		} else {
 			var header string
-			header, err = savePlan(*save, *cfg, filepath.Join(*outdir, "stacks", *stage), plannedAt, text, markdown, report)
-			text, markdown = header+"\n\n"+text, "> "+header+"\n\n"+markdown
+			if header, err = savePlan(*save, *cfg, filepath.Join(*outdir, "stacks", *stage), plannedAt, text, markdown, report); err == nil {
+				text, markdown = header+"\n\n"+text, "> "+header+"\n\n"+markdown
+			}
 		}
 		if err != nil {
 			code = 1
