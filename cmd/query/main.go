@@ -23,6 +23,8 @@ import (
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/stacks"
+
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rdsdata/types"
 )
 
 func main() {
@@ -38,7 +40,7 @@ const about = "query runs one SQL statement on a stage's database through the Da
 
 // synopsis is the command line it takes; the help and every usage error
 // print it, then the flags.
-const synopsis = `usage: go run ./cmd/query --stage <stage> [--format table|json] [--database <name>] "<statement>"`
+const synopsis = `usage: go run ./cmd/query --stage <stage> [--format table|json] [--database <name>] [--param name=value ...] "<statement>"`
 
 var command = cli.Command{Name: "query", About: about, Synopsis: synopsis}
 
@@ -47,6 +49,12 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 	stage := flags.String("stage", "", "the stage whose database to query (required)")
 	format := flags.String("format", "table", "output format: table or json")
 	database := flags.String("database", "", "the database to connect to (default: the stage's databaseName)")
+	var parameters []rdstypes.SqlParameter
+	flags.Func("param", "a parameter of the statement, `name=value`, used as :name; the value a JSON literal for its type (year=1999, rating=7.9, seen=true, note=null, 'title=\"1999\"'), else text (title=Arrival); repeat for more", func(flag string) error {
+		parameter, err := stagequery.Parameter(flag)
+		parameters = append(parameters, parameter)
+		return err
+	})
 	check := func() error {
 		switch {
 		case *stage == "" || flags.NArg() != 1:
@@ -65,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 		return 1
 	}
 	waiting := func(message string) { fmt.Fprintln(stderr, "query:", message) }
-	result, err := stagequery.Execute(context.Background(), resolved.Stages[0], *database, flags.Arg(0), waiting, sleep)
+	result, err := stagequery.Execute(context.Background(), resolved.Stages[0], *database, flags.Arg(0), parameters, waiting, sleep)
 	if err != nil {
 		fmt.Fprintln(stderr, "query:", err)
 		return 1

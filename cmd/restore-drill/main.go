@@ -291,7 +291,7 @@ func (c *cdktfCLI) Cdktf(stage string, args ...string) error {
 
 func (c *cdktfCLI) Query(cfg stacks.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error) {
 	waiting := func(message string) { fmt.Fprintln(c.stderr, "restore-drill:", message) }
-	return stagequery.Execute(context.Background(), cfg, "", sql, waiting, time.Sleep)
+	return stagequery.Execute(context.Background(), cfg, "", sql, nil, waiting, time.Sleep)
 }
 
 func (c *cdktfCLI) DeleteState(cfg stacks.StageConfig) (int, error) {

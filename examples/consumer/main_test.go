@@ -104,7 +104,7 @@ func stagequeryWaits(resumes int) waits {
 	stage := stacks.StageConfig{Stage: "dev", Region: "us-east-1", DatabaseName: "main",
 		Account: stacks.AccountSettings{Service: "movies", Region: "us-east-1", LocalEndpoint: server.URL}}
 	var got waits
-	_, err := stagequery.Execute(context.Background(), stage, "", "select 1",
+	_, err := stagequery.Execute(context.Background(), stage, "", "select 1", nil,
 		func(line string) { got.lines = append(got.lines, line) },
 		func(d time.Duration) { got.sleeps = append(got.sleeps, d) })
 	if err != nil {

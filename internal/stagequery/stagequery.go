@@ -38,11 +38,11 @@ const ResumeWait = 2 * time.Minute
 // ResumeStep is how long it waits between two attempts.
 const ResumeStep = 10 * time.Second
 
-// Execute runs sql on the stage's database (the stage's databaseName when
-// database is empty). While the database resumes from its pause, it calls
+// Execute runs sql, with its parameters (:name in sql), on the stage's
+// database (the stage's databaseName when database is empty). While the database resumes from its pause, it calls
 // waiting with a line saying so, then sleep, and tries again, for at most
 // ResumeWait. Its errors say what to do in one line.
-func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
+func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, parameters []rdstypes.SqlParameter, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
 	if database == "" {
 		database = cfg.DatabaseName
 	}
@@ -54,12 +54,12 @@ func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, 
 		return nil, err
 	}
 
-	parameters := ssm.NewFromConfig(awsCfg)
-	secretARN, err := readParameter(ctx, parameters, cfg.Stage, cfg.CredentialsArnParameter(), cfg.AccessPolicyName())
+	ssmClient := ssm.NewFromConfig(awsCfg)
+	secretARN, err := readParameter(ctx, ssmClient, cfg.Stage, cfg.CredentialsArnParameter(), cfg.AccessPolicyName())
 	if err != nil {
 		return nil, err
 	}
-	clusterARN, err := readParameter(ctx, parameters, cfg.Stage, cfg.ResourceArnParameter(), cfg.AccessPolicyName())
+	clusterARN, err := readParameter(ctx, ssmClient, cfg.Stage, cfg.ResourceArnParameter(), cfg.AccessPolicyName())
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +70,7 @@ func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, 
 		SecretArn:             aws.String(secretARN),
 		Database:              aws.String(database),
 		Sql:                   aws.String(sql),
+		Parameters:            parameters,
 		IncludeResultMetadata: true,
 	}
 	for waited := time.Duration(0); ; waited += ResumeStep {
@@ -206,4 +207,43 @@ func WriteJSON(w io.Writer, result *rdsdata.ExecuteStatementOutput) error {
 	encoder := json.NewEncoder(w)
 	encoder.SetIndent("", "  ")
 	return encoder.Encode(rows)
+}
+
+// Parameter reads a statement's parameter as --param takes it, name=value,
+// its value a JSON literal for its type: 1999 is a longValue, 7.9 a
+// doubleValue, true a booleanValue, null isNull, "1999" (quoted) a
+// stringValue; a value that is no JSON literal is a stringValue as it is
+// (title=Arrival).
+func Parameter(flag string) (rdstypes.SqlParameter, error) {
+	name, literal, found := strings.Cut(flag, "=")
+	if !found || name == "" {
+		return rdstypes.SqlParameter{}, fmt.Errorf("--param %q: want name=value (year=1999, title=Arrival, 'title=\"1999\"' for text)", flag)
+	}
+	parameter := rdstypes.SqlParameter{Name: aws.String(name)}
+	var value any
+	decoder := json.NewDecoder(strings.NewReader(literal))
+	decoder.UseNumber()
+	if err := decoder.Decode(&value); err != nil || decoder.More() {
+		parameter.Value = &rdstypes.FieldMemberStringValue{Value: literal}
+		return parameter, nil
+	}
+	switch v := value.(type) {
+	case nil:
+		parameter.Value = &rdstypes.FieldMemberIsNull{Value: true}
+	case bool:
+		parameter.Value = &rdstypes.FieldMemberBooleanValue{Value: v}
+	case string:
+		parameter.Value = &rdstypes.FieldMemberStringValue{Value: v}
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			parameter.Value = &rdstypes.FieldMemberLongValue{Value: n}
+		} else if f, err := v.Float64(); err == nil {
+			parameter.Value = &rdstypes.FieldMemberDoubleValue{Value: f}
+		}
+	default:
+		// An array or an object: PostgreSQL reads it as text (a json
+		// column casts it).
+		parameter.Value = &rdstypes.FieldMemberStringValue{Value: literal}
+	}
+	return parameter, nil
 }
