@@ -25,6 +25,12 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/terraform/mirror.tfrc
 export TF_CLI_ARGS_providers_lock := -fs-mirror=/opt/tf-plugins
 endif
 
+# LOCAL=1 points a target at the emulator make local started (its one
+# address, scripts/local-aws.sh endpoint): make query STAGE=dev LOCAL=1 ...
+ifdef LOCAL
+export DB_LOCAL_ENDPOINT := $(shell sh scripts/local-aws.sh endpoint)
+endif
+
 NPM_INSTALLED := node_modules/.package-lock.json
 LOCAL_AWS := sh scripts/local-aws.sh
 PYTHON_TOOL := sh scripts/python-tool.sh
@@ -49,7 +55,8 @@ help:
 	@echo "make apply STAGE=<stage> PLAN=<folder>  apply exactly the plan the review saved there, its review printed first; refused if the state moved since"
 	@echo "make drift STAGE=<stage> [ARGS=--format markdown]  what changed outside Terraform (a refresh-only plan): exit 0 none, 2 some"
 	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
-	@echo "make query STAGE=<stage> SQL=\"select now()\" [ARGS=--format json]  run one statement through the Data API, as a consumer does"
+	@echo "make query STAGE=<stage> SQL=\"select now()\" [ARGS=\"--format json --param name=value\"]  run one statement through the Data API, as a consumer does"
+	@echo "  LOCAL=1 with any of these: against the emulator make local started (real SQL on a local PostgreSQL)"
 	@echo "make restore-drill STAGE=<stage> [SQL=\"select 1\"]  clone the stage into drill-<stage>, query the clone, destroy it and delete its state, timing each step"
 	@echo "make plan-fixtures  regenerate the review tests' plans against a local AWS emulator"
 	@echo "make fmt     gofmt the Go sources"
@@ -137,7 +144,7 @@ bench-local: tools
 # flags through ARGS, e.g. ARGS="--format markdown" or ARGS="--accept-risks 'who: why'".
 review: tools
 	@test -n "$(STAGE)" || { echo "name the stage: make review STAGE=production"; exit 1; }
-	@go run ./cmd/review --stage "$(STAGE)" $(ARGS)
+	@go run ./cmd/review --stage "$(STAGE)" $(if $(LOCAL),--outdir .local/cdktf.out) $(ARGS)
 
 # Applies a plan the review saved (make review STAGE=<stage> ARGS="--save
 # <folder>"), exactly as reviewed: no synthesis, no new plan; refused when
@@ -151,7 +158,7 @@ apply:
 # exit 0 none, 2 some.
 drift: tools
 	@test -n "$(STAGE)" || { echo "name the stage: make drift STAGE=production"; exit 1; }
-	@go run ./cmd/review --stage "$(STAGE)" --drift $(ARGS)
+	@go run ./cmd/review --stage "$(STAGE)" --drift $(if $(LOCAL),--outdir .local/cdktf.out) $(ARGS)
 
 # Shows who holds the stage's state lock, for what and since when; removes
 # it after a yes on a terminal, or at once with FORCE=1.

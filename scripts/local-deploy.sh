@@ -65,3 +65,10 @@ if [ -n "$failed" ]; then
 	exit 1
 fi
 sh scripts/local-aws.sh show .local/outputs.json dev
+cat <<TXT
+
+Real SQL on dev's own PostgreSQL, through the emulator's Data API:
+  make query STAGE=dev LOCAL=1 SQL="select now()"
+A consumer (the consumer example, a function, boto3, the AWS CLI) sets:
+  AWS_ENDPOINT_URL=$DB_LOCAL_ENDPOINT AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+TXT

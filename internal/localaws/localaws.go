@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"aurora-stages/internal/localfront"
 	"aurora-stages/internal/testcpu"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,15 +29,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
-// Emulator is one moto server on a loopback port.
+// Emulator is one moto server on a loopback port, behind the emulator's
+// front (internal/localfront).
 type Emulator struct {
 	// Endpoint is the URL every service answers on, for DB_LOCAL_ENDPOINT:
-	// a recorder in front of moto, which keeps the calls sent to it
-	// (QueryCalls, STSCalls).
+	// the front, which keeps the calls sent through it (QueryCalls,
+	// STSCalls) and answers the Data API with real SQL.
 	Endpoint string
 	config   aws.Config
-	recorder *recorder
-	// moto is moto's own address, behind the recorder.
+	front    *localfront.Front
+	// moto is moto's own address, behind the front.
 	moto string
 }
 
@@ -82,8 +84,8 @@ func Start(t testing.TB, repoRoot, region string) *Emulator {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	e := &Emulator{moto: moto, recorder: &recorder{}}
-	e.Endpoint = e.recorder.start(t, moto)
+	e := &Emulator{moto: moto}
+	e.front, e.Endpoint = startFront(t, moto)
 	// The tests' own calls go to moto directly: only the deploy's are recorded.
 	e.config = aws.Config{
 		Region:       region,
@@ -123,11 +125,11 @@ func (e *Emulator) ConfigAs(accessKey, secretKey string) aws.Config {
 	return config
 }
 
-// MotoAPI posts a body to one of moto's own endpoints (/moto-api/...):
-// canned Data API results, IAM enforcement.
+// MotoAPI posts a body to one of moto's own endpoints (/moto-api/...),
+// through the front, which follows IAM enforcement switched on.
 func (e *Emulator) MotoAPI(t testing.TB, path, body string) {
 	t.Helper()
-	response, err := http.Post(e.moto+path, "application/json", strings.NewReader(body))
+	response, err := http.Post(e.Endpoint+path, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("moto %s: %v", path, err)
 	}

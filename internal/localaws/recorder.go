@@ -1,67 +1,42 @@
 package localaws
 
 import (
-	"bytes"
-	"io"
+	"fmt"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
+
+	"aurora-stages/internal/localfront"
+	"aurora-stages/internal/localpg"
 )
 
 // QueryCall is one call of an AWS query API (RDS, STS, IAM) as the emulator
 // received it: Action=ModifyDBCluster&DBClusterIdentifier=...&...
 type QueryCall = url.Values
 
-// recorder sits between the deploy and moto and keeps every query-API call
-// (RDS, STS, IAM). moto never returns a master password and accepts
-// arguments it does not act on (AllowMajorVersionUpgrade), so what was sent
-// is the only evidence of which password the cluster was given, how an
-// upgrade was asked for and which role was assumed.
-type recorder struct {
-	mu    sync.Mutex
-	calls []QueryCall
-}
-
-// startRecorder serves a reverse proxy to the emulator on a loopback port
-// and returns its URL.
-func (r *recorder) start(t testing.TB, emulator string) string {
-	target, err := url.Parse(emulator)
+// startFront serves the emulator's front before moto on a loopback port
+// and returns it and its URL. moto never returns a master password and
+// accepts arguments it does not act on (AllowMajorVersionUpgrade), so the
+// calls the front keeps are the only evidence of which password a cluster
+// was given, how an upgrade was asked for and which role was assumed; its
+// clusters' PostgreSQL servers live in the test's temporary folder and
+// stop with the test.
+func startFront(t testing.TB, moto string) (*localfront.Front, string) {
+	front, err := localfront.New(localfront.Options{Moto: moto, PostgreSQL: localpg.Options{StateDir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	server := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.keep(req)
-		proxy.ServeHTTP(w, req)
-	})}
+	server := &http.Server{Handler: front}
 	listener := listen(t)
 	go func() { _ = server.Serve(listener) }()
-	t.Cleanup(func() { _ = server.Close() })
-	return "http://" + listener.Addr().String()
-}
-
-// keep records the request if it is an RDS call, and leaves its body
-// readable for the proxy.
-func (r *recorder) keep(req *http.Request) {
-	if req.Method != http.MethodPost || !strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return
-	}
-	body, err := io.ReadAll(req.Body)
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return
-	}
-	values, err := url.ParseQuery(string(body))
-	if err != nil || values.Get("Action") == "" {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, values)
+	t.Cleanup(func() {
+		_ = server.Close()
+		if err := front.Close(); err != nil {
+			t.Errorf("stopping the emulator's PostgreSQL servers: %v", err)
+		}
+	})
+	return front, "http://" + listener.Addr().String()
 }
 
 // The query API is shared by several services, told apart by the date of
@@ -74,24 +49,12 @@ const (
 // QueryCalls returns the RDS calls of the given actions received so far, in
 // order.
 func (e *Emulator) QueryCalls(actions ...string) []QueryCall {
-	return e.recorder.of(rdsVersion, actions)
+	return e.front.Calls(rdsVersion, actions...)
 }
 
 // STSCalls does the same for STS (AssumeRole, GetCallerIdentity).
 func (e *Emulator) STSCalls(actions ...string) []QueryCall {
-	return e.recorder.of(stsVersion, actions)
-}
-
-func (r *recorder) of(version string, actions []string) []QueryCall {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var calls []QueryCall
-	for _, call := range r.calls {
-		if call.Get("Version") == version && slices.Contains(actions, call.Get("Action")) {
-			calls = append(calls, call)
-		}
-	}
-	return calls
+	return e.front.Calls(stsVersion, actions...)
 }
 
 // LastMasterPassword returns the master password last sent for a cluster
@@ -104,4 +67,20 @@ func (e *Emulator) LastMasterPassword(clusterID string) (string, bool) {
 		}
 	}
 	return password, sent
+}
+
+// PauseDataAPI makes the cluster's next calls Data API calls answer
+// DatabaseResumingException, as a paused Serverless v2 cluster does while
+// it resumes.
+func (e *Emulator) PauseDataAPI(t testing.TB, clusterARN string, calls int) {
+	t.Helper()
+	response, err := http.Post(e.Endpoint+localfront.PausePath, "application/json",
+		strings.NewReader(fmt.Sprintf(`{"resourceArn": %q, "calls": %d}`, clusterARN, calls)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	response.Body.Close()
+	if response.StatusCode != http.StatusOK {
+		t.Fatalf("pausing %s: %s", clusterARN, response.Status)
+	}
 }
