@@ -89,20 +89,32 @@ func expectConsumerQueries(t *testing.T, p *project) {
 		t.Errorf("parliament on the deployed policy: %v\n%s\n%s", err, findings, document)
 	}
 
-	// moto answers the Data API with what it was given.
-	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", `{"results": [{
-	  "records": [[{"stringValue": "The Matrix"}, {"longValue": 1999}, {"isNull": true}],
-	              [{"stringValue": "Arrival"}, {"longValue": 2016}, {"doubleValue": 7.9}]],
-	  "columnMetadata": [{"name": "title"}, {"name": "year"}, {"name": "rating"}]}]}`)
-	out, err := p.run("", query, "--stage", "dev", "select title, year, rating from movies")
+	// Real SQL on dev's own PostgreSQL, through the emulator's Data API,
+	// as a user types it after make local.
+	for _, statement := range [][]string{
+		{"create table movies (id serial primary key, title text not null, year int, rating double precision)"},
+		{"--param", "title=The Matrix", "--param", "year=1999", "--param", "rating=null", "insert into movies (title, year, rating) values (:title, :year, :rating)"},
+		{"--param", "title=Arrival", "--param", "year=2016", "--param", "rating=7.9", "insert into movies (title, year, rating) values (:title, :year, :rating)"},
+	} {
+		if out, err := p.run("", query, append([]string{"--stage", "dev"}, statement...)...); err != nil {
+			t.Fatalf("query %q: %v\n%s", statement, err, out)
+		}
+	}
+	out, err := p.run("", query, "--stage", "dev", "select title, year, rating from movies order by id")
 	want := "title       year  rating\nThe Matrix  1999  NULL\nArrival     2016  7.9\n(2 rows)\n"
 	if err != nil || out != want {
 		t.Errorf("query: %v\n got:\n%s\nwant:\n%s", err, out, want)
+	}
+	out, err = p.run("", query, "--stage", "dev", "select now(), current_user, current_database()")
+	if err != nil || !regexp.MustCompile(`\n20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\S*\s+dbadmin\s+main\n\(1 row\)\n$`).MatchString(out) {
+		t.Errorf("select now(), current_user, current_database(): %v, want the time and dbadmin on main:\n%s", err, out)
 	}
 	password := p.secretValue("movies-dev-credentials")["password"].(string)
 	if strings.Contains(out, password) {
 		t.Error("query printed the master password")
 	}
+	expectConsumerExampleReads(t, p)
+	expectTransactionsAndSecretsAsOnAWS(t, p)
 
 	// A stage that is configured but not deployed.
 	p.setStages(`{"dev": {}, "qa": {}}`)

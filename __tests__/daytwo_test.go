@@ -24,6 +24,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rdsdata/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
@@ -352,6 +354,22 @@ func (p *project) expectSecretMatchesCluster(stage string) {
 	sent, ok := p.emulator.LastMasterPassword(id)
 	if !ok || secret["password"] != sent {
 		p.t.Errorf("the secret's password is not the one the cluster was last given (one sent: %v)", ok)
+	}
+	// And the secret opens the database: a real login on the cluster's
+	// PostgreSQL, through the Data API, by the stage's parameters, as a
+	// consumer makes it.
+	login, err := p.emulator.DataAPI().ExecuteStatement(localaws.Context(p.t), &rdsdata.ExecuteStatementInput{
+		ResourceArn: aws.String(p.parameter("movies-" + stage + "-resource-arn")), SecretArn: aws.String(p.parameter("movies-" + stage + "-credentials-arn")),
+		Sql: aws.String("select current_user, current_database()"),
+	})
+	if err != nil || len(login.Records) != 1 {
+		p.t.Errorf("the %s secret does not open its cluster's database through the Data API: %v", stage, err)
+		return
+	}
+	user, _ := login.Records[0][0].(*rdstypes.FieldMemberStringValue)
+	database, _ := login.Records[0][1].(*rdstypes.FieldMemberStringValue)
+	if user == nil || database == nil || user.Value != secret["username"] || database.Value != secret["dbname"] {
+		p.t.Errorf("logged in through the Data API as %v on %v, want the secret's %v on %v", login.Records[0][0], login.Records[0][1], secret["username"], secret["dbname"])
 	}
 }
 

@@ -3,10 +3,9 @@ package tests
 // The restore drill against the emulator (cmd/restore-drill): dev cloned
 // into drill-dev with the cdktf CLI, queried through the Data API, then
 // destroyed and its state deleted, leaving nothing of drill-dev and dev as
-// it was. moto answers the Data API with a canned result: this proves the
-// drill reads the clone's own parameters and secret and runs its statement,
-// not what a real restore takes (only AWS shows that, and the Data API it
-// turns on).
+// it was. The clone's query reads the copy of dev's movies its restore
+// started from (seedMovies), on its own PostgreSQL behind the emulator's
+// Data API, through the clone's own parameters and secret.
 
 import (
 	"regexp"
@@ -22,13 +21,12 @@ func expectRestoreDrill(t *testing.T, p *project) {
 	devSecret := p.secretValue("movies-dev-credentials")
 	callsBefore := len(p.emulator.QueryCalls(clusterChanges...))
 
-	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", moviesCount)
 	out, err := p.run("", drill, "--stage", "dev", "--sql", "select current_database(), count(*) as movies from movies")
 	if err != nil {
 		t.Errorf("restore-drill: %v\n%s", err, tail(out, 60))
 	}
 
-	// Each step with its time, in order, and the canned result.
+	// Each step with its time, in order, and dev's 42 movies.
 	for _, want := range []string{
 		`(?m)^restore-drill: deploy/clone: done in [0-9.hms]+$`,
 		`(?m)^current_database  movies\nmain              42\n\(1 row\)\nrestore-drill: query: done in [0-9.hms]+$`,

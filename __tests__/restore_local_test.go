@@ -32,17 +32,38 @@ import (
 // devSnapshot is the manual snapshot of dev the restored stage starts from.
 const devSnapshot = "dev-before-migration"
 
-// moviesCount is the canned Data API result the preview's query and the
-// restore drill's read: moto hands its canned results to the first cluster
-// that asks, in no order the parallel steps control, so both post and
-// expect the same one.
-const moviesCount = `{"results": [{"records": [[{"stringValue": "main"}, {"longValue": 42}]],
-  "columnMetadata": [{"name": "current_database"}, {"name": "movies"}]}]}`
+// moviesCount is what the preview's, the restored stage's and the restore
+// drill's query prints: dev's 42 movies (seedMovies), copied by their
+// restores from dev's database.
+const moviesCount = "current_database  movies\nmain              42\n(1 row)\n"
+
+// seedMovies writes 42 movies into dev's database, through the Data API,
+// before anything is restored from it.
+func seedMovies(t *testing.T, p *project) {
+	for _, sql := range []string{
+		"create table movies (id serial primary key, title text not null)",
+		"insert into movies (title) select 'Movie ' || n from generate_series(1, 42) as n",
+	} {
+		if out, err := p.run("", goBinary(t, "./cmd/query"), "--stage", "dev", sql); err != nil {
+			t.Fatalf("seeding dev: %v\n%s", err, out)
+		}
+	}
+}
+
+// expectMoviesOf checks, with make query's command, that a stage restored
+// from dev holds dev's movies.
+func expectMoviesOf(t *testing.T, p *project, stage string) {
+	out, err := p.run("", goBinary(t, "./cmd/query"), "--stage", stage, "select current_database(), count(*) as movies from movies")
+	if err != nil || out != moviesCount {
+		t.Errorf("query of %s: %v\n got:\n%s\nwant:\n%s", stage, err, out, moviesCount)
+	}
+}
 
 func TestLocalStagesFromDevsData(t *testing.T) {
 	p := newDeployedDev(t, "")
 	dev := p.cluster("main-movies-dev-cluster")
 	devSecret := p.secretValue("movies-dev-credentials")
+	seedMovies(t, p)
 
 	t.Run("a preview cloned from dev", func(t *testing.T) {
 		t.Parallel()
@@ -88,6 +109,7 @@ func TestLocalStagesFromDevsData(t *testing.T) {
 				expectRestoredThenSwitched(t, p, "restored", "RestoreDBClusterFromSnapshot", "ModifyDBCluster IAM authentication on", "EnableHttpEndpoint")
 			}},
 			{"its secret opens it, not dev", func(t *testing.T, p *project) { expectSecretOfItsOwn(t, p, "restored", devSecret) }},
+			{"it holds dev's data", func(t *testing.T, p *project) { expectMoviesOf(t, p, "restored") }},
 			{"a re-plan is clean", func(t *testing.T, p *project) { p.expectCleanReplan("restored") }},
 			{"removing restoreFrom plans no change", func(t *testing.T, p *project) {
 				p.setStages(`{"dev": {}, "restored": {}}`)
@@ -164,14 +186,10 @@ func expectSecretOfItsOwn(t *testing.T, p *project, stage string, devSecret map[
 }
 
 // expectPreviewQueries runs make query's command on the preview: its secret
-// and cluster from its parameters, through the Data API.
+// and cluster from its parameters, through the Data API, on the copy of
+// dev's data the clone started from.
 func expectPreviewQueries(t *testing.T, p *project) {
-	query := goBinary(t, "./cmd/query")
-	p.emulator.MotoAPI(t, "/moto-api/static/rds-data/statement-results", moviesCount)
-	out, err := p.run("", query, "--stage", "pr-7", "select current_database(), count(*) as movies from movies")
-	if want := "current_database  movies\nmain              42\n(1 row)\n"; err != nil || out != want {
-		t.Errorf("query of pr-7: %v\n got:\n%s\nwant:\n%s", err, out, want)
-	}
+	expectMoviesOf(t, p, "pr-7")
 }
 
 // destroy runs cdktf destroy, as a user does.

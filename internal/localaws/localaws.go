@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -154,4 +155,12 @@ func Context(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// DataAPI is a Data API client of the emulator's front, as a consumer
+// makes one: the front answers it with real SQL.
+func (e *Emulator) DataAPI() *rdsdata.Client {
+	config := e.config.Copy()
+	config.BaseEndpoint = aws.String(e.Endpoint)
+	return rdsdata.NewFromConfig(config)
 }
