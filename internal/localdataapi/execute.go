@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,7 +153,9 @@ type executeStatementAnswer struct {
 
 func (h *Handler) run(ctx context.Context, conn *pgx.Conn, stmt *boundStatement, req *executeStatementRequest, opts options) (any, error) {
 	rr := conn.PgConn().ExecParams(ctx, stmt.sql, stmt.values, stmt.oids, stmt.formats, nil)
-	fields := rr.FieldDescriptions()
+	// The descriptions live in the connection's buffer, which the metadata
+	// query would overwrite.
+	fields := slices.Clone(rr.FieldDescriptions())
 	records := [][]field{}
 	size := 0
 	var failure error
