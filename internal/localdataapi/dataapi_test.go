@@ -245,7 +245,7 @@ func TestDataAPIThroughTheGoSDK(t *testing.T) {
 	t.Run("resultSetOptions turn numerics into numbers and longs into strings", func(t *testing.T) {
 		out, err := f.client.ExecuteStatement(ctx, &rdsdata.ExecuteStatementInput{
 			ResourceArn: aws.String(clusterARN), SecretArn: aws.String(secretARN),
-			Sql: aws.String("SELECT 12::numeric, 1.5::numeric, 7::int8"),
+			Sql:              aws.String("SELECT 12::numeric, 1.5::numeric, 7::int8"),
 			ResultSetOptions: &types.ResultSetOptions{DecimalReturnType: types.DecimalReturnTypeDoubleOrLong, LongReturnType: types.LongReturnTypeString},
 		})
 		if err != nil {
@@ -326,7 +326,7 @@ func TestDataAPIThroughTheGoSDK(t *testing.T) {
 		}
 		_, err = f.client.BatchExecuteStatement(ctx, &rdsdata.BatchExecuteStatementInput{
 			ResourceArn: aws.String(clusterARN), SecretArn: aws.String(secretARN),
-			Sql: aws.String("INSERT INTO batched VALUES (:n, 'again')"),
+			Sql:           aws.String("INSERT INTO batched VALUES (:n, 'again')"),
 			ParameterSets: [][]types.SqlParameter{{param("n", &types.FieldMemberLongValue{Value: 4})}, {param("n", &types.FieldMemberLongValue{Value: 1})}},
 		})
 		wantAPIError[*types.DatabaseErrorException](t, err, 400, "SQLState: 23505")
