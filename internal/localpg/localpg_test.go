@@ -3,11 +3,14 @@ package localpg
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -200,23 +203,23 @@ func TestManager(t *testing.T) {
 	})
 
 	t.Run("Close leaves no postgres", func(t *testing.T) {
-		groups := map[int]bool{}
+		postmasters := map[int]bool{}
 		for _, c := range m.clusters {
 			if c.server != nil {
-				groups[c.server.cmd.Process.Pid] = true
+				postmasters[c.server.cmd.Process.Pid] = true
 			}
 		}
-		if len(groups) != 2 {
-			t.Fatalf("%d servers run before Close, want 2 (dev, restored)", len(groups))
+		if len(postmasters) != 2 {
+			t.Fatalf("%d servers run before Close, want 2 (dev, restored)", len(postmasters))
 		}
-		if n := len(serverProcesses(t, m.binRoot, groups)); n < 2 {
-			t.Fatalf("found %d postgres processes of this Manager before Close, want at least 2: the check cannot see them", n)
+		if n := len(serverProcesses(t, m.binRoot, postmasters)); n <= 2 {
+			t.Fatalf("found %d postgres processes of this Manager before Close, want the 2 postmasters and their children: the check cannot see them", n)
 		}
 		closed = true
 		if err := m.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if left := serverProcesses(t, m.binRoot, groups); len(left) > 0 {
+		if left := serverProcesses(t, m.binRoot, postmasters); len(left) > 0 {
 			t.Errorf("after Close, postgres processes are left: %v", left)
 		}
 		if _, err := os.Stat(m.runDir); !os.IsNotExist(err) {
@@ -226,9 +229,10 @@ func TestManager(t *testing.T) {
 }
 
 // serverProcesses lists the processes whose executable is under binRoot
-// and whose process group is one of groups (the postmasters' pids): other
-// tests running at the same time start their own.
-func serverProcesses(t *testing.T, binRoot string, groups map[int]bool) []int {
+// and that are one of postmasters or their children: other tests running at
+// the same time start their own. Each child of a postmaster makes a process
+// group of its own, so the group does not tell.
+func serverProcesses(t *testing.T, binRoot string, postmasters map[int]bool) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -252,11 +256,77 @@ func serverProcesses(t *testing.T, binRoot string, groups map[int]bool) []int {
 		if err != nil {
 			continue
 		}
-		// After "pid (comm) state ppid", the fifth field is the group.
+		// After "pid (comm)": state, ppid.
 		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if pgid, err := strconv.Atoi(fields[2]); err == nil && groups[pgid] {
+		ppid, _ := strconv.Atoi(fields[1])
+		if postmasters[pid] || postmasters[ppid] {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// childStateEnv makes the test binary, run again by
+// TestKilledProgramLeavesNoServer, start a server in the folder it names,
+// print the postmaster's pid, its Manager's run folder and binaries'
+// folder, and wait to be killed.
+const childStateEnv = "LOCALPG_TEST_CHILD_STATE"
+
+func TestKilledProgramLeavesNoServer(t *testing.T) {
+	if state := os.Getenv(childStateEnv); state != "" {
+		m, err := New(Options{StateDir: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Ensure(t.Context(), "killed", devSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("%d %s %s\n", s.cmd.Process.Pid, m.runDir, m.binRoot)
+		select {}
+	}
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server: not in -short mode")
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestKilledProgramLeavesNoServer$")
+	child.Env = append(os.Environ(), childStateEnv+"="+t.TempDir())
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var postmaster int
+	var runDir, binRoot string
+	if _, err := fmt.Fscan(stdout, &postmaster, &runDir, &binRoot); err != nil {
+		child.Process.Kill()
+		child.Wait()
+		t.Fatalf("reading the child's postmaster pid: %v", err)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := serverProcesses(t, binRoot, map[int]bool{postmaster: true})
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after its program was killed, postgres processes %v are left", left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The next Manager removes what the killed one left.
+	m, err := New(Options{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
+		t.Errorf("the killed program's %s is still there after New: %v", runDir, err)
+	}
 }

@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -134,49 +136,102 @@ func New(opts Options) (*Manager, error) {
 	if !acct.canTraverse(cacheDir) {
 		binRoot = sharedBinRoot
 	}
-	runDir, err := os.MkdirTemp("", "localpg-")
+	removeStaleRunDirs()
+	runDir, err := os.MkdirTemp("", runDirPrefix)
 	if err != nil {
 		return nil, err
-	}
-	// 711: the server account may enter, not list.
-	if err := os.Chmod(runDir, 0o711); err != nil {
-		return nil, err
-	}
-	if !acct.canTraverse(runDir) {
-		os.RemoveAll(runDir)
-		return nil, fmt.Errorf("localpg: %s, the folder for sockets, is out of reach of the user %q that runs PostgreSQL: set TMPDIR to a folder it can enter", runDir, serverUser)
 	}
 	m := &Manager{
 		acct: acct, cacheDir: cacheDir, binRoot: binRoot,
 		stateDir: opts.StateDir, runDir: runDir,
-		log: opts.Log, clusters: map[string]*cluster{},
+		log: &lockedWriter{w: opts.Log}, clusters: map[string]*cluster{},
 	}
-	if m.log == nil {
+	if opts.Log == nil {
 		m.log = io.Discard
 	}
-	// Data lives in StateDir when the server account can reach it. A
-	// test's t.TempDir() is mode 700 under root, so there it lives in this
-	// Manager's runDir, removed by Close, and StateDir/data links to it.
-	m.dataRoot = filepath.Join(opts.StateDir, "data")
-	if !acct.canTraverse(opts.StateDir) {
-		m.dataRoot = filepath.Join(runDir, "data")
-		link := filepath.Join(opts.StateDir, "data")
-		os.Remove(link)
-		if err := os.Symlink(m.dataRoot, link); err != nil {
-			os.RemoveAll(runDir)
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(m.dataRoot, 0o755); err != nil {
-		os.RemoveAll(runDir)
-		return nil, err
-	}
-	if err := os.Chmod(m.dataRoot, 0o755); err != nil {
+	if err := m.prepareRunDir(); err != nil {
 		os.RemoveAll(runDir)
 		return nil, err
 	}
 	m.sp = newSpawner()
 	return m, nil
+}
+
+// runDirPrefix names each Manager's folder in os.TempDir().
+const runDirPrefix = "localpg-"
+
+// prepareRunDir readies the Manager's own folder, writes in it the pid that
+// owns it, and chooses where the data lives: in StateDir when the server
+// account can reach it, otherwise (a test's t.TempDir() is mode 700 under
+// root) in the run folder, which Close removes, with StateDir/data linking
+// to it so a person finds it.
+func (m *Manager) prepareRunDir() error {
+	// 711: the server account may enter, not list.
+	if err := os.Chmod(m.runDir, 0o711); err != nil {
+		return err
+	}
+	if !m.acct.canTraverse(m.runDir) {
+		return fmt.Errorf("localpg: %s, the folder for sockets, is out of reach of the user %q that runs PostgreSQL: set TMPDIR to a folder it can enter", m.runDir, serverUser)
+	}
+	if err := os.WriteFile(filepath.Join(m.runDir, "pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return err
+	}
+	m.dataRoot = filepath.Join(m.stateDir, "data")
+	if !m.acct.canTraverse(m.stateDir) {
+		m.dataRoot = filepath.Join(m.runDir, "data")
+		link := filepath.Join(m.stateDir, "data")
+		if err := os.RemoveAll(link); err != nil {
+			return err
+		}
+		if err := os.Symlink(m.dataRoot, link); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(m.dataRoot, 0o755); err != nil {
+		return err
+	}
+	return os.Chmod(m.dataRoot, 0o755)
+}
+
+// removeStaleRunDirs removes the run folders of this user's Managers whose
+// process is gone: one killed before Close leaves its sockets and, under
+// root, its data (tens of MB per cluster) in os.TempDir(). Its servers died
+// with it (see spawner).
+func removeStaleRunDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), runDirPrefix+"*"))
+	for _, dir := range dirs {
+		info, err := os.Stat(dir)
+		if err != nil || !info.IsDir() {
+			continue
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+			continue
+		}
+		content, err := os.ReadFile(filepath.Join(dir, "pid"))
+		if err != nil {
+			continue // being made, or not a Manager's
+		}
+		pid, err := strconv.Atoi(string(content))
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
+			os.RemoveAll(dir)
+		}
+	}
+}
+
+// lockedWriter keeps the log lines of servers started at the same time
+// whole, whatever the writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func keyHash(key string) string {
@@ -238,8 +293,10 @@ func lockPair(a, b *cluster) (unlock func()) {
 // uses the cluster ARN), creating and starting it from spec on first use;
 // later calls return it (spec.Password, if different, is set with ALTER
 // ROLE). A key whose data exists (a clone, a stopped server) starts from
-// it. A spec whose Major or MasterUsername differs from the data's is
-// refused: upgrading a major needs pg_upgrade, which the pinned builds lack.
+// it. A spec whose Major, MasterUsername or DatabaseName differs from the
+// data's is refused: none of them changes on AWS without a new cluster but
+// the major, and upgrading a major needs pg_upgrade, which the pinned
+// builds lack.
 func (m *Manager) Ensure(ctx context.Context, key string, spec Spec) (*Server, error) {
 	c, err := m.cluster(key)
 	if err != nil {
@@ -262,6 +319,9 @@ func (m *Manager) Ensure(ctx context.Context, key string, spec Spec) (*Server, e
 		}
 		if spec.MasterUsername != c.spec.MasterUsername {
 			return nil, fmt.Errorf("localpg: cluster %s has master user %q, the spec asks for %q: a cluster's master username never changes", key, c.spec.MasterUsername, spec.MasterUsername)
+		}
+		if spec.DatabaseName != c.spec.DatabaseName {
+			return nil, fmt.Errorf("localpg: cluster %s has database %q, the spec asks for %q: a cluster's database name never changes", key, c.spec.DatabaseName, spec.DatabaseName)
 		}
 	}
 	if c.server != nil && c.server.running() {

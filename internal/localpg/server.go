@@ -156,7 +156,8 @@ func (s *Server) waitReady(ctx context.Context) error {
 }
 
 // stop shuts the server down fast (open sessions are ended, a checkpoint
-// is written) and, should that hang, kills its whole process group.
+// is written) and, should that hang, kills the postmaster; each of its
+// children exits on its own when it sees the postmaster gone.
 func (s *Server) stop() error {
 	_ = s.cmd.Process.Signal(syscall.SIGINT)
 	select {
@@ -164,7 +165,7 @@ func (s *Server) stop() error {
 		return nil
 	case <-time.After(30 * time.Second):
 	}
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	_ = s.cmd.Process.Kill()
 	<-s.exited
 	return fmt.Errorf("localpg: postgres on %s did not shut down within 30 s and was killed", s.dataDir)
 }
