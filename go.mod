@@ -20,6 +20,7 @@ require (
 	github.com/cdktf/cdktf-provider-aws-go/aws/v19 v19.54.0
 	github.com/hashicorp/terraform-cdk-go/cdktf v0.20.11
 	github.com/jackc/pgx/v5 v5.13.0
+	github.com/ulikunitz/xz v0.5.17
 	golang.org/x/term v0.48.0
 )
 
