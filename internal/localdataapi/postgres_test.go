@@ -1,17 +1,15 @@
 package localdataapi
 
 import (
-	"os"
 	"testing"
+
+	"aurora-stages/internal/localpg"
 )
 
-// INTERIM until localpg lands: a PostgreSQL given by LOCALDATAAPI_DEV_PG.
+// startPostgres starts the package's one PostgreSQL, a cluster's as
+// localpg runs them, and returns how to log into it.
 func startPostgres(t *testing.T, user, password, database string) func(user, password, database string) string {
 	t.Helper()
-	if os.Getenv("LOCALDATAAPI_DEV_PG") == "" {
-		t.Skip("no PostgreSQL")
-	}
-	return func(user, password, database string) string {
-		return "postgres://" + user + ":" + password + "@127.0.0.1:55432/" + database + "?sslmode=disable"
-	}
+	_, server := localpg.StartForTest(t, localpg.Spec{Major: "16", DatabaseName: database, MasterUsername: user, Password: password})
+	return server.ConnString
 }
