@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,33 +37,56 @@ const (
 )
 
 // testBackend is the front's part made small: one cluster, whose secrets
-// name a user and password, logged into as they say.
+// name a user and password, logged into as they say; through a Pool when
+// it has one.
 type testBackend struct {
 	connString func(user, password, database string) string
-	secrets    map[string][2]string
+	pool       *Pool
+
+	mu      sync.Mutex
+	secrets map[string][2]string
 }
 
 func (b *testBackend) Connect(ctx context.Context, resourceARN, secretARN, database string) (*pgx.Conn, error) {
 	if resourceARN != clusterARN {
 		return nil, &Error{Name: "BadRequestException", Status: http.StatusBadRequest, Message: "HttpEndpoint is not enabled for cluster " + clusterIdentifier(resourceARN)}
 	}
+	b.mu.Lock()
 	secret, ok := b.secrets[secretARN]
+	b.mu.Unlock()
 	if !ok {
 		return nil, &Error{Name: "BadRequestException", Status: http.StatusBadRequest, Message: "Error fetching secret"}
 	}
 	if database == "" {
 		database = clusterDatabase
 	}
-	conn, err := pgx.Connect(ctx, b.connString(secret[0], secret[1], database))
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "28P01" {
-		return nil, &Error{Name: "ForbiddenException", Status: http.StatusForbidden, Message: "The secret does not open the cluster: " + pgErr.Message}
+	login := func(ctx context.Context) (*pgx.Conn, error) {
+		conn, err := pgx.Connect(ctx, b.connString(secret[0], secret[1], database))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "28P01" {
+			return nil, &Error{Name: "ForbiddenException", Status: http.StatusForbidden, Message: "The secret does not open the cluster: " + pgErr.Message}
+		}
+		return conn, err
 	}
-	return conn, err
+	if b.pool == nil {
+		return login(ctx)
+	}
+	return b.pool.Connect(ctx, PoolKey{ResourceARN: resourceARN, User: secret[0], Password: secret[1], Database: database}, login)
+}
+
+// testPooledBackend is a testBackend whose connections go back to its
+// Pool; testBackend alone has the handler close them.
+type testPooledBackend struct{ *testBackend }
+
+func (b testPooledBackend) Release(conn *pgx.Conn, reusable bool) { b.pool.Release(conn, reusable) }
+
+func (b *testBackend) setSecret(arn, user, password string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.secrets[arn] = [2]string{user, password}
 }
 
 type fixture struct {
-	backend *testBackend
 	handler *Handler
 	url     string
 	client  *rdsdata.Client
@@ -70,7 +94,7 @@ type fixture struct {
 
 // newEndpoint serves a new handler over the backend; adjust sets its limits
 // before the first call.
-func newEndpoint(t *testing.T, backend *testBackend, adjust func(*Handler)) fixture {
+func newEndpoint(t testing.TB, backend Backend, adjust func(*Handler)) fixture {
 	t.Helper()
 	h := NewHandler(backend)
 	if adjust != nil {
@@ -85,7 +109,7 @@ func newEndpoint(t *testing.T, backend *testBackend, adjust func(*Handler)) fixt
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		Retryer:      aws.NopRetryer{},
 	})
-	return fixture{backend: backend, handler: h, url: server.URL, client: client}
+	return fixture{handler: h, url: server.URL, client: client}
 }
 
 func (f fixture) execute(t *testing.T, sql string, params ...types.SqlParameter) *rdsdata.ExecuteStatementOutput {
@@ -136,6 +160,8 @@ func TestDataAPIThroughTheGoSDK(t *testing.T) {
 			staleSecretARN: {masterUser, "a-password-rotated-away"},
 		},
 	}
+	pooled := testPooledBackend{&testBackend{connString: backend.connString, pool: NewPool(2), secrets: map[string][2]string{}}}
+	t.Cleanup(pooled.pool.Close)
 	f := newEndpoint(t, backend, nil)
 	ctx := context.Background()
 
@@ -480,6 +506,30 @@ func TestDataAPIThroughTheGoSDK(t *testing.T) {
 			ResourceArn: aws.String(clusterARN), SecretArn: aws.String(secretARN), TransactionId: begun.TransactionId, Sql: aws.String("SELECT 1"),
 		})
 		wantAPIError[*types.TransactionNotFoundException](t, err, 404, "is not found")
+	})
+
+	t.Run("a pooled connection serves the next call, and a rotated secret is checked on it", func(t *testing.T) {
+		f.execute(t, "CREATE ROLE app LOGIN PASSWORD 'first'")
+		p := newEndpoint(t, pooled, nil)
+		appSecret := "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage-db-app-AbCdEf"
+		pooled.setSecret(appSecret, "app", "first")
+		backendPID := func() (int64, error) {
+			out, err := p.client.ExecuteStatement(ctx, &rdsdata.ExecuteStatementInput{ResourceArn: aws.String(clusterARN), SecretArn: aws.String(appSecret), Sql: aws.String("SELECT pg_backend_pid()")})
+			if err != nil {
+				return 0, err
+			}
+			return out.Records[0][0].(*types.FieldMemberLongValue).Value, nil
+		}
+		first, err := backendPID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second, err := backendPID(); err != nil || second != first {
+			t.Errorf("the second call ran on backend %d (%v), want the pooled %d", second, err, first)
+		}
+		pooled.setSecret(appSecret, "app", "rotated-in-the-secret-only")
+		_, err = backendPID()
+		wantAPIError[*types.ForbiddenException](t, err, 403, `password authentication failed for user "app"`)
 	})
 
 	t.Run("boto3's rds-data client sees the same answers", func(t *testing.T) {

@@ -15,10 +15,11 @@ import (
 )
 
 // session is the connection a call runs on, and how to give it back: close
-// a connection of the call's own, or hand a transaction's on to its next call.
+// a connection of the call's own (or hand it to a Releaser backend), or
+// hand a transaction's on to its next call.
 type session struct {
 	conn    *pgx.Conn
-	release func()
+	release func(reusable bool)
 }
 
 func (h *Handler) openSession(ctx context.Context, resourceARN, secretARN, database, transactionID string) (*session, error) {
@@ -27,13 +28,22 @@ func (h *Handler) openSession(ctx context.Context, resourceARN, secretARN, datab
 		if err != nil {
 			return nil, err
 		}
-		return &session{conn: tx.conn, release: func() { h.returnTransaction(tx) }}, nil
+		return &session{conn: tx.conn, release: func(bool) { h.returnTransaction(tx) }}, nil
 	}
 	conn, err := h.connect(ctx, resourceARN, secretARN, database)
 	if err != nil {
 		return nil, err
 	}
-	return &session{conn: conn, release: func() { closeQuietly(conn) }}, nil
+	return &session{conn: conn, release: h.giveBack(conn)}, nil
+}
+
+// giveBack is how a connection from the backend is given back: to a
+// Releaser backend, or closed.
+func (h *Handler) giveBack(conn *pgx.Conn) func(reusable bool) {
+	if releaser, ok := h.backend.(Releaser); ok {
+		return func(reusable bool) { releaser.Release(conn, reusable) }
+	}
+	return func(bool) { closeQuietly(conn) }
 }
 
 func closeQuietly(conn *pgx.Conn) {
@@ -65,7 +75,7 @@ func (h *Handler) withTimeout(s *session, continueAfterTimeout bool, work func(c
 	defer timer.Stop()
 	select {
 	case o := <-done:
-		s.release()
+		s.release(true)
 		return o.answer, o.err
 	case <-timer.C:
 	}
@@ -75,14 +85,14 @@ func (h *Handler) withTimeout(s *session, continueAfterTimeout bool, work func(c
 		_ = s.conn.PgConn().CancelRequest(ctx) // best effort: the statement may have just ended
 		cancel()
 		<-done
-		s.release()
+		s.release(false)
 		return nil, statementTimeout(pid)
 	}
 	h.running.Add(1)
 	go func() {
 		defer h.running.Done()
 		<-done
-		s.release()
+		s.release(false)
 	}()
 	return nil, statementTimeout(pid)
 }

@@ -31,7 +31,9 @@ type Backend interface {
 	// answers (ForbiddenException for a secret that does not open the
 	// cluster, BadRequestException for an unknown cluster or one without the
 	// HTTP endpoint, ...); any other error becomes a 500-class
-	// InternalServerErrorException. The handler closes the connection.
+	// InternalServerErrorException. The handler closes the connection when
+	// the call (or the transaction) ends, or gives it back to a Backend
+	// that is a Releaser.
 	Connect(ctx context.Context, resourceARN, secretARN, database string) (*pgx.Conn, error)
 }
 

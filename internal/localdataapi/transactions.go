@@ -15,6 +15,7 @@ type transaction struct {
 	id          string
 	resourceARN string
 	conn        *pgx.Conn
+	release     func(reusable bool)
 	began       time.Time
 
 	// Guarded by the handler's mu.
@@ -43,16 +44,17 @@ func (h *Handler) beginTransaction(ctx context.Context, req *beginTransactionReq
 	if err != nil {
 		return nil, err
 	}
+	release := h.giveBack(conn)
 	if err := execSimple(ctx, conn, "BEGIN"); err != nil {
-		closeQuietly(conn)
+		release(false)
 		return nil, err
 	}
 	now := time.Now()
-	tx := &transaction{id: newTransactionID(), resourceARN: req.ResourceArn, conn: conn, began: now, lastUsed: now}
+	tx := &transaction{id: newTransactionID(), resourceARN: req.ResourceArn, conn: conn, release: release, began: now, lastUsed: now}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		go closeQuietly(conn)
+		go release(false)
 		return nil, &Error{Name: "ServiceUnavailableError", Status: 503, Message: "The local Data API endpoint is shutting down"}
 	}
 	h.transactions[tx.id] = tx
@@ -127,7 +129,7 @@ func (tx *transaction) end(sql string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := execSimple(ctx, tx.conn, sql)
-	closeQuietly(tx.conn)
+	tx.release(err == nil)
 	return err
 }
 
