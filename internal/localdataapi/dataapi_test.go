@@ -443,6 +443,9 @@ func TestDataAPIThroughTheGoSDK(t *testing.T) {
 		_, err = f.client.ExecuteStatement(ctx, &rdsdata.ExecuteStatementInput{ResourceArn: aws.String(clusterARN), SecretArn: aws.String(secretARN), Sql: aws.String("SELECT 1"), Database: aws.String("nodb")})
 		wantAPIError[*types.DatabaseErrorException](t, err, 400, `database "nodb" does not exist; SQLState: 3D000`)
 
+		_, err = f.client.ExecuteStatement(ctx, &rdsdata.ExecuteStatementInput{ResourceArn: aws.String(clusterARN), SecretArn: aws.String(secretARN), Sql: aws.String("SELECT 1 " + strings.Repeat(" ", maxSQLBytes))})
+		wantAPIError[*types.BadRequestException](t, err, 400, "the Data API takes at most 65536")
+
 		_, err = f.client.ExecuteSql(ctx, &rdsdata.ExecuteSqlInput{DbClusterOrInstanceArn: aws.String(clusterARN), AwsSecretStoreArn: aws.String(secretARN), SqlStatements: aws.String("SELECT 1")})
 		wantAPIError[*types.BadRequestException](t, err, 400, "ExecuteSql is deprecated")
 	})

@@ -97,6 +97,20 @@ func (h *Handler) withTimeout(s *session, continueAfterTimeout bool, work func(c
 	return nil, statementTimeout(pid)
 }
 
+// maxSQLBytes is the longest statement the Data API takes (SqlStatement's
+// max in its model).
+const maxSQLBytes = 65536
+
+func checkSQL(sql string) error {
+	if strings.TrimSpace(sql) == "" {
+		return badRequest("The request's sql is empty: give the statement to run")
+	}
+	if len(sql) > maxSQLBytes {
+		return badRequest("The request's sql is %d bytes; the Data API takes at most %d: split the statement", len(sql), maxSQLBytes)
+	}
+	return nil
+}
+
 func validateOptions(req *executeStatementRequest) (options, error) {
 	var opts options
 	switch req.ResultSetOptions.DecimalReturnType {
@@ -128,8 +142,8 @@ func (h *Handler) executeStatement(ctx context.Context, req *executeStatementReq
 	if err := requireRequest(req.ResourceArn, req.SecretArn); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(req.SQL) == "" {
-		return nil, badRequest("The request's sql is empty: give the statement to run")
+	if err := checkSQL(req.SQL); err != nil {
+		return nil, err
 	}
 	opts, err := validateOptions(req)
 	if err != nil {
@@ -298,8 +312,8 @@ func (h *Handler) batchExecuteStatement(ctx context.Context, req *batchExecuteSt
 	if err := requireRequest(req.ResourceArn, req.SecretArn); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(req.SQL) == "" {
-		return nil, badRequest("The request's sql is empty: give the statement to run")
+	if err := checkSQL(req.SQL); err != nil {
+		return nil, err
 	}
 	statements := make([]*boundStatement, len(req.ParameterSets))
 	for i, set := range req.ParameterSets {
