@@ -120,7 +120,9 @@ func (h *Handler) checkPaused(resourceARN string) error {
 	return databaseResuming(resourceARN)
 }
 
-// Close rolls back open transactions and closes their connections. Calls
+// Close rolls back open transactions and closes their connections, after
+// the statements still running past a timeout. Call it once the HTTP server
+// has stopped serving (http.Server.Shutdown, httptest.Server.Close); calls
 // after it answer ServiceUnavailableError.
 func (h *Handler) Close() {
 	h.mu.Lock()
