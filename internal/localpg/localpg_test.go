@@ -1,0 +1,332 @@
+package localpg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+var devSpec = Spec{Major: "16", DatabaseName: "main", MasterUsername: "dbadmin", Password: "first-Password'1"}
+
+func connect(t *testing.T, s *Server, user, password, database string) (*pgx.Conn, error) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), s.ConnString(user, password, database))
+	if err == nil {
+		t.Cleanup(func() { conn.Close(context.Background()) })
+	}
+	return conn, err
+}
+
+func mustConnect(t *testing.T, s *Server, user, password, database string) *pgx.Conn {
+	t.Helper()
+	conn, err := connect(t, s, user, password, database)
+	if err != nil {
+		t.Fatalf("logging in as %s to %s: %v", user, database, err)
+	}
+	return conn
+}
+
+func wantInvalidPassword(t *testing.T, s *Server, password string) {
+	t.Helper()
+	_, err := connect(t, s, devSpec.MasterUsername, password, devSpec.DatabaseName)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "28P01" {
+		t.Fatalf("logging in with password %q: got %v, want PostgreSQL's 28P01 (invalid_password)", password, err)
+	}
+}
+
+func queryString(t *testing.T, conn *pgx.Conn, sql string) string {
+	t.Helper()
+	var v string
+	if err := conn.QueryRow(t.Context(), sql).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+func TestManager(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL servers: not in -short mode")
+	}
+	m, err := New(Options{StateDir: t.TempDir(), Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			m.Close()
+		}
+	})
+	ctx := t.Context()
+	dev, err := m.Ensure(ctx, "dev", devSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("the master user logs in over TCP to the cluster's database", func(t *testing.T) {
+		conn := mustConnect(t, dev, "dbadmin", devSpec.Password, "main")
+		if got := queryString(t, conn, "SELECT current_user"); got != "dbadmin" {
+			t.Errorf("current_user = %q, want dbadmin", got)
+		}
+		if got := queryString(t, conn, "SELECT current_database()"); got != "main" {
+			t.Errorf("current_database() = %q, want main", got)
+		}
+		if got := queryString(t, conn, "SHOW server_version"); !strings.HasPrefix(got, "16.") {
+			t.Errorf("server_version = %q, want 16.x", got)
+		}
+	})
+
+	t.Run("a wrong password is refused with 28P01", func(t *testing.T) {
+		wantInvalidPassword(t, dev, "not-the-password")
+	})
+
+	t.Run("Ensure again returns the same server", func(t *testing.T) {
+		again, err := m.Ensure(ctx, "dev", devSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again != dev {
+			t.Errorf("Ensure started another server (port %d, first %d)", again.Port, dev.Port)
+		}
+	})
+
+	t.Run("SetPassword: the new password works, the old one fails", func(t *testing.T) {
+		if err := m.SetPassword(ctx, "dev", "second-password"); err != nil {
+			t.Fatal(err)
+		}
+		mustConnect(t, dev, "dbadmin", "second-password", "main")
+		wantInvalidPassword(t, dev, devSpec.Password)
+	})
+
+	t.Run("Ensure with another password sets it", func(t *testing.T) {
+		spec := devSpec
+		spec.Password = "third-password"
+		if _, err := m.Ensure(ctx, "dev", spec); err != nil {
+			t.Fatal(err)
+		}
+		mustConnect(t, dev, "dbadmin", "third-password", "main")
+		wantInvalidPassword(t, dev, "second-password")
+	})
+
+	t.Run("Ensure refuses another major for existing data", func(t *testing.T) {
+		spec := devSpec
+		spec.Major = "17"
+		_, err := m.Ensure(ctx, "dev", spec)
+		if err == nil || !strings.Contains(err.Error(), "cannot change major") {
+			t.Fatalf("Ensure with major 17 on a 16 cluster: got %v, want a refusal", err)
+		}
+	})
+
+	t.Run("a snapshot and its restore are independent copies with rows", func(t *testing.T) {
+		conn := mustConnect(t, dev, "dbadmin", "third-password", "main")
+		if _, err := conn.Exec(ctx, "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 1000) g"); err != nil {
+			t.Fatal(err)
+		}
+		// The source runs while it is copied, and keeps its sessions.
+		if err := m.Clone(ctx, "dev", "snapshot:one", Spec{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, "INSERT INTO items VALUES (1001, 'after the snapshot')"); err != nil {
+			t.Fatalf("the source's session after Clone: %v", err)
+		}
+		// A snapshot is never started: restoring from it copies a stopped folder.
+		if err := m.Clone(ctx, "snapshot:one", "restored", Spec{Password: "restored-password"}); err != nil {
+			t.Fatal(err)
+		}
+		restored, err := m.Ensure(ctx, "restored", Spec{Major: "16", DatabaseName: "main", MasterUsername: "dbadmin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if restored.Port == dev.Port {
+			t.Fatalf("the restored cluster shares port %d with its source", dev.Port)
+		}
+		copyConn := mustConnect(t, restored, "dbadmin", "restored-password", "main")
+		if got := queryString(t, copyConn, "SELECT count(*)::text FROM items"); got != "1000" {
+			t.Errorf("rows in the restored cluster = %s, want the 1000 of the snapshot", got)
+		}
+		if _, err := copyConn.Exec(ctx, "DELETE FROM items WHERE id <= 500"); err != nil {
+			t.Fatal(err)
+		}
+		if got := queryString(t, conn, "SELECT count(*)::text FROM items"); got != "1001" {
+			t.Errorf("rows in the source after deleting in the copy = %s, want 1001", got)
+		}
+		if got := queryString(t, copyConn, "SELECT count(*)::text FROM items"); got != "500" {
+			t.Errorf("rows in the copy after deleting = %s, want 500", got)
+		}
+		wantInvalidPassword(t, restored, "third-password")
+	})
+
+	t.Run("Drop removes the data", func(t *testing.T) {
+		dataDir := m.clusters["restored"].dataDir
+		if err := m.Drop(ctx, "restored"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+			t.Errorf("%s after Drop: %v, want it gone", dataDir, err)
+		}
+		again, err := m.Ensure(ctx, "restored", devSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := mustConnect(t, again, "dbadmin", devSpec.Password, "main")
+		if got := queryString(t, conn, "SELECT count(*)::text FROM pg_tables WHERE tablename = 'items'"); got != "0" {
+			t.Errorf("a dropped and recreated cluster has the old table")
+		}
+	})
+
+	t.Run("as root, postgres runs as nobody", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("not root: postgres runs as the caller")
+		}
+		status, err := os.ReadFile("/proc/" + strconv.Itoa(dev.cmd.Process.Pid) + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(line, "Uid:") {
+				if fields := strings.Fields(line); fields[1] != "65534" || fields[2] != "65534" {
+					t.Errorf("postgres runs as %s, want nobody (65534)", line)
+				}
+			}
+		}
+	})
+
+	t.Run("Close leaves no postgres", func(t *testing.T) {
+		postmasters := map[int]bool{}
+		for _, c := range m.clusters {
+			if c.server != nil {
+				postmasters[c.server.cmd.Process.Pid] = true
+			}
+		}
+		if len(postmasters) != 2 {
+			t.Fatalf("%d servers run before Close, want 2 (dev, restored)", len(postmasters))
+		}
+		if n := len(serverProcesses(t, m.binRoot, postmasters)); n <= 2 {
+			t.Fatalf("found %d postgres processes of this Manager before Close, want the 2 postmasters and their children: the check cannot see them", n)
+		}
+		closed = true
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if left := serverProcesses(t, m.binRoot, postmasters); len(left) > 0 {
+			t.Errorf("after Close, postgres processes are left: %v", left)
+		}
+		if _, err := os.Stat(m.runDir); !os.IsNotExist(err) {
+			t.Errorf("Close left %s: %v", m.runDir, err)
+		}
+	})
+}
+
+// serverProcesses lists the processes whose executable is under binRoot
+// and that are one of postmasters or their children: other tests running at
+// the same time start their own. Each child of a postmaster makes a process
+// group of its own, so the group does not tell.
+func serverProcesses(t *testing.T, binRoot string, postmasters map[int]bool) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.EvalSymlinks(binRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
+		if err != nil || !strings.HasPrefix(exe, root+"/") {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// After "pid (comm)": state, ppid.
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		ppid, _ := strconv.Atoi(fields[1])
+		if postmasters[pid] || postmasters[ppid] {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// childStateEnv makes the test binary, run again by
+// TestKilledProgramLeavesNoServer, start a server in the folder it names,
+// print the postmaster's pid, its Manager's run folder and binaries'
+// folder, and wait to be killed.
+const childStateEnv = "LOCALPG_TEST_CHILD_STATE"
+
+func TestKilledProgramLeavesNoServer(t *testing.T) {
+	if state := os.Getenv(childStateEnv); state != "" {
+		m, err := New(Options{StateDir: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Ensure(t.Context(), "killed", devSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("%d %s %s\n", s.cmd.Process.Pid, m.runDir, m.binRoot)
+		select {}
+	}
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server: not in -short mode")
+	}
+	child := exec.Command(os.Args[0], "-test.run=^TestKilledProgramLeavesNoServer$")
+	child.Env = append(os.Environ(), childStateEnv+"="+t.TempDir())
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var postmaster int
+	var runDir, binRoot string
+	if _, err := fmt.Fscan(stdout, &postmaster, &runDir, &binRoot); err != nil {
+		child.Process.Kill()
+		child.Wait()
+		t.Fatalf("reading the child's postmaster pid: %v", err)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := serverProcesses(t, binRoot, map[int]bool{postmaster: true})
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after its program was killed, postgres processes %v are left", left)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The next Manager removes what the killed one left.
+	m, err := New(Options{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
+		t.Errorf("the killed program's %s is still there after New: %v", runDir, err)
+	}
+}
