@@ -157,10 +157,17 @@ func Context(t testing.TB) context.Context {
 	return ctx
 }
 
+// FrontConfig is the SDK configuration of calls sent through the front, as
+// a deploy's and a consumer's are: the front follows what they do to a
+// cluster, and answers the Data API.
+func (e *Emulator) FrontConfig() aws.Config {
+	config := e.config.Copy()
+	config.BaseEndpoint = aws.String(e.Endpoint)
+	return config
+}
+
 // DataAPI is a Data API client of the emulator's front, as a consumer
 // makes one: the front answers it with real SQL.
 func (e *Emulator) DataAPI() *rdsdata.Client {
-	config := e.config.Copy()
-	config.BaseEndpoint = aws.String(e.Endpoint)
-	return rdsdata.NewFromConfig(config)
+	return rdsdata.NewFromConfig(e.FrontConfig())
 }

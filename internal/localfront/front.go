@@ -14,6 +14,7 @@ package localfront
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"aurora-stages/internal/localdataapi"
 	"aurora-stages/internal/localpg"
@@ -67,7 +69,28 @@ type Front struct {
 	// Data API call is first shown to moto, which answers whether the
 	// caller may make it.
 	enforced bool
+	// secrets are the secrets' values read from moto, by ARN, until a
+	// Secrets Manager call that writes passes through the front, or
+	// secretTTL passes (a write made on moto directly).
+	secrets map[string]cachedSecret
+	// generations counts the clusters ever made, for cluster.generation.
+	generations int
+
+	// pool keeps the Data API's logged-in connections between calls.
+	pool *localdataapi.Pool
 }
+
+// cachedSecret is a secret's username and password as read at a time.
+type cachedSecret struct {
+	username, password string
+	read               time.Time
+}
+
+// secretTTL bounds how long a secret's value read from moto is used
+// without reading it again: a Data API call reads its secret every time on
+// AWS, and two reads from moto (the cluster's and the secret's) would cost
+// more than the SQL itself.
+const secretTTL = 2 * time.Second
 
 // cluster is what the front learned of one cluster from the calls that
 // made and changed it.
@@ -77,6 +100,15 @@ type cluster struct {
 	// data is true once the cluster's PostgreSQL holds data: it was used
 	// through the Data API, or restored from data.
 	data bool
+	// spec is what its PostgreSQL is made with: read from moto when the
+	// cluster is first used (its engine version, database name and master
+	// user), kept after. A local server cannot change its major (no
+	// pg_upgrade in the pinned builds): an engine upgrade keeps the data on
+	// the major it was created with (docs/local.md).
+	spec localpg.Spec
+	// generation counts the clusters made under this identifier, so that
+	// no pooled connection to an earlier one serves a later one.
+	generation int
 }
 
 // Options configures a front.
@@ -106,15 +138,18 @@ func New(opts Options) (*Front, error) {
 	f := &Front{
 		moto: target, proxy: httputil.NewSingleHostReverseProxy(target), pg: pg,
 		log:      log.New(logs, "local front: ", log.LstdFlags),
-		clusters: map[string]*cluster{}, snapshots: map[string]string{},
+		clusters: map[string]*cluster{}, snapshots: map[string]string{}, secrets: map[string]cachedSecret{},
+		pool: localdataapi.NewPool(4),
 	}
 	f.api = localdataapi.NewHandler(backend{f})
 	return f, nil
 }
 
-// Close stops the Data API's transactions and every PostgreSQL server.
+// Close stops the Data API's transactions, its connections and every
+// PostgreSQL server.
 func (f *Front) Close() error {
 	f.api.Close()
+	f.pool.Close()
 	return f.pg.Close()
 }
 
@@ -226,6 +261,11 @@ func (f *Front) passOn(w http.ResponseWriter, r *http.Request) {
 			f.mu.Unlock()
 		}
 	}
+	if target := r.Header.Get("X-Amz-Target"); strings.HasPrefix(target, "secretsmanager.") && !secretReads[strings.TrimPrefix(target, "secretsmanager.")] {
+		f.mu.Lock()
+		clear(f.secrets)
+		f.mu.Unlock()
+	}
 	if r.URL.Path == "/moto-api/reset-auth" {
 		f.mu.Lock()
 		f.enforced = true
@@ -247,6 +287,12 @@ func (f *Front) passOn(w http.ResponseWriter, r *http.Request) {
 }
 
 const rdsVersion = "2014-10-31"
+
+// secretReads are the Secrets Manager calls that change no secret.
+var secretReads = map[string]bool{
+	"GetSecretValue": true, "BatchGetSecretValue": true, "DescribeSecret": true, "ListSecrets": true,
+	"ListSecretVersionIds": true, "GetResourcePolicy": true, "GetRandomPassword": true, "ValidateResourcePolicy": true,
+}
 
 // clusterKey names a cluster of a region for the front and its PostgreSQL.
 func clusterKey(region, identifier string) string {
@@ -277,10 +323,15 @@ func (f *Front) follow(ctx context.Context, region string, call url.Values) erro
 				return err
 			}
 		}
-		f.clusters[key] = &cluster{password: call.Get("MasterUserPassword"), httpEndpoint: call.Get("EnableHttpEndpoint") == "true"}
+		f.generations++
+		f.clusters[key] = &cluster{password: call.Get("MasterUserPassword"), httpEndpoint: call.Get("EnableHttpEndpoint") == "true", generation: f.generations}
 		return nil
 	case "ModifyDBCluster":
 		c := f.known(key)
+		// Its engine version may have changed: read again at next use.
+		if !c.data {
+			c.spec = localpg.Spec{}
+		}
 		if call.Has("EnableHttpEndpoint") {
 			c.httpEndpoint = call.Get("EnableHttpEndpoint") == "true"
 		}
@@ -307,6 +358,7 @@ func (f *Front) follow(ctx context.Context, region string, call url.Values) erro
 				return err
 			}
 			f.snapshots[snapshot] = snapshot
+			f.clusters[snapshot] = &cluster{data: true, spec: c.spec}
 		}
 		return nil
 	case "RestoreDBClusterFromSnapshot":
@@ -351,7 +403,8 @@ func (f *Front) restore(ctx context.Context, key, source string) error {
 			return err
 		}
 	}
-	c := &cluster{}
+	f.generations++
+	c := &cluster{generation: f.generations}
 	f.clusters[key] = c
 	if source == "" {
 		return nil
@@ -359,7 +412,7 @@ func (f *Front) restore(ctx context.Context, key, source string) error {
 	if err := f.pg.Clone(ctx, source, key, localpg.Spec{}); err != nil {
 		return err
 	}
-	c.data = true
+	c.data, c.spec = true, f.clusters[source].spec
 	return nil
 }
 
@@ -434,10 +487,9 @@ func (b backend) Connect(ctx context.Context, resourceARN, secretARN, database s
 		return nil, notEnabled
 	}
 	key := clusterKey(resource.Region, identifier(resourceARN))
-	described, err := f.rds(resource.Region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String(identifier(resourceARN))})
-	if err != nil || len(described.DBClusters) != 1 {
-		return nil, notEnabled
-	}
+	// The front follows every cluster made, changed and deleted through
+	// it: one it does not know, or whose Data API was never enabled, has
+	// none.
 	f.mu.Lock()
 	c := f.clusters[key]
 	var known cluster
@@ -455,26 +507,56 @@ func (b backend) Connect(ctx context.Context, resourceARN, secretARN, database s
 	if known.password == "" {
 		return nil, fmt.Errorf("the emulator's front never saw a master password for cluster %s: it learns it from the CreateDBCluster or ModifyDBCluster sent through it (deploy the stage with DB_LOCAL_ENDPOINT set to the front's URL)", identifier(resourceARN))
 	}
-	described0 := described.DBClusters[0]
-	spec := localpg.Spec{
-		Major:          major(aws.ToString(described0.EngineVersion)),
-		DatabaseName:   aws.ToString(described0.DatabaseName),
-		MasterUsername: aws.ToString(described0.MasterUsername),
-		Password:       known.password,
+	spec := known.spec
+	if spec.Major == "" {
+		if spec, err = f.describe(ctx, resource.Region, identifier(resourceARN)); err != nil {
+			return nil, notEnabled
+		}
 	}
-	server, err := f.pg.Ensure(ctx, key, spec)
-	if err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	if c := f.clusters[key]; c != nil {
-		c.data = true
-	}
-	f.mu.Unlock()
+	spec.Password = known.password
 	if database == "" {
 		database = spec.DatabaseName
 	}
-	return pgx.Connect(ctx, server.ConnString(username, password, database))
+	// A login proves the secret against the cluster's password now: a
+	// connection made under another cluster password, or to an earlier
+	// cluster of the identifier, is never reused.
+	poolKey := localdataapi.PoolKey{
+		ResourceARN: fmt.Sprintf("%s#%d#%x", resourceARN, known.generation, sha256.Sum256([]byte(known.password))),
+		User:        username, Password: password, Database: database,
+	}
+	return f.pool.Connect(ctx, poolKey, func(ctx context.Context) (*pgx.Conn, error) {
+		server, err := f.pg.Ensure(ctx, key, spec)
+		if err != nil {
+			return nil, err
+		}
+		f.mu.Lock()
+		if c := f.clusters[key]; c != nil && c.generation == known.generation {
+			c.data, c.spec = true, localpg.Spec{Major: spec.Major, DatabaseName: spec.DatabaseName, MasterUsername: spec.MasterUsername}
+		}
+		f.mu.Unlock()
+		return pgx.Connect(ctx, server.ConnString(username, password, database))
+	})
+}
+
+// Release keeps a connection for the next call, as the Data API's own
+// pool does.
+func (b backend) Release(conn *pgx.Conn, reusable bool) { b.f.pool.Release(conn, reusable) }
+
+// describe reads what a cluster's PostgreSQL is made with from moto.
+func (f *Front) describe(ctx context.Context, region, id string) (localpg.Spec, error) {
+	out, err := f.rds(region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String(id)})
+	if err != nil {
+		return localpg.Spec{}, err
+	}
+	if len(out.DBClusters) != 1 {
+		return localpg.Spec{}, fmt.Errorf("cluster %s: %d found", id, len(out.DBClusters))
+	}
+	described := out.DBClusters[0]
+	return localpg.Spec{
+		Major:          major(aws.ToString(described.EngineVersion)),
+		DatabaseName:   aws.ToString(described.DatabaseName),
+		MasterUsername: aws.ToString(described.MasterUsername),
+	}, nil
 }
 
 // secret reads the username and password of a Data API call's secret from
@@ -483,6 +565,12 @@ func (f *Front) secret(ctx context.Context, secretARN string) (string, string, e
 	parsed, err := arn.Parse(secretARN)
 	if err != nil || parsed.Service != "secretsmanager" {
 		return "", "", &localdataapi.Error{Name: "SecretsErrorException", Status: http.StatusBadRequest, Message: fmt.Sprintf("%q is not the ARN of a Secrets Manager secret", secretARN)}
+	}
+	f.mu.Lock()
+	cached, found := f.secrets[secretARN]
+	f.mu.Unlock()
+	if found && time.Since(cached.read) < secretTTL {
+		return cached.username, cached.password, nil
 	}
 	out, err := secretsmanager.NewFromConfig(f.config(parsed.Region)).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN)})
 	if err != nil {
@@ -495,6 +583,9 @@ func (f *Front) secret(ctx context.Context, secretARN string) (string, string, e
 	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &value); err != nil || value.Username == "" || value.Password == "" {
 		return "", "", &localdataapi.Error{Name: "InvalidSecretException", Status: http.StatusBadRequest, Message: "The secret " + secretARN + " does not hold a JSON object with username and password"}
 	}
+	f.mu.Lock()
+	f.secrets[secretARN] = cachedSecret{username: value.Username, password: value.Password, read: time.Now()}
+	f.mu.Unlock()
 	return value.Username, value.Password, nil
 }
 
