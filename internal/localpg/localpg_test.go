@@ -185,6 +185,20 @@ func TestManager(t *testing.T) {
 		}
 	})
 
+	t.Run("a 17 cluster, its password set before it exists", func(t *testing.T) {
+		if err := m.SetPassword(ctx, "upgraded", "set-before"); err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Ensure(ctx, "upgraded", Spec{Major: "17", DatabaseName: "app", MasterUsername: "owner"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := mustConnect(t, s, "owner", "set-before", "app")
+		if got := queryString(t, conn, "SHOW server_version"); !strings.HasPrefix(got, "17.4") {
+			t.Errorf("server_version = %q, want 17.4", got)
+		}
+	})
+
 	t.Run("as root, postgres runs as nobody", func(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("not root: postgres runs as the caller")
@@ -209,11 +223,11 @@ func TestManager(t *testing.T) {
 				postmasters[c.server.cmd.Process.Pid] = true
 			}
 		}
-		if len(postmasters) != 2 {
-			t.Fatalf("%d servers run before Close, want 2 (dev, restored)", len(postmasters))
+		if len(postmasters) != 3 {
+			t.Fatalf("%d servers run before Close, want 3 (dev, restored, upgraded)", len(postmasters))
 		}
-		if n := len(serverProcesses(t, m.binRoot, postmasters)); n <= 2 {
-			t.Fatalf("found %d postgres processes of this Manager before Close, want the 2 postmasters and their children: the check cannot see them", n)
+		if n := len(serverProcesses(t, m.binRoot, postmasters)); n <= 3 {
+			t.Fatalf("found %d postgres processes of this Manager before Close, want the 3 postmasters and their children: the check cannot see them", n)
 		}
 		closed = true
 		if err := m.Close(); err != nil {

@@ -15,8 +15,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Spec is what a cluster's server is made with.
@@ -106,7 +104,6 @@ type cluster struct {
 	spec     Spec   // what the data was made with; Password unused
 	password string // the master password last set
 	hasData  bool
-	fresh    bool // the data is a template's: the database is still to be created
 	server   *Server
 }
 
@@ -333,13 +330,14 @@ func (m *Manager) Ensure(ctx context.Context, key string, spec Spec) (*Server, e
 		}
 		return c.server, nil
 	}
+	began := time.Now()
 	c.password = spec.Password
 	if !c.hasData {
 		if err := m.create(ctx, c, spec); err != nil {
 			return nil, err
 		}
 	}
-	if err := m.start(ctx, c); err != nil {
+	if err := m.start(ctx, c, began); err != nil {
 		return nil, err
 	}
 	return c.server, nil
@@ -353,7 +351,7 @@ func (m *Manager) create(ctx context.Context, c *cluster, spec Spec) error {
 		return err
 	}
 	m.setupMu.Lock()
-	tmpl, err := template(ctx, m.sp, m.acct, binDir, m.binRoot, spec.MasterUsername)
+	tmpl, err := m.template(ctx, binDir, spec)
 	m.setupMu.Unlock()
 	if err != nil {
 		return err
@@ -368,7 +366,7 @@ func (m *Manager) create(ctx context.Context, c *cluster, spec Spec) error {
 		return fmt.Errorf("localpg: copying the template %s for cluster %s: %w", tmpl, c.key, err)
 	}
 	c.spec = Spec{Major: spec.Major, DatabaseName: spec.DatabaseName, MasterUsername: spec.MasterUsername}
-	c.hasData, c.fresh = true, true
+	c.hasData = true
 	return nil
 }
 
@@ -382,10 +380,9 @@ func (m *Manager) binaries(ctx context.Context, major string) (string, error) {
 	return install(ctx, r, m.cacheDir, m.binRoot)
 }
 
-// start starts c's server on its data and sets its master password (and,
-// on a fresh folder, creates its database).
-func (m *Manager) start(ctx context.Context, c *cluster) error {
-	began := time.Now()
+// start starts c's server on its data and sets its master password. The
+// log line tells the time since began.
+func (m *Manager) start(ctx context.Context, c *cluster, began time.Time) error {
 	binDir, err := m.binaries(ctx, c.spec.Major)
 	if err != nil {
 		return err
@@ -402,31 +399,13 @@ func (m *Manager) start(ctx context.Context, c *cluster) error {
 	if err != nil {
 		return fmt.Errorf("cluster %s: %w", c.key, err)
 	}
-	if err := m.prepare(ctx, c, s); err != nil {
+	if err := s.setPassword(ctx, c.password); err != nil {
 		s.stop()
 		return fmt.Errorf("localpg: cluster %s: %w; see %s", c.key, err, c.logPath)
 	}
 	c.server = s
 	fmt.Fprintf(m.log, "localpg: started %s: PostgreSQL %s, %s@%s on 127.0.0.1:%d in %s\n",
 		c.key, s.version, c.spec.MasterUsername, c.spec.DatabaseName, s.Port, time.Since(began).Round(time.Millisecond))
-	return nil
-}
-
-func (m *Manager) prepare(ctx context.Context, c *cluster, s *Server) error {
-	conn, err := s.admin(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	if err := alterPassword(ctx, conn, c.spec.MasterUsername, c.password); err != nil {
-		return err
-	}
-	if c.fresh {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{c.spec.DatabaseName}.Sanitize()); err != nil {
-			return fmt.Errorf("creating database %s: %w", c.spec.DatabaseName, err)
-		}
-		c.fresh = false
-	}
 	return nil
 }
 
@@ -508,7 +487,7 @@ func (m *Manager) Clone(ctx context.Context, from, to string, spec Spec) error {
 	dst.password = spec.Password
 	spec.Password = ""
 	dst.spec = spec
-	dst.hasData, dst.fresh = true, src.fresh
+	dst.hasData = true
 	return nil
 }
 
@@ -600,7 +579,7 @@ func (m *Manager) Drop(ctx context.Context, key string) error {
 	if err := os.RemoveAll(c.dataDir); err != nil {
 		return errors.Join(stopErr, err)
 	}
-	c.spec, c.password, c.hasData, c.fresh = Spec{}, "", false, false
+	c.spec, c.password, c.hasData = Spec{}, "", false
 	return stopErr
 }
 

@@ -204,6 +204,27 @@ func (s *Server) setPassword(ctx context.Context, password string) error {
 	return alterPassword(ctx, conn, s.master, password)
 }
 
+// createDatabase creates database unless it is there (a cluster may call
+// its database "postgres").
+func (s *Server) createDatabase(ctx context.Context, database string) error {
+	conn, err := s.admin(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", database).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{database}.Sanitize()); err != nil {
+		return fmt.Errorf("creating database %s: %w", database, err)
+	}
+	return nil
+}
+
 // alterPassword sets role's password. ALTER ROLE takes no parameters, so
 // the password is a quoted literal (standard_conforming_strings is on).
 func alterPassword(ctx context.Context, conn *pgx.Conn, role, password string) error {
