@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/sys/unix"
 )
 
 var devSpec = Spec{Major: "16", DatabaseName: "main", MasterUsername: "dbadmin", Password: "first-Password'1"}
@@ -334,6 +335,18 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	pidFiles, _ := filepath.Glob(filepath.Join(runDir, "data", "*", "postmaster.pid"))
+	if len(pidFiles) != 1 {
+		t.Fatalf("the killed program's server left %d postmaster.pid, want 1", len(pidFiles))
+	}
+	content, err := os.ReadFile(pidFiles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shmKey, shmID int
+	if _, err := fmt.Sscan(strings.Split(string(content), "\n")[6], &shmKey, &shmID); err != nil {
+		t.Fatalf("reading the shared memory id in %s: %v", pidFiles[0], err)
+	}
 	// The next Manager removes what the killed one left.
 	m, err := New(Options{StateDir: t.TempDir()})
 	if err != nil {
@@ -342,5 +355,9 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 	defer m.Close()
 	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
 		t.Errorf("the killed program's %s is still there after New: %v", runDir, err)
+	}
+	var desc unix.SysvShmDesc
+	if _, err := unix.SysvShmCtl(shmID, unix.IPC_STAT, &desc); err == nil && int(desc.Perm.Key) == shmKey {
+		t.Errorf("the killed server's shared memory segment %d is still there after New", shmID)
 	}
 }

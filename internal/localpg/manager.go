@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Spec is what a cluster's server is made with.
@@ -59,9 +61,9 @@ func (s Spec) validate() error {
 
 // Options says where a Manager keeps its files.
 type Options struct {
-	// StateDir holds the data folders (unless root's server account cannot
-	// reach it, see New), sockets' parent and one log per server: a test's
-	// t.TempDir(), or .local/postgres for make local.
+	// StateDir holds one log per server and a link, data, to the data
+	// folders, which live in RAM (see runBase) as long as the Manager: a
+	// test's t.TempDir(), or .local/postgres for make local.
 	StateDir string
 	// CacheDir holds the downloaded archives; "" is
 	// os.UserCacheDir()/aurora-stages/postgres, next to Go's build cache.
@@ -110,7 +112,7 @@ type cluster struct {
 // New prepares a Manager; servers start on first Ensure.
 func New(opts Options) (*Manager, error) {
 	if opts.StateDir == "" {
-		return nil, errors.New("localpg: Options.StateDir is empty: give a folder for the data, sockets and logs")
+		return nil, errors.New("localpg: Options.StateDir is empty: give a folder for the logs")
 	}
 	acct, err := serverAccount()
 	if err != nil {
@@ -133,14 +135,15 @@ func New(opts Options) (*Manager, error) {
 	if !acct.canTraverse(cacheDir) {
 		binRoot = sharedBinRoot
 	}
-	removeStaleRunDirs()
-	runDir, err := os.MkdirTemp("", runDirPrefix)
+	base := runBase()
+	removeStaleRunDirs(base)
+	runDir, err := os.MkdirTemp(base, runDirPrefix)
 	if err != nil {
 		return nil, err
 	}
 	m := &Manager{
 		acct: acct, cacheDir: cacheDir, binRoot: binRoot,
-		stateDir: opts.StateDir, runDir: runDir,
+		stateDir: opts.StateDir, runDir: runDir, dataRoot: filepath.Join(runDir, "data"),
 		log: &lockedWriter{w: opts.Log}, clusters: map[string]*cluster{},
 	}
 	if opts.Log == nil {
@@ -154,48 +157,53 @@ func New(opts Options) (*Manager, error) {
 	return m, nil
 }
 
-// runDirPrefix names each Manager's folder in os.TempDir().
+// runDirPrefix names each Manager's folder in runBase().
 const runDirPrefix = "localpg-"
 
+// runBase is where each Manager makes its folder for sockets and data:
+// /dev/shm, a RAM file system, where there is one. The data is thrown away
+// with the emulator that it serves, and making a cluster's 1,300 files
+// there costs an eighth of the CPU that it costs on this project's disks
+// (0.05 s against 0.3 to 0.45 s of system time per copy of the template).
+func runBase() string {
+	if info, err := os.Stat("/dev/shm"); err == nil && info.IsDir() && unix.Access("/dev/shm", unix.W_OK|unix.X_OK) == nil {
+		return "/dev/shm"
+	}
+	return os.TempDir()
+}
+
 // prepareRunDir readies the Manager's own folder, writes in it the pid that
-// owns it, and chooses where the data lives: in StateDir when the server
-// account can reach it, otherwise (a test's t.TempDir() is mode 700 under
-// root) in the run folder, which Close removes, with StateDir/data linking
-// to it so a person finds it.
+// owns it, and links StateDir/data to the data in it, so a person finds it.
 func (m *Manager) prepareRunDir() error {
 	// 711: the server account may enter, not list.
 	if err := os.Chmod(m.runDir, 0o711); err != nil {
 		return err
 	}
 	if !m.acct.canTraverse(m.runDir) {
-		return fmt.Errorf("localpg: %s, the folder for sockets, is out of reach of the user %q that runs PostgreSQL: set TMPDIR to a folder it can enter", m.runDir, serverUser)
+		return fmt.Errorf("localpg: %s is out of reach of the user %q that runs PostgreSQL: set TMPDIR to a folder it can enter", m.runDir, serverUser)
 	}
 	if err := os.WriteFile(filepath.Join(m.runDir, "pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		return err
 	}
-	m.dataRoot = filepath.Join(m.stateDir, "data")
-	if !m.acct.canTraverse(m.stateDir) {
-		m.dataRoot = filepath.Join(m.runDir, "data")
-		link := filepath.Join(m.stateDir, "data")
-		if err := os.RemoveAll(link); err != nil {
-			return err
-		}
-		if err := os.Symlink(m.dataRoot, link); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(m.dataRoot, 0o755); err != nil {
+	if err := os.Mkdir(m.dataRoot, 0o711); err != nil {
 		return err
 	}
-	return os.Chmod(m.dataRoot, 0o755)
+	if err := os.Chmod(m.dataRoot, 0o711); err != nil {
+		return err
+	}
+	link := filepath.Join(m.stateDir, "data")
+	if err := os.RemoveAll(link); err != nil {
+		return err
+	}
+	return os.Symlink(m.dataRoot, link)
 }
 
-// removeStaleRunDirs removes the run folders of this user's Managers whose
-// process is gone: one killed before Close leaves its sockets and, under
-// root, its data (tens of MB per cluster) in os.TempDir(). Its servers died
-// with it (see spawner).
-func removeStaleRunDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), runDirPrefix+"*"))
+// removeStaleRunDirs removes the folders in base of this user's Managers
+// whose process is gone: one killed before Close leaves its data there (46
+// MB per cluster, in RAM), and each of its servers, killed with it (see
+// spawner), a System V shared memory segment.
+func removeStaleRunDirs(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, runDirPrefix+"*"))
 	for _, dir := range dirs {
 		info, err := os.Stat(dir)
 		if err != nil || !info.IsDir() {
@@ -213,9 +221,37 @@ func removeStaleRunDirs() {
 			continue
 		}
 		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
+			pidFiles, _ := filepath.Glob(filepath.Join(dir, "data", "*", "postmaster.pid"))
+			for _, pidFile := range pidFiles {
+				removeSharedMemory(pidFile)
+			}
 			os.RemoveAll(dir)
 		}
 	}
+}
+
+// removeSharedMemory removes the System V segment that the postmaster of
+// pidFile made as an interlock (PostgreSQL makes one even when its shared
+// memory is mmap'd) and that nothing uses any more. The seventh line of
+// postmaster.pid holds its key and id.
+func removeSharedMemory(pidFile string) {
+	content, err := os.ReadFile(pidFile)
+	if err != nil {
+		return
+	}
+	lines := strings.Split(string(content), "\n")
+	if len(lines) < 7 {
+		return
+	}
+	var key, id int
+	if _, err := fmt.Sscan(lines[6], &key, &id); err != nil {
+		return
+	}
+	var desc unix.SysvShmDesc
+	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &desc); err != nil || int(desc.Perm.Key) != key || desc.Nattch != 0 {
+		return
+	}
+	unix.SysvShmCtl(id, unix.IPC_RMID, nil)
 }
 
 // lockedWriter keeps the log lines of servers started at the same time
@@ -354,11 +390,6 @@ func (m *Manager) create(ctx context.Context, c *cluster, spec Spec) error {
 	tmpl, err := m.template(ctx, binDir, spec)
 	m.setupMu.Unlock()
 	if err != nil {
-		return err
-	}
-	// A folder of the same name is an earlier Manager's on this StateDir:
-	// the emulator it served is gone, so is the cluster.
-	if err := os.RemoveAll(c.dataDir); err != nil {
 		return err
 	}
 	if err := copyData(tmpl, c.dataDir, m.acct, nil); err != nil {
@@ -583,8 +614,9 @@ func (m *Manager) Drop(ctx context.Context, key string) error {
 	return stopErr
 }
 
-// Close stops every server and removes this Manager's sockets (and data, if
-// it lived there); no process is left. The data in StateDir stays.
+// Close stops every server and removes this Manager's sockets and data (it
+// lives as long as the Manager, as the emulator's state does); no process is
+// left. The logs in StateDir stay.
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	if m.closed {
@@ -610,9 +642,7 @@ func (m *Manager) Close() error {
 	}
 	wg.Wait()
 	m.sp.close()
-	if strings.HasPrefix(m.dataRoot, m.runDir) {
-		os.Remove(filepath.Join(m.stateDir, "data"))
-	}
+	os.Remove(filepath.Join(m.stateDir, "data"))
 	errs = append(errs, os.RemoveAll(m.runDir))
 	return errors.Join(errs...)
 }

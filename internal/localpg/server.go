@@ -62,6 +62,9 @@ func serverSettings(port int, socketDir string) []string {
 		"fsync=off",
 		"synchronous_commit=off",
 		"full_page_writes=off",
+		// Dynamic shared memory in the data folder, not in /dev/shm, so that
+		// a server killed with its program leaves none behind.
+		"dynamic_shared_memory_type=mmap",
 		// Keeps the WAL that an online Clone needs until it has copied
 		// it, should a checkpoint come in between (see cloneRunning).
 		"wal_keep_size=64MB",
