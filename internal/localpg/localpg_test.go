@@ -218,73 +218,70 @@ func TestManager(t *testing.T) {
 	})
 
 	t.Run("Close leaves no postgres", func(t *testing.T) {
-		postmasters := map[int]bool{}
+		running := 0
 		for _, c := range m.clusters {
 			if c.server != nil {
-				postmasters[c.server.cmd.Process.Pid] = true
+				running++
 			}
 		}
-		if len(postmasters) != 3 {
-			t.Fatalf("%d servers run before Close, want 3 (dev, restored, upgraded)", len(postmasters))
+		if running != 3 {
+			t.Fatalf("%d servers run before Close, want 3 (dev, restored, upgraded)", running)
 		}
-		if n := len(serverProcesses(t, m.binRoot, postmasters)); n <= 3 {
-			t.Fatalf("found %d postgres processes of this Manager before Close, want the 3 postmasters and their children: the check cannot see them", n)
+		if n := len(serverProcesses(t, m.dataRoot, m.binRoot)); n <= running {
+			t.Fatalf("found %d postgres processes of this Manager before Close, want the %d postmasters and their children: the check cannot see them", n, running)
 		}
 		closed = true
 		if err := m.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if left := serverProcesses(t, m.binRoot, postmasters); len(left) > 0 {
+		if left := serverProcesses(t, m.dataRoot, m.binRoot); len(left) > 0 {
 			t.Errorf("after Close, postgres processes are left: %v", left)
 		}
 		if _, err := os.Stat(m.runDir); !os.IsNotExist(err) {
 			t.Errorf("Close left %s: %v", m.runDir, err)
 		}
+		if _, err := os.Lstat(filepath.Join(m.stateDir, "data")); !os.IsNotExist(err) {
+			t.Errorf("Close left the link %s/data: %v", m.stateDir, err)
+		}
 	})
 }
 
-// serverProcesses lists the processes whose executable is under binRoot
-// and that are one of postmasters or their children: other tests running at
-// the same time start their own. Each child of a postmaster makes a process
-// group of its own, so the group does not tell.
-func serverProcesses(t *testing.T, binRoot string, postmasters map[int]bool) []int {
+// serverProcesses lists the processes that work in a data folder under
+// dataRoot: a postmaster and each of its children run in their data folder.
+// Neither the process group (each child makes its own), nor the parent (a
+// killed postmaster's children go to init), nor the executable (other
+// tests' servers run the same) tells a Manager's servers apart. A process
+// found is checked to run a binary under binRoot, and one that is exiting
+// counts as long as it holds its folder, which it lets go of after its
+// shared memory.
+func serverProcesses(t *testing.T, dataRoot, binRoot string) []string {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := filepath.EvalSymlinks(binRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
+	var found []string
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cwd, err := os.Readlink("/proc/" + e.Name() + "/cwd")
+		if err != nil || !strings.HasPrefix(cwd, dataRoot+"/") {
 			continue
 		}
 		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
-		if err != nil || !strings.HasPrefix(exe, root+"/") {
-			continue
+		if err == nil && !strings.HasPrefix(exe, binRoot+"/") {
+			t.Errorf("process %s works in %s but runs %s, not a binary under %s", e.Name(), cwd, exe, binRoot)
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// After "pid (comm)": state, ppid.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		ppid, _ := strconv.Atoi(fields[1])
-		if postmasters[pid] || postmasters[ppid] {
-			pids = append(pids, pid)
-		}
+		found = append(found, e.Name()+" in "+cwd)
 	}
-	return pids
+	return found
 }
 
 // childStateEnv makes the test binary, run again by
 // TestKilledProgramLeavesNoServer, start a server in the folder it names,
-// print the postmaster's pid, its Manager's run folder and binaries'
-// folder, and wait to be killed.
+// print its Manager's run folder and binaries' folder, and wait to be
+// killed.
 const childStateEnv = "LOCALPG_TEST_CHILD_STATE"
 
 func TestKilledProgramLeavesNoServer(t *testing.T) {
@@ -293,11 +290,10 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := m.Ensure(t.Context(), "killed", devSpec)
-		if err != nil {
+		if _, err := m.Ensure(t.Context(), "killed", devSpec); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("%d %s %s\n", s.cmd.Process.Pid, m.runDir, m.binRoot)
+		fmt.Printf("%s %s\n", m.runDir, m.binRoot)
 		select {}
 	}
 	if testing.Short() {
@@ -313,12 +309,11 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var postmaster int
 	var runDir, binRoot string
-	if _, err := fmt.Fscan(stdout, &postmaster, &runDir, &binRoot); err != nil {
+	if _, err := fmt.Fscan(stdout, &runDir, &binRoot); err != nil {
 		child.Process.Kill()
 		child.Wait()
-		t.Fatalf("reading the child's postmaster pid: %v", err)
+		t.Fatalf("reading the child's folders: %v", err)
 	}
 	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -326,7 +321,7 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 	child.Wait()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		left := serverProcesses(t, binRoot, map[int]bool{postmaster: true})
+		left := serverProcesses(t, filepath.Join(runDir, "data"), binRoot)
 		if len(left) == 0 {
 			break
 		}

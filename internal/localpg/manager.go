@@ -222,36 +222,45 @@ func removeStaleRunDirs(base string) {
 		}
 		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
 			pidFiles, _ := filepath.Glob(filepath.Join(dir, "data", "*", "postmaster.pid"))
+			exiting := false
 			for _, pidFile := range pidFiles {
-				removeSharedMemory(pidFile)
+				exiting = !removeSharedMemory(pidFile) || exiting
 			}
-			os.RemoveAll(dir)
+			// A server still exiting keeps its segment: the next Manager
+			// will find both.
+			if !exiting {
+				os.RemoveAll(dir)
+			}
 		}
 	}
 }
 
 // removeSharedMemory removes the System V segment that the postmaster of
 // pidFile made as an interlock (PostgreSQL makes one even when its shared
-// memory is mmap'd) and that nothing uses any more. The seventh line of
-// postmaster.pid holds its key and id.
-func removeSharedMemory(pidFile string) {
+// memory is mmap'd) and reports whether it is gone; one that a process
+// still uses stays. The seventh line of postmaster.pid holds its key and id.
+func removeSharedMemory(pidFile string) bool {
 	content, err := os.ReadFile(pidFile)
 	if err != nil {
-		return
+		return true
 	}
 	lines := strings.Split(string(content), "\n")
 	if len(lines) < 7 {
-		return
+		return true
 	}
 	var key, id int
 	if _, err := fmt.Sscan(lines[6], &key, &id); err != nil {
-		return
+		return true
 	}
 	var desc unix.SysvShmDesc
-	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &desc); err != nil || int(desc.Perm.Key) != key || desc.Nattch != 0 {
-		return
+	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &desc); err != nil || int(desc.Perm.Key) != key {
+		return true // gone already, or the id is another's now
 	}
-	unix.SysvShmCtl(id, unix.IPC_RMID, nil)
+	if desc.Nattch != 0 {
+		return false
+	}
+	_, err = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
+	return err == nil
 }
 
 // lockedWriter keeps the log lines of servers started at the same time
