@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var devSpec = Spec{Major: "16", DatabaseName: "main", MasterUsername: "dbadmin", Password: "first-Password'1"}
+var devSpec = Spec{Major: "16", DatabaseName: "main", MasterUsername: "dbadmin", Password: "first-Pass'word:%1"}
 
 func connect(t *testing.T, s *Server, user, password, database string) (*pgx.Conn, error) {
 	t.Helper()
@@ -195,8 +195,8 @@ func TestManager(t *testing.T) {
 			t.Fatal(err)
 		}
 		conn := mustConnect(t, s, "owner", "set-before", "app")
-		if got := queryString(t, conn, "SHOW server_version"); !strings.HasPrefix(got, "17.4") {
-			t.Errorf("server_version = %q, want 17.4", got)
+		if got := queryString(t, conn, "SHOW server_version"); got != "17.4" || s.Version() != "17.4" {
+			t.Errorf("server_version = %q, Version() = %q, want 17.4", got, s.Version())
 		}
 	})
 
@@ -354,5 +354,17 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 	var desc unix.SysvShmDesc
 	if _, err := unix.SysvShmCtl(shmID, unix.IPC_STAT, &desc); err == nil && int(desc.Perm.Key) == shmKey {
 		t.Errorf("the killed server's shared memory segment %d is still there after New", shmID)
+	}
+}
+
+func TestSpecErrorsNameEveryField(t *testing.T) {
+	err := Spec{Major: "15", DatabaseName: "1main", MasterUsername: "db-admin"}.validate()
+	if err == nil {
+		t.Fatal("an invalid spec passed")
+	}
+	for _, want := range []string{`engine major "15"`, "use one of 16, 17", `DatabaseName "1main"`, `MasterUsername "db-admin"`, "Password is empty"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
 	}
 }

@@ -25,7 +25,7 @@ type Spec struct {
 	// 16.6). The server runs the one release pinned for that major (see
 	// releases), whatever the minor the stage asks for.
 	Major string
-	// DatabaseName is the cluster's database, created at first start.
+	// DatabaseName is the cluster's database, made with the data.
 	DatabaseName string
 	// MasterUsername is the server's bootstrap superuser. On Aurora the
 	// master user is a member of rds_superuser, not a superuser: here it
@@ -65,7 +65,9 @@ type Options struct {
 	// folders, which live in RAM (see runBase) as long as the Manager: a
 	// test's t.TempDir(), or .local/postgres for make local.
 	StateDir string
-	// CacheDir holds the downloaded archives; "" is
+	// CacheDir holds the downloaded archives and, where the server's
+	// account can reach it (see sharedBinRoot), the extracted binaries and
+	// the template data folders; "" is
 	// os.UserCacheDir()/aurora-stages/postgres, next to Go's build cache.
 	CacheDir string
 	// Log gets one line per server started or stopped; nil discards them.
@@ -86,7 +88,7 @@ type Manager struct {
 	binRoot  string // extracted releases and template data folders
 	stateDir string // logs
 	dataRoot string // the clusters' data folders
-	runDir   string // this Manager's own: sockets, and data when dataRoot is in it
+	runDir   string // this Manager's own: sockets and dataRoot
 	log      io.Writer
 	sp       *spawner
 
@@ -163,8 +165,8 @@ const runDirPrefix = "localpg-"
 // runBase is where each Manager makes its folder for sockets and data:
 // /dev/shm, a RAM file system, where there is one. The data is thrown away
 // with the emulator that it serves, and making a cluster's 1,300 files
-// there costs an eighth of the CPU that it costs on this project's disks
-// (0.05 s against 0.3 to 0.45 s of system time per copy of the template).
+// there costs a tenth of the CPU that it costs on this project's disks (60
+// against 300 to 500 ms per copy of the template: BenchmarkTemplateCopy).
 func runBase() string {
 	if info, err := os.Stat("/dev/shm"); err == nil && info.IsDir() && unix.Access("/dev/shm", unix.W_OK|unix.X_OK) == nil {
 		return "/dev/shm"
@@ -281,9 +283,11 @@ func keyHash(key string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
+var unfitForFileNames = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
 // folderName is key made fit for a file name, readable and unique.
 func folderName(key string) string {
-	readable := strings.Trim(regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(key, "-"), "-.")
+	readable := strings.Trim(unfitForFileNames.ReplaceAllString(key, "-"), "-.")
 	if len(readable) > 40 {
 		readable = readable[len(readable)-40:]
 	}
@@ -335,10 +339,9 @@ func lockPair(a, b *cluster) (unlock func()) {
 // uses the cluster ARN), creating and starting it from spec on first use;
 // later calls return it (spec.Password, if different, is set with ALTER
 // ROLE). A key whose data exists (a clone, a stopped server) starts from
-// it. A spec whose Major, MasterUsername or DatabaseName differs from the
-// data's is refused: none of them changes on AWS without a new cluster but
-// the major, and upgrading a major needs pg_upgrade, which the pinned
-// builds lack.
+// it. A spec whose MasterUsername or DatabaseName differs from the data's
+// is refused, as AWS never changes them; so is another Major: a major
+// version upgrade needs pg_upgrade, which the pinned builds lack.
 func (m *Manager) Ensure(ctx context.Context, key string, spec Spec) (*Server, error) {
 	c, err := m.cluster(key)
 	if err != nil {

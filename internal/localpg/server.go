@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -22,7 +23,7 @@ type Server struct {
 	Host string // always 127.0.0.1
 	Port int
 
-	version   string // the release's, e.g. 16.6.0
+	version   string // PostgreSQL's, e.g. 16.6
 	master    string
 	dataDir   string
 	socketDir string
@@ -44,7 +45,7 @@ func (s *Server) ConnString(user, password, database string) string {
 	return u.String()
 }
 
-// Version is the PostgreSQL release the server runs, e.g. "16.6.0".
+// Version is the PostgreSQL version the server runs, e.g. "16.6".
 func (s *Server) Version() string { return s.version }
 
 // serverSettings are given on postgres's command line, so a data folder
@@ -104,7 +105,7 @@ func startOnPort(ctx context.Context, sp *spawner, acct account, binDir, dataDir
 		return nil, err
 	}
 	defer logFile.Close() // postgres has its own copy of the descriptor
-	logStart, err := logFile.Seek(0, 2)
+	logStart, err := logFile.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func startOnPort(ctx context.Context, sp *spawner, acct account, binDir, dataDir
 	}
 	s := &Server{
 		Host: "127.0.0.1", Port: port,
-		version: filepath.Base(binDir), master: master,
+		version: postgresVersion(filepath.Base(binDir)), master: master,
 		dataDir: dataDir, socketDir: socketDir,
 		cmd: cmd, exited: make(chan struct{}),
 	}
