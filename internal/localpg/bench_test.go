@@ -44,11 +44,12 @@ func measure(b *testing.B, op func(i int)) {
 	b.ReportMetric(float64((cpuTime()-cpuBegan).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
-// reachableTempDir is a folder that the server's account can use, unlike
-// b.TempDir() (mode 700) when root.
-func reachableTempDir(b *testing.B) string {
+// diskTempDir is a folder on the disk that the server's account can use,
+// as the binaries' and templates' folder is: not b.TempDir(), mode 700
+// under root and, in make test, under a TMPDIR of mode 700.
+func diskTempDir(b *testing.B) string {
 	b.Helper()
-	dir, err := os.MkdirTemp("", "localpg-bench-")
+	dir, err := os.MkdirTemp("/var/tmp", "localpg-bench-")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func benchManager(b *testing.B) *Manager {
 func BenchmarkColdInstall(b *testing.B) {
 	r := releases["16"]
 	measure(b, func(int) {
-		if _, err := install(b.Context(), r, b.TempDir(), reachableTempDir(b)); err != nil {
+		if _, err := install(b.Context(), r, b.TempDir(), diskTempDir(b)); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -88,7 +89,7 @@ func BenchmarkExtract(b *testing.B) {
 		b.Fatal(err)
 	}
 	measure(b, func(int) {
-		if _, err := install(b.Context(), r, m.cacheDir, reachableTempDir(b)); err != nil {
+		if _, err := install(b.Context(), r, m.cacheDir, diskTempDir(b)); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -120,7 +121,7 @@ func BenchmarkInitdb(b *testing.B) {
 	})
 	b.Run("template", func(b *testing.B) {
 		measure(b, func(int) {
-			m.binRoot = reachableTempDir(b)
+			m.binRoot = diskTempDir(b)
 			if _, err := m.template(b.Context(), binDir, devSpec); err != nil {
 				b.Fatal(err)
 			}
@@ -140,7 +141,7 @@ func BenchmarkTemplateCopy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, target := range []struct{ name, dir string }{{"ram", m.dataRoot}, {"disk", reachableTempDir(b)}} {
+	for _, target := range []struct{ name, dir string }{{"ram", m.dataRoot}, {"disk", diskTempDir(b)}} {
 		b.Run(target.name, func(b *testing.B) {
 			measure(b, func(i int) {
 				if err := copyData(tmpl, filepath.Join(target.dir, fmt.Sprint(b.N, "-", i)), m.acct, nil); err != nil {

@@ -164,9 +164,10 @@ const runDirPrefix = "localpg-"
 
 // runBase is where each Manager makes its folder for sockets and data:
 // /dev/shm, a RAM file system, where there is one. The data is thrown away
-// with the emulator that it serves, and making a cluster's 1,300 files
-// there costs a tenth of the CPU that it costs on this project's disks (60
-// against 300 to 500 ms per copy of the template: BenchmarkTemplateCopy).
+// with the emulator that it serves, and a cluster's 1,300 files are made
+// there in a steady 60 ms of CPU and 60 to 100 ms of wall time, where this
+// project's disks take 60 to 480 ms of CPU and 100 to 900 ms, as other work
+// on the machine varies (BenchmarkTemplateCopy).
 func runBase() string {
 	if info, err := os.Stat("/dev/shm"); err == nil && info.IsDir() && unix.Access("/dev/shm", unix.W_OK|unix.X_OK) == nil {
 		return "/dev/shm"
