@@ -59,21 +59,11 @@ func TestManager(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers: not in -short mode")
 	}
-	m, err := New(Options{StateDir: t.TempDir(), Log: testLog{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	t.Cleanup(func() {
-		if !closed {
-			m.Close()
-		}
-	})
+	// The helper other packages' tests use; its Manager is the one under
+	// test (cluster key "test"), closed by the last subtest, then again,
+	// harmlessly, by the helper's cleanup.
+	m, dev := StartForTest(t, devSpec)
 	ctx := t.Context()
-	dev, err := m.Ensure(ctx, "dev", devSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	t.Run("the master user logs in over TCP to the cluster's database", func(t *testing.T) {
 		conn := mustConnect(t, dev, "dbadmin", devSpec.Password, "main")
@@ -93,7 +83,7 @@ func TestManager(t *testing.T) {
 	})
 
 	t.Run("Ensure again returns the same server", func(t *testing.T) {
-		again, err := m.Ensure(ctx, "dev", devSpec)
+		again, err := m.Ensure(ctx, "test", devSpec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +93,7 @@ func TestManager(t *testing.T) {
 	})
 
 	t.Run("SetPassword: the new password works, the old one fails", func(t *testing.T) {
-		if err := m.SetPassword(ctx, "dev", "second-password"); err != nil {
+		if err := m.SetPassword(ctx, "test", "second-password"); err != nil {
 			t.Fatal(err)
 		}
 		mustConnect(t, dev, "dbadmin", "second-password", "main")
@@ -113,7 +103,7 @@ func TestManager(t *testing.T) {
 	t.Run("Ensure with another password sets it", func(t *testing.T) {
 		spec := devSpec
 		spec.Password = "third-password"
-		if _, err := m.Ensure(ctx, "dev", spec); err != nil {
+		if _, err := m.Ensure(ctx, "test", spec); err != nil {
 			t.Fatal(err)
 		}
 		mustConnect(t, dev, "dbadmin", "third-password", "main")
@@ -123,7 +113,7 @@ func TestManager(t *testing.T) {
 	t.Run("Ensure refuses another major for existing data", func(t *testing.T) {
 		spec := devSpec
 		spec.Major = "17"
-		_, err := m.Ensure(ctx, "dev", spec)
+		_, err := m.Ensure(ctx, "test", spec)
 		if err == nil || !strings.Contains(err.Error(), "cannot change major") {
 			t.Fatalf("Ensure with major 17 on a 16 cluster: got %v, want a refusal", err)
 		}
@@ -135,7 +125,7 @@ func TestManager(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The source runs while it is copied, and keeps its sessions.
-		if err := m.Clone(ctx, "dev", "snapshot:one", Spec{}); err != nil {
+		if err := m.Clone(ctx, "test", "snapshot:one", Spec{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := conn.Exec(ctx, "INSERT INTO items VALUES (1001, 'after the snapshot')"); err != nil {
@@ -225,12 +215,11 @@ func TestManager(t *testing.T) {
 			}
 		}
 		if running != 3 {
-			t.Fatalf("%d servers run before Close, want 3 (dev, restored, upgraded)", running)
+			t.Fatalf("%d servers run before Close, want 3 (test, restored, upgraded)", running)
 		}
 		if n := len(serverProcesses(t, m.dataRoot, m.binRoot)); n <= running {
 			t.Fatalf("found %d postgres processes of this Manager before Close, want the %d postmasters and their children: the check cannot see them", n, running)
 		}
-		closed = true
 		if err := m.Close(); err != nil {
 			t.Fatal(err)
 		}
