@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,6 +117,13 @@ func New(opts Options) (*Manager, error) {
 	if opts.StateDir == "" {
 		return nil, errors.New("localpg: Options.StateDir is empty: give a folder for the logs")
 	}
+	if runtime.GOARCH != "amd64" {
+		return nil, fmt.Errorf("localpg: the pinned PostgreSQL builds are for linux/amd64, this is linux/%s: pin zonky's builds for it in releases", runtime.GOARCH)
+	}
+	stateDir, err := filepath.Abs(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
 	acct, err := serverAccount()
 	if err != nil {
 		return nil, err
@@ -128,7 +136,7 @@ func New(opts Options) (*Manager, error) {
 		}
 		cacheDir = filepath.Join(userCache, "aurora-stages", "postgres")
 	}
-	for _, dir := range []string{cacheDir, opts.StateDir} {
+	for _, dir := range []string{cacheDir, stateDir} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
@@ -145,7 +153,7 @@ func New(opts Options) (*Manager, error) {
 	}
 	m := &Manager{
 		acct: acct, cacheDir: cacheDir, binRoot: binRoot,
-		stateDir: opts.StateDir, runDir: runDir, dataRoot: filepath.Join(runDir, "data"),
+		stateDir: stateDir, runDir: runDir, dataRoot: filepath.Join(runDir, "data"),
 		log: &lockedWriter{w: opts.Log}, clusters: map[string]*cluster{},
 	}
 	if opts.Log == nil {
