@@ -2,7 +2,6 @@ package localpg
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -59,19 +58,6 @@ func (a account) chown(path string) error {
 		return nil
 	}
 	return os.Lchown(path, int(a.uid), int(a.gid))
-}
-
-// chownTree gives every file under root to the account.
-func (a account) chownTree(root string) error {
-	if !a.switched {
-		return nil
-	}
-	return filepath.WalkDir(root, func(path string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(path, int(a.uid), int(a.gid))
-	})
 }
 
 // canTraverse reports whether the account can reach inside dir: it must be

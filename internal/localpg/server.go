@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -22,7 +23,7 @@ type Server struct {
 	Host string // always 127.0.0.1
 	Port int
 
-	version   string // the release's, e.g. 16.6.0
+	version   string // PostgreSQL's, e.g. 16.6
 	master    string
 	dataDir   string
 	socketDir string
@@ -44,7 +45,7 @@ func (s *Server) ConnString(user, password, database string) string {
 	return u.String()
 }
 
-// Version is the PostgreSQL release the server runs, e.g. "16.6.0".
+// Version is the PostgreSQL version the server runs, e.g. "16.6".
 func (s *Server) Version() string { return s.version }
 
 // serverSettings are given on postgres's command line, so a data folder
@@ -62,6 +63,9 @@ func serverSettings(port int, socketDir string) []string {
 		"fsync=off",
 		"synchronous_commit=off",
 		"full_page_writes=off",
+		// Dynamic shared memory in the data folder, not in /dev/shm, so that
+		// a server killed with its program leaves none behind.
+		"dynamic_shared_memory_type=mmap",
 		// Keeps the WAL that an online Clone needs until it has copied
 		// it, should a checkpoint come in between (see cloneRunning).
 		"wal_keep_size=64MB",
@@ -101,7 +105,7 @@ func startOnPort(ctx context.Context, sp *spawner, acct account, binDir, dataDir
 		return nil, err
 	}
 	defer logFile.Close() // postgres has its own copy of the descriptor
-	logStart, err := logFile.Seek(0, 2)
+	logStart, err := logFile.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +118,7 @@ func startOnPort(ctx context.Context, sp *spawner, acct account, binDir, dataDir
 	}
 	s := &Server{
 		Host: "127.0.0.1", Port: port,
-		version: filepath.Base(binDir), master: master,
+		version: postgresVersion(filepath.Base(binDir)), master: master,
 		dataDir: dataDir, socketDir: socketDir,
 		cmd: cmd, exited: make(chan struct{}),
 	}
@@ -202,6 +206,27 @@ func (s *Server) setPassword(ctx context.Context, password string) error {
 	}
 	defer conn.Close(ctx)
 	return alterPassword(ctx, conn, s.master, password)
+}
+
+// createDatabase creates database unless it is there (a cluster may call
+// its database "postgres").
+func (s *Server) createDatabase(ctx context.Context, database string) error {
+	conn, err := s.admin(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", database).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{database}.Sanitize()); err != nil {
+		return fmt.Errorf("creating database %s: %w", database, err)
+	}
+	return nil
 }
 
 // alterPassword sets role's password. ALTER ROLE takes no parameters, so
