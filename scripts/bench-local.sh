@@ -4,7 +4,9 @@
 #   2. `make review STAGE=dev` of the deployed dev (no changes), and
 #   3. a no-op `cdktf diff dev`, each against a plain `terraform plan` in the
 #      same synthesized folder, in pairs (PAIRS, 5 unless set): the medians,
-#      and the median of the pairs' ratios.
+#      and the median of the pairs' ratios;
+#   4. make query through the local Data API, the first (PostgreSQL's start)
+#      and the next, and a statement's round trip through the front.
 # Wall time, and CPU: user+sys of the whole process tree (bash's times of
 # the command and every process it waited for: terraform's plugins, the
 # review's own). Run through `make bench-local`, which sets up PATH and the
@@ -73,4 +75,15 @@ for _ in $(seq "$pairs"); do
 	measure plan-diff "No changes" terraform -chdir="$folder" plan -input=false -no-color
 done
 compare diff "cdktf diff dev"
+
+# The local Data API: the first statement starts dev's PostgreSQL (its
+# start-up, from the front's log), then make query's whole command, and a
+# statement's round trip through the front (a pooled login, select 1).
+measure query-first "(1 row)" make --no-print-directory query STAGE=dev SQL="select 1 as one"
+read -r wall cpu < .local/bench-query-first
+echo "make query STAGE=dev (its PostgreSQL started): $wall s wall, $cpu s CPU; $(grep -o 'started [^ ]*: PostgreSQL .* in [0-9.]*m\?s' .local/front.log | tail -1)"
+measure query "(1 row)" make --no-print-directory query STAGE=dev SQL="select 1 as one"
+read -r wall cpu < .local/bench-query
+echo "make query STAGE=dev (PostgreSQL running): $wall s wall, $cpu s CPU"
+go test -count=1 -run '^$' -bench FrontStatementRoundTrip -benchtime 500x ./internal/localfront/ | grep Benchmark
 sh scripts/local-aws.sh down > /dev/null
