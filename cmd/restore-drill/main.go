@@ -206,7 +206,7 @@ func (d *drillRun) run() int {
 				return "", err
 			}
 			if len(result.ColumnMetadata) == 0 {
-				return fmt.Sprintf("ok, %d records updated", result.NumberOfRecordsUpdated), nil
+				return "ok, " + stagequery.Updated(result.NumberOfRecordsUpdated), nil
 			}
 			return "ok, " + stagequery.Rows(len(result.Records)), nil
 		})

@@ -153,7 +153,7 @@ func columns(result *rdsdata.ExecuteStatementOutput) []string {
 // statement without a result set prints how many records it changed.
 func WriteTable(w io.Writer, result *rdsdata.ExecuteStatementOutput) error {
 	if len(result.ColumnMetadata) == 0 {
-		_, err := fmt.Fprintf(w, "%d records updated\n", result.NumberOfRecordsUpdated)
+		_, err := fmt.Fprintln(w, Updated(result.NumberOfRecordsUpdated))
 		return err
 	}
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -179,6 +179,15 @@ func WriteTable(w io.Writer, result *rdsdata.ExecuteStatementOutput) error {
 	}
 	_, err := fmt.Fprintf(w, "(%s)\n", Rows(len(result.Records)))
 	return err
+}
+
+// Updated says how many records a statement changed: "1 record updated",
+// "0 records updated".
+func Updated(n int64) string {
+	if n == 1 {
+		return "1 record updated"
+	}
+	return fmt.Sprintf("%d records updated", n)
 }
 
 // Rows counts rows as psql does: "1 row", "2 rows".
