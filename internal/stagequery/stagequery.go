@@ -1,8 +1,9 @@
 // Package stagequery runs one SQL statement on a stage's database the way
 // its consumers do: it reads the stage's two SSM parameters by name (never
 // Terraform's outputs or state) and calls the Data API with those ARNs,
-// waiting while a paused database resumes. make query (cmd/query) and the
-// restore drill (cmd/restore-drill) run their statements through it.
+// waiting while a paused database resumes. make query (cmd/query), the
+// restore drill (cmd/restore-drill) and the migrations (cmd/migrate) reach
+// the database through it.
 //
 // It never reads or prints the secret's value: the Data API does, with the
 // caller's rights.
@@ -38,22 +39,24 @@ const ResumeWait = 2 * time.Minute
 // ResumeStep is how long it waits between two attempts.
 const ResumeStep = 10 * time.Second
 
-// Execute runs sql, with its parameters (:name in sql), on the stage's
-// database (the stage's databaseName when database is empty). While the database resumes from its pause, it calls
-// waiting with a line saying so, then sleep, and tries again, for at most
-// ResumeWait. Its errors say what to do in one line.
-func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, parameters []rdstypes.SqlParameter, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
+// Database is a stage's database as its consumers reach it: the Data API
+// and the two ARNs the stage's SSM parameters hold.
+type Database struct {
+	API                    *rdsdata.Client
+	ResourceARN, SecretARN string
+	// Name is the database to use: the stage's databaseName unless asked.
+	Name string
+	cfg  stacks.StageConfig
+}
+
+// Open reads the stage's two SSM parameters, in the stage's region, with
+// the SDK configuration awsCfg (the caller's credentials, or the stage's
+// assumed role), and returns its database; database "" is the stage's
+// databaseName.
+func Open(ctx context.Context, cfg stacks.StageConfig, awsCfg aws.Config, database string) (*Database, error) {
 	if database == "" {
 		database = cfg.DatabaseName
 	}
-	ctx, cancel := context.WithTimeout(ctx, ResumeWait+time.Minute)
-	defer cancel()
-	// The stage's parameters and cluster are in the stage's region.
-	awsCfg, err := awsconfig.Load(ctx, cfg.Account, cfg.Region)
-	if err != nil {
-		return nil, err
-	}
-
 	ssmClient := ssm.NewFromConfig(awsCfg)
 	secretARN, err := readParameter(ctx, ssmClient, cfg.Stage, cfg.CredentialsArnParameter(), cfg.AccessPolicyName())
 	if err != nil {
@@ -63,29 +66,60 @@ func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, 
 	if err != nil {
 		return nil, err
 	}
+	return &Database{API: rdsdata.NewFromConfig(awsCfg), ResourceARN: clusterARN, SecretARN: secretARN, Name: database, cfg: cfg}, nil
+}
 
-	dataAPI := rdsdata.NewFromConfig(awsCfg)
+// Resume returns a wrapper for Data API calls on the stage's database:
+// while the database resumes from its pause (DatabaseResumingException), it
+// calls waiting with a line saying so, then sleep, and calls again, for at
+// most ResumeWait. Its errors say what to do in one line. make query, the
+// restore drill and the migrations wait alike through it.
+func (d *Database) Resume(waiting func(message string), sleep func(time.Duration)) func(ctx context.Context, call func() error) error {
+	return func(ctx context.Context, call func() error) error {
+		for waited := time.Duration(0); ; waited += ResumeStep {
+			err := call()
+			var resuming *rdstypes.DatabaseResumingException
+			if errors.As(err, &resuming) && waited < ResumeWait {
+				waiting(fmt.Sprintf("the %s database is resuming from its pause; trying again in %s (waited %s of at most %s)", d.cfg.Stage, ResumeStep, waited, ResumeWait))
+				sleep(ResumeStep)
+				continue
+			}
+			if err != nil {
+				return explain(err, d.cfg.Stage, "rds-data:ExecuteStatement", d.cfg.AccessPolicyName())
+			}
+			return nil
+		}
+	}
+}
+
+// Execute runs sql, with its parameters (:name in sql), on the stage's
+// database (the stage's databaseName when database is empty), with the
+// caller's credentials, waiting while a paused database resumes (Resume).
+func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, parameters []rdstypes.SqlParameter, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
+	ctx, cancel := context.WithTimeout(ctx, ResumeWait+time.Minute)
+	defer cancel()
+	awsCfg, err := awsconfig.Load(ctx, cfg.Account, cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	db, err := Open(ctx, cfg, awsCfg, database)
+	if err != nil {
+		return nil, err
+	}
 	input := &rdsdata.ExecuteStatementInput{
-		ResourceArn:           aws.String(clusterARN),
-		SecretArn:             aws.String(secretARN),
-		Database:              aws.String(database),
+		ResourceArn:           aws.String(db.ResourceARN),
+		SecretArn:             aws.String(db.SecretARN),
+		Database:              aws.String(db.Name),
 		Sql:                   aws.String(sql),
 		Parameters:            parameters,
 		IncludeResultMetadata: true,
 	}
-	for waited := time.Duration(0); ; waited += ResumeStep {
-		out, err := dataAPI.ExecuteStatement(ctx, input)
-		var resuming *rdstypes.DatabaseResumingException
-		if errors.As(err, &resuming) && waited < ResumeWait {
-			waiting(fmt.Sprintf("the %s database is resuming from its pause; trying again in %s (waited %s of at most %s)", cfg.Stage, ResumeStep, waited, ResumeWait))
-			sleep(ResumeStep)
-			continue
-		}
-		if err != nil {
-			return nil, explain(err, cfg.Stage, "rds-data:ExecuteStatement", cfg.AccessPolicyName())
-		}
-		return out, nil
-	}
+	var out *rdsdata.ExecuteStatementOutput
+	err = db.Resume(waiting, sleep)(ctx, func() (err error) {
+		out, err = db.API.ExecuteStatement(ctx, input)
+		return err
+	})
+	return out, err
 }
 
 // readParameter reads one of the stage's parameters, naming it and the
