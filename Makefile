@@ -38,7 +38,7 @@ GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
 GO_SOURCES := main.go stacks review cmd internal examples __tests__
 
-.PHONY: help tools synth scan bench test test-run test-report test-fast local local-down bench-local review apply drift unlock query restore-drill plan-fixtures fmt clean
+.PHONY: help tools synth scan bench test test-run test-report test-fast local local-down bench-local review apply drift migrate migrate-plan migrate-status unlock query restore-drill plan-fixtures fmt clean
 
 help:
 	@echo "make synth   synthesize bootstrap and every stage into cdktf.out/stacks/<stack>/cdk.tf.json"
@@ -54,6 +54,9 @@ help:
 	@echo "make review STAGE=<stage> ARGS=\"--save <folder>\"  the same, and keep the plan, its stack and its review in <folder> for make apply"
 	@echo "make apply STAGE=<stage> PLAN=<folder>  apply exactly the plan the review saved there, its review printed first; refused if the state moved since"
 	@echo "make drift STAGE=<stage> [ARGS=--format markdown]  what changed outside Terraform (a refresh-only plan): exit 0 none, 2 some"
+	@echo "make migrate STAGE=<stage> [ARGS=--allow-out-of-order]  apply the pending schema migrations (migrations/) through the stage's Data API"
+	@echo "make migrate-plan STAGE=<stage>  list the migrations that would run; change nothing"
+	@echo "make migrate-status STAGE=<stage>  list the applied migrations (who, when) and the pending ones"
 	@echo "make unlock STAGE=<stage> [FORCE=1]  show the state lock an interrupted deploy left, and remove it"
 	@echo "make query STAGE=<stage> SQL=\"select now()\" [ARGS=\"--format json --param name=value\"]  run one statement through the Data API, as a consumer does"
 	@echo "  LOCAL=1 with any of these: against the emulator make local started (real SQL on a local PostgreSQL)"
@@ -159,6 +162,21 @@ apply:
 drift: tools
 	@test -n "$(STAGE)" || { echo "name the stage: make drift STAGE=production"; exit 1; }
 	@go run ./cmd/review --stage "$(STAGE)" --drift $(if $(LOCAL),--outdir .local/cdktf.out) $(ARGS)
+
+# The repository's schema migrations (migrations/), through the stage's
+# Data API: apply the pending ones, list what would run, or list what is
+# applied and pending.
+migrate:
+	@test -n "$(STAGE)" || { echo "name the stage: make migrate STAGE=dev"; exit 1; }
+	@go run ./cmd/migrate --stage "$(STAGE)" $(ARGS)
+
+migrate-plan:
+	@test -n "$(STAGE)" || { echo "name the stage: make migrate-plan STAGE=dev"; exit 1; }
+	@go run ./cmd/migrate --stage "$(STAGE)" --plan $(ARGS)
+
+migrate-status:
+	@test -n "$(STAGE)" || { echo "name the stage: make migrate-status STAGE=dev"; exit 1; }
+	@go run ./cmd/migrate --stage "$(STAGE)" --status $(ARGS)
 
 # Shows who holds the stage's state lock, for what and since when; removes
 # it after a yes on a terminal, or at once with FORCE=1.
