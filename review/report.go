@@ -23,6 +23,58 @@ type Report struct {
 	// Acceptance, if set, is who accepted the risks and why; it turns a
 	// risky plan into a passing one and is echoed in the output.
 	Acceptance string
+	// Migrations, if set, are the schema migrations the stage has not
+	// applied, which its deploy applies after the plan.
+	Migrations *Migrations
+}
+
+// Migrations are a stage's pending schema migrations, as far as the review
+// could read them.
+type Migrations struct {
+	Pending []PendingMigration
+	// Unknown, if set, says why the stage's history could not be read:
+	// then Pending lists every file.
+	Unknown string
+}
+
+// PendingMigration is one migration file a stage has not applied.
+type PendingMigration struct {
+	File string
+	// FirstLines are its first lines of SQL, comments left out.
+	FirstLines []string
+}
+
+// write renders the pending migrations in either format.
+func (m *Migrations) write(b *strings.Builder, markdown bool) {
+	heading := fmt.Sprintf("Migrations pending (%d), applied by the deploy after this plan:", len(m.Pending))
+	if len(m.Pending) == 0 {
+		heading = "Migrations: none pending."
+	}
+	if markdown {
+		fmt.Fprintf(b, "\n**%s**\n", heading)
+	} else {
+		fmt.Fprintf(b, "\n%s\n", heading)
+	}
+	if m.Unknown != "" {
+		if markdown {
+			fmt.Fprintf(b, "\n_%s_\n", m.Unknown)
+		} else {
+			fmt.Fprintf(b, "  (%s)\n", m.Unknown)
+		}
+	}
+	if markdown && len(m.Pending) > 0 {
+		b.WriteString("\n")
+	}
+	for _, p := range m.Pending {
+		if markdown {
+			fmt.Fprintf(b, "- `%s`: `%s`\n", p.File, strings.ReplaceAll(strings.Join(p.FirstLines, " "), "`", "'"))
+			continue
+		}
+		fmt.Fprintf(b, "  %s\n", p.File)
+		for _, line := range p.FirstLines {
+			fmt.Fprintf(b, "      %s\n", line)
+		}
+	}
 }
 
 // ResourceReport is one changed resource.
@@ -97,6 +149,9 @@ func (r *Report) Text() string {
 			fmt.Fprintf(&b, "    %s: %s -> %s%s\n", a.Name, a.Before, a.After, forces(a))
 		}
 	}
+	if r.Migrations != nil {
+		r.Migrations.write(&b, false)
+	}
 	r.writeVerdict(&b, false)
 	if r.Costs != nil {
 		r.Costs.write(&b, false)
@@ -128,6 +183,9 @@ func (r *Report) Markdown() string {
 				fmt.Fprintf(&b, "| %s | %s | `%s`%s | %s | %s |\n", action, address, a.Name, forces(a), cell(a.Before), cell(a.After))
 			}
 		}
+	}
+	if r.Migrations != nil {
+		r.Migrations.write(&b, true)
 	}
 	r.writeVerdict(&b, true)
 	if r.Costs != nil {

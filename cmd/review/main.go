@@ -157,6 +157,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		risks, notes := review.RestoreFindings(*cfg, plan)
 		report.Risks, report.Notes = append(report.Risks, risks...), append(report.Notes, notes...)
 		region = cfg.Region
+		migrations, risks, notes, err := pendingMigrations(*cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "review:", err)
+			return 1
+		}
+		report.Migrations = migrations
+		report.Risks, report.Notes = append(report.Risks, risks...), append(report.Notes, notes...)
 	}
 	table, err := prices.Load()
 	if err != nil {
