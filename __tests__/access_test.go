@@ -90,18 +90,22 @@ func expectConsumerQueries(t *testing.T, p *project) {
 		t.Errorf("parliament on the deployed policy: %v\n%s\n%s", err, findings, document)
 	}
 
+	// The repository's migrations, through dev's SSM parameters and secret:
+	// the movies the consumer example reads.
+	expectDevMigrated(t, p)
+
 	// Real SQL on dev's own PostgreSQL, through the emulator's Data API,
 	// as a user types it after make local.
 	for _, statement := range [][]string{
-		{"create table movies (id serial primary key, title text not null, year int, rating double precision)"},
-		{"--param", "title=The Matrix", "--param", "year=1999", "--param", "rating=null", "insert into movies (title, year, rating) values (:title, :year, :rating)"},
-		{"--param", "title=Arrival", "--param", "year=2016", "--param", "rating=7.9", "insert into movies (title, year, rating) values (:title, :year, :rating)"},
+		{"create table watchlist (id serial primary key, title text not null, year int, rating double precision)"},
+		{"--param", "title=The Matrix", "--param", "year=1999", "--param", "rating=null", "insert into watchlist (title, year, rating) values (:title, :year, :rating)"},
+		{"--param", "title=Arrival", "--param", "year=2016", "--param", "rating=7.9", "insert into watchlist (title, year, rating) values (:title, :year, :rating)"},
 	} {
 		if out, err := p.run("", query, append([]string{"--stage", "dev"}, statement...)...); err != nil {
 			t.Fatalf("query %q: %v\n%s", statement, err, out)
 		}
 	}
-	out, err := p.run("", query, "--stage", "dev", "select title, year, rating from movies order by id")
+	out, err := p.run("", query, "--stage", "dev", "select title, year, rating from watchlist order by id")
 	want := "title       year  rating\nThe Matrix  1999  NULL\nArrival     2016  7.9\n(2 rows)\n"
 	if err != nil || out != want {
 		t.Errorf("query: %v\n got:\n%s\nwant:\n%s", err, out, want)

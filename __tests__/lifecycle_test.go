@@ -582,8 +582,8 @@ func expectRotationInPlace(t *testing.T, p *project) {
 	}
 	p.expectSecretMatchesCluster("dev")
 	// What the consumer step wrote is there for the new password.
-	if out, err := p.run("", goBinary(t, "./cmd/query"), "--stage", "dev", "select count(*) as movies from movies"); err != nil || !strings.HasSuffix(out, "\n2\n(1 row)\n") {
-		t.Errorf("counting the movies after the rotation: %v, want the 2 written before it:\n%s", err, out)
+	if out, err := p.run("", goBinary(t, "./cmd/query"), "--stage", "dev", "select count(*) as titles from watchlist"); err != nil || !strings.HasSuffix(out, "\n2\n(1 row)\n") {
+		t.Errorf("counting the watchlist after the rotation: %v, want the 2 titles written before it:\n%s", err, out)
 	}
 
 	after := p.secretValue("movies-dev-credentials")["password"].(string)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,8 +40,8 @@ func runConsumerOnEmulator(t *testing.T, p *project) (code int, stdout, stderr s
 	return runCommand(t, command)
 }
 
-// The consumer example reads the title of 1999 from the movies the query
-// step inserted; with its database paused for two calls it waits twice,
+// The consumer example reads the title of 1999 from the movies the
+// migrations made; with its database paused for two calls it waits twice,
 // then reads it.
 func expectConsumerExampleReads(t *testing.T, p *project) {
 	code, stdout, stderr := runConsumerOnEmulator(t, p)
@@ -71,7 +72,7 @@ func expectTransactionsAndSecretsAsOnAWS(t *testing.T, p *project) {
 	}
 	count := func(title string) int64 {
 		t.Helper()
-		out, err := execute(fmt.Sprintf("select count(*) from movies where title = '%s'", title), "")
+		out, err := execute(fmt.Sprintf("select count(*) from watchlist where title = '%s'", title), "")
 		if err != nil || len(out.Records) != 1 {
 			t.Fatalf("counting %s: %v", title, err)
 		}
@@ -88,7 +89,7 @@ func expectTransactionsAndSecretsAsOnAWS(t *testing.T, p *project) {
 			t.Fatal(err)
 		}
 		id := aws.ToString(begun.TransactionId)
-		inserted, err := execute("insert into movies (title, year) values ('Solaris', 1972)", id)
+		inserted, err := execute("insert into watchlist (title, year) values ('Solaris', 1972)", id)
 		if err != nil || inserted.NumberOfRecordsUpdated != 1 {
 			t.Fatalf("insert in transaction %s: %v", id, err)
 		}
@@ -109,7 +110,7 @@ func expectTransactionsAndSecretsAsOnAWS(t *testing.T, p *project) {
 			t.Errorf("after the %s: %d rows of Solaris, want %d", end, n, want)
 		}
 	}
-	if _, err := execute("delete from movies where title = 'Solaris'", ""); err != nil {
+	if _, err := execute("delete from watchlist where title = 'Solaris'", ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -127,5 +128,30 @@ func expectTransactionsAndSecretsAsOnAWS(t *testing.T, p *project) {
 	_, err = api.ExecuteStatement(ctx, &rdsdata.ExecuteStatementInput{ResourceArn: aws.String(strings.Replace(cluster, "main-movies-dev-cluster", "no-such-cluster", 1)), SecretArn: aws.String(secret), Sql: aws.String("select 1")})
 	if !errors.As(err, &notEnabled) {
 		t.Errorf("a cluster that does not exist: %v, want HttpEndpointNotEnabledException", err)
+	}
+}
+
+// expectDevMigrated applies the repository's migrations to the deployed
+// dev, as make migrate does: through dev's SSM parameters and secret; a
+// second run has nothing to do, and the status says who applied each.
+func expectDevMigrated(t *testing.T, p *project) {
+	t.Helper()
+	migrate := goBinary(t, "./cmd/migrate")
+	dir := filepath.Join(repoRootPath, "migrations")
+	out, err := p.run("", migrate, "--stage", "dev", "--dir", dir, "--plan")
+	if err != nil || !strings.Contains(out, "would run") || !strings.Contains(out, "0001_create_movies.sql") {
+		t.Fatalf("migrate --plan on dev: %v, want the pending files listed:\n%s", err, out)
+	}
+	out, err = p.run("", migrate, "--stage", "dev", "--dir", dir)
+	if err != nil || !strings.Contains(out, "migrate: stage dev: ") || !strings.Contains(out, " applied") {
+		t.Fatalf("migrate on dev: %v\n%s", err, out)
+	}
+	out, err = p.run("", migrate, "--stage", "dev", "--dir", dir)
+	if err != nil || !strings.Contains(out, "migrate: stage dev is up to date: nothing to apply") {
+		t.Errorf("migrate again on dev: %v, want nothing to apply:\n%s", err, out)
+	}
+	out, err = p.run("", migrate, "--stage", "dev", "--dir", dir, "--status")
+	if err != nil || !strings.Contains(out, "0 pending") || !strings.Contains(out, "0001") || !strings.Contains(out, "arn:aws:") {
+		t.Errorf("migrate --status on dev: %v, want every file applied, by whom:\n%s", err, out)
 	}
 }
