@@ -13,6 +13,8 @@ package tests
 // not by a login.
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -37,16 +39,16 @@ const devSnapshot = "dev-before-migration"
 // restores from dev's database.
 const moviesCount = "current_database  movies\nmain              42\n(1 row)\n"
 
-// seedMovies writes 42 movies into dev's database, through the Data API,
-// before anything is restored from it.
+// seedMovies migrates dev with the repository's migrations, as its deploy
+// does, and tops its movies up to 42, before anything is restored from it.
 func seedMovies(t *testing.T, p *project) {
-	for _, sql := range []string{
-		"create table movies (id serial primary key, title text not null)",
-		"insert into movies (title) select 'Movie ' || n from generate_series(1, 42) as n",
-	} {
-		if out, err := p.run("", goBinary(t, "./cmd/query"), "--stage", "dev", sql); err != nil {
-			t.Fatalf("seeding dev: %v\n%s", err, out)
-		}
+	out, err := p.run("", goBinary(t, "./cmd/migrate"), "--stage", "dev", "--dir", filepath.Join(repoRootPath, "migrations"))
+	if err != nil {
+		t.Fatalf("migrating dev: %v\n%s", err, out)
+	}
+	sql := "insert into movies (title, year) select 'Movie ' || n, 2000 + n from generate_series(1, 42 - (select count(*) from movies)) as n"
+	if out, err := p.run("", goBinary(t, "./cmd/query"), "--stage", "dev", sql); err != nil {
+		t.Fatalf("seeding dev: %v\n%s", err, out)
 	}
 }
 
@@ -56,6 +58,43 @@ func expectMoviesOf(t *testing.T, p *project, stage string) {
 	out, err := p.run("", goBinary(t, "./cmd/query"), "--stage", stage, "select current_database(), count(*) as movies from movies")
 	if err != nil || out != moviesCount {
 		t.Errorf("query of %s: %v\n got:\n%s\nwant:\n%s", stage, err, out, moviesCount)
+	}
+}
+
+// expectPreviewMigrated applies the pull request's migrations (the
+// repository's and one more) to the preview cloned from dev: only the
+// extra file runs there, and dev stays without it.
+func expectPreviewMigrated(t *testing.T, p *project) {
+	dir := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(repoRootPath, "migrations", "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the repository's migrations: %v %v", files, err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(file)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	extra := "create table pull_request_notes (id serial primary key, note text not null);\ninsert into pull_request_notes (note) values ('from the pull request');\n"
+	if err := os.WriteFile(filepath.Join(dir, "0900_pull_request_notes.sql"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	migrate := goBinary(t, "./cmd/migrate")
+	out, err := p.run("", migrate, "--stage", "pr-7", "--dir", dir)
+	if err != nil || !strings.Contains(out, "migrate: stage pr-7: 1 applied") {
+		t.Errorf("migrating the preview with the pull request's extra file: %v, want it alone applied:\n%s", err, out)
+	}
+	out, err = p.run("", goBinary(t, "./cmd/query"), "--stage", "pr-7", "select note from pull_request_notes")
+	if err != nil || out != "note\nfrom the pull request\n(1 row)\n" {
+		t.Errorf("the preview's new table: %v\n%s", err, out)
+	}
+	out, err = p.run("", migrate, "--stage", "dev", "--dir", dir, "--status")
+	if err != nil || !strings.Contains(out, "1 pending") || !strings.Contains(out, "pull_request_notes") {
+		t.Errorf("dev's status with the pull request's files: %v, want the extra file pending there:\n%s", err, out)
 	}
 }
 
@@ -75,6 +114,7 @@ func TestLocalStagesFromDevsData(t *testing.T) {
 			}},
 			{"its secret opens it, not dev", func(t *testing.T, p *project) { expectSecretOfItsOwn(t, p, "pr-7", devSecret) }},
 			{"make query works on it", expectPreviewQueries},
+			{"migrated with the pull request's extra file, dev without it", expectPreviewMigrated},
 			{"a re-plan is clean", func(t *testing.T, p *project) { p.expectCleanReplan("pr-7") }},
 			{"removing restoreFrom plans no change", func(t *testing.T, p *project) {
 				p.setContext(`{"dev": {}}`, `{}`)
