@@ -74,7 +74,7 @@ func Load(dir string) ([]Migration, error) {
 		path := filepath.Join(dir, name)
 		match := fileName.FindStringSubmatch(name)
 		if match == nil {
-			problems = append(problems, fmt.Errorf("%s: the name is not NNNN_description.sql (four digits, an underscore, lower-case letters, digits and underscores): rename it, e.g. 0003_add_ratings.sql", path))
+			problems = append(problems, fmt.Errorf("%s: the name is not NNNN_description.sql (four digits, an underscore, lower-case letters, digits and underscores): rename it, e.g. %s", path, suggestName(name)))
 			continue
 		}
 		version, _ := strconv.Atoi(match[1])
@@ -128,8 +128,12 @@ func parseMigration(path string, content []byte) (Migration, error) {
 		m.NoTransaction = true
 	}
 	statements, err := split(text)
-	if err != nil {
-		return m, fmt.Errorf("%s:%w", path, err)
+	var parseErr *lineError
+	switch {
+	case errors.As(err, &parseErr) && parseErr.Line > 0:
+		return m, fmt.Errorf("%s:%d: %s", path, parseErr.Line, parseErr.Message)
+	case err != nil:
+		return m, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(statements) == 0 {
 		return m, fmt.Errorf("%s: holds no statement: write the migration, or remove the file", path)
@@ -137,22 +141,22 @@ func parseMigration(path string, content []byte) (Migration, error) {
 	var problems []error
 	var needsMarker []splitStatement
 	for _, s := range statements {
-		if s.transactionControl != "" {
-			problems = append(problems, fmt.Errorf("%s:%d: %s: the file runs in a transaction of its own (or, with %q, statement by statement): remove the transaction control", path, s.Line, s.transactionControl, NoTransactionMarker))
-		}
-		if s.outsideTransaction != "" {
+		switch {
+		case s.transactionControl != "":
+			problems = append(problems, fmt.Errorf("%s:%d: %s: the file runs in a transaction of its own (a file with %q, statement by statement, each on its own): remove the transaction control", path, s.Line, s.transactionControl, NoTransactionMarker))
+		case s.outsideTransaction != "" && !m.NoTransaction:
+			problems = append(problems, fmt.Errorf("%s:%d: %s cannot run inside a transaction (%s): move it to a file of its own whose first line is %q (read the risk in the migrate package's documentation first)", path, s.Line, s.outsideTransaction, excerpt(s.SQL), NoTransactionMarker))
+		case s.outsideTransaction != "":
 			needsMarker = append(needsMarker, s)
 		}
 	}
-	switch {
-	case !m.NoTransaction:
-		for _, s := range needsMarker {
-			problems = append(problems, fmt.Errorf("%s:%d: %s cannot run inside a transaction: move it to a file of its own whose first line is %q (read the risk in the migrate package's documentation first)", path, s.Line, s.outsideTransaction, NoTransactionMarker))
+	if m.NoTransaction {
+		switch {
+		case len(statements) > 1:
+			problems = append(problems, fmt.Errorf("%s: has %q and %d statements: a file outside a transaction holds exactly one, so that a failure cannot leave it half applied: move the others to files of their own", path, NoTransactionMarker, len(statements)))
+		case len(needsMarker) == 0:
+			problems = append(problems, fmt.Errorf("%s:%d: has %q but its statement runs in a transaction: remove the marker, so that the file is all or nothing", path, statements[0].Line, NoTransactionMarker))
 		}
-	case len(statements) > 1:
-		problems = append(problems, fmt.Errorf("%s: has %q and %d statements: a file outside a transaction holds exactly one, so that a failure cannot leave it half applied: move the others to files of their own", path, NoTransactionMarker, len(statements)))
-	case len(needsMarker) == 0:
-		problems = append(problems, fmt.Errorf("%s:%d: has %q but its statement runs in a transaction: remove the marker, so that the file is all or nothing", path, statements[0].Line, NoTransactionMarker))
 	}
 	if len(problems) > 0 {
 		return m, errors.Join(problems...)
@@ -161,4 +165,32 @@ func parseMigration(path string, content []byte) (Migration, error) {
 		m.Statements = append(m.Statements, s.Statement)
 	}
 	return m, nil
+}
+
+// suggestName is a name of the right form made from a wrong one, for the
+// refusal: "3-Add Ratings.SQL" becomes 0003_add_ratings.sql.
+func suggestName(name string) string {
+	base := strings.TrimSuffix(strings.ToLower(name), ".sql")
+	digits := len(base) - len(strings.TrimLeft(base, "0123456789"))
+	description := strings.Trim(nonWord.ReplaceAllString(base[digits:], "_"), "_")
+	version, _ := strconv.Atoi(base[:digits])
+	if digits == 0 || digits > 4 || version == 0 || description == "" {
+		return "0003_add_ratings.sql"
+	}
+	return fmt.Sprintf("%04d_%s.sql", version, description)
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
+
+// excerpt is a statement's start, for a message: its first line, cut at
+// 60 characters.
+func excerpt(sql string) string {
+	first, _, more := strings.Cut(sql, "\n")
+	if runes := []rune(first); len(runes) > 60 {
+		first, more = string(runes[:60]), true
+	}
+	if more {
+		first += " ..."
+	}
+	return first
 }

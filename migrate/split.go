@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -20,25 +19,34 @@ type splitStatement struct {
 	transactionControl string
 }
 
+// lineError is an error at a line of the file; Line 0 when PostgreSQL
+// did not say where.
+type lineError struct {
+	Line    int
+	Message string
+}
+
+func (e *lineError) Error() string { return e.Message }
+
 // split cuts a file into its statements with PostgreSQL's own parser
 // (libpg_query): it knows every lexical rule (dollar quotes and their
 // tags, E” strings, standard_conforming_strings, nested comments, quoted
 // identifiers) as the server does, and a file it cannot parse is refused
 // here, with its line, rather than after the statements before the error
 // ran. Each statement starts at its first token, past the comments before
-// it; its line is that token's. An error starts with the line ("12: ...").
+// it; its line is that token's.
 func split(text string) ([]splitStatement, error) {
 	tree, err := pg_query.Parse(text)
 	if err != nil {
 		var parseErr *parser.Error
 		if errors.As(err, &parseErr) && parseErr.Cursorpos > 0 {
-			return nil, fmt.Errorf("%d: PostgreSQL cannot parse it: %s", lineOfCharacter(text, parseErr.Cursorpos), parseErr.Message)
+			return nil, &lineError{Line: lineOfCharacter(text, parseErr.Cursorpos), Message: "PostgreSQL cannot parse it: " + parseErr.Message}
 		}
-		return nil, fmt.Errorf(" PostgreSQL cannot parse it: %v", err)
+		return nil, &lineError{Message: "PostgreSQL cannot parse it: " + err.Error()}
 	}
 	scan, err := pg_query.Scan(text)
 	if err != nil {
-		return nil, fmt.Errorf(" PostgreSQL cannot scan it: %v", err)
+		return nil, &lineError{Message: "PostgreSQL cannot scan it: " + err.Error()}
 	}
 	var statements []splitStatement
 	next := 0 // the first token not yet looked at
@@ -59,7 +67,7 @@ func split(text string) ([]splitStatement, error) {
 			}
 		}
 		if start < 0 {
-			return nil, fmt.Errorf("%d: PostgreSQL's parser and scanner disagree on where a statement starts: report this file to the migrate package's maintainers", lineOfByte(text, int(raw.StmtLocation)))
+			return nil, &lineError{Line: lineOfByte(text, int(raw.StmtLocation)), Message: "PostgreSQL's parser and scanner disagree on where a statement starts: report this file with the migrate package's version of pg_query_go"}
 		}
 		s := splitStatement{Statement: Statement{SQL: strings.TrimRightFunc(text[start:end], isSpace), Line: lineOfByte(text, start)}}
 		s.outsideTransaction, s.transactionControl = classify(raw.Stmt)
