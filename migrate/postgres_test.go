@@ -93,6 +93,7 @@ func TestAgainstPostgres(t *testing.T) {
 		run  func(*testing.T, *stage)
 	}{
 		{"FromEmpty", testFromEmpty},
+		{"Tricky", testTricky},
 		{"FailingFile", testFailingFile},
 		{"Concurrent", testConcurrent},
 		{"EditedFile", testEditedFile},
@@ -449,4 +450,19 @@ func testLockRowOfAnotherRun(t *testing.T, s *stage) {
 	if _, err := Apply(t.Context(), s.target, migrations, Options{AppliedBy: "tester"}); err != nil {
 		t.Fatalf("after the lock row expired: %v", err)
 	}
+}
+
+// testTricky runs the splitter's corpus: each statement PostgreSQL is sent
+// is one it runs, and the strings arrive as written.
+func testTricky(t *testing.T, s *stage) {
+	content, err := os.ReadFile("testdata/tricky.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	migrations := files(t, map[string]string{"0001_tricky.sql": string(content)})
+	if _, err := Apply(t.Context(), s.target, migrations, Options{AppliedBy: "tester"}); err != nil {
+		t.Fatal(err)
+	}
+	s.wantRows(`SELECT "semi;colon", "quote""d;" FROM "odd;name" ORDER BY 2`, `it's; fine 1`, `back'slash; \ 2`, `C:\ 3`)
+	s.wantRows("SELECT movies_total()", "3")
 }
