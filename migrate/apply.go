@@ -168,7 +168,8 @@ func (r *run) lockAndCheck(ctx context.Context, tx string, m Migration) (bool, e
 	if _, err := r.execute(ctx, tx, fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", lockWait.Milliseconds())); err != nil {
 		return false, fmt.Errorf("%s: %w", m.Path, failed(err))
 	}
-	if _, err := r.execute(ctx, tx, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", LockKey)); err != nil {
+	// In FROM, so that the Data API is not asked to return a void column.
+	if _, err := r.execute(ctx, tx, fmt.Sprintf("SELECT 1 FROM pg_advisory_xact_lock(%d)", LockKey)); err != nil {
 		err = failed(err)
 		// 55P03 is lock_not_available: lock_timeout ran out.
 		if strings.Contains(err.Error(), "SQLState: 55P03") {
@@ -200,8 +201,8 @@ func (r *run) lockAndCheck(ctx context.Context, tx string, m Migration) (bool, e
 	if len(out.Records) == 0 {
 		return false, nil
 	}
-	name, errName := historyField[string](out.Records[0], 0, "name")
-	checksum, errChecksum := historyField[string](out.Records[0], 1, "checksum")
+	name, errName := rowField[string](out.Records[0], 0, HistoryTable, "name")
+	checksum, errChecksum := rowField[string](out.Records[0], 1, HistoryTable, "checksum")
 	if err := errors.Join(errName, errChecksum); err != nil {
 		return false, err
 	}

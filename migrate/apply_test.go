@@ -94,7 +94,7 @@ func TestApplyFailingStatementRollsBack(t *testing.T) {
 		statusRead,
 		"begin",
 		"execute in tx: SET LOCAL lock_timeout = '30000ms'",
-		"execute in tx: SELECT pg_advisory_xact_lock(7302453187230511136)",
+		"execute in tx: SELECT 1 FROM pg_advisory_xact_lock(7302453187230511136)",
 		"execute in tx: SET LOCAL lock_timeout TO DEFAULT",
 		"execute in tx: CREATE TABLE IF NOT EXISTS public.aurora_stages_migrations (",
 		"execute in tx: COMMENT ON TABLE public.aurora_stages_migrations IS 'The files of migrations/ applied here, one row each, written by the aurora-stages migrate package: do not edit'",

@@ -17,7 +17,10 @@
 //
 // Each file runs in one Data API transaction together with the row that
 // records it in the history table (HistoryTable), so a file that fails
-// leaves neither its changes nor its row. Before anything runs, the
+// leaves neither its changes nor its row; the first file's transaction
+// also creates the history table. Each statement must finish within the
+// Data API's 45-second call limit: a longer one is cancelled and its file
+// rolled back. Before anything runs, the
 // history is compared with the files: an applied file whose checksum (or
 // name) changed, an applied version with no file, and a pending file below
 // the highest applied version (unless Options.AllowOutOfOrder) are all
@@ -28,10 +31,13 @@
 // Each file's transaction first takes a transaction-scoped advisory lock
 // (pg_advisory_xact_lock on LockKey, per database), waiting up to
 // LockWait for a run that holds it, and then re-reads the history: a file
-// the other run applied meanwhile is skipped. The lock ends with the
-// transaction, so a killed run holds it only until the Data API rolls its
-// transaction back (AWS does after 3 minutes without a call); a run that
-// meets it meanwhile is refused with a message saying so.
+// the other run applied meanwhile is skipped. So two runs at once both
+// finish, each file applied once, by whichever run got to it first. The
+// lock ends with the transaction: a killed run leaves nothing applied of
+// the file it was in, and holds the lock only until the Data API rolls
+// its transaction back (AWS does after 3 minutes without a call); a run
+// that meets it meanwhile is refused after LockWait with a message saying
+// so.
 //
 // # Files outside a transaction
 //

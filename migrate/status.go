@@ -170,11 +170,11 @@ func readHistory(ctx context.Context, t Target, tx string) ([]Applied, error) {
 		var a Applied
 		var appliedAt string
 		var errs [5]error
-		a.Version, errs[0] = historyField[int](row, 0, "version")
-		a.Name, errs[1] = historyField[string](row, 1, "name")
-		a.Checksum, errs[2] = historyField[string](row, 2, "checksum")
-		a.AppliedBy, errs[3] = historyField[string](row, 3, "applied_by")
-		appliedAt, errs[4] = historyField[string](row, 4, "applied_at")
+		a.Version, errs[0] = rowField[int](row, 0, HistoryTable, "version")
+		a.Name, errs[1] = rowField[string](row, 1, HistoryTable, "name")
+		a.Checksum, errs[2] = rowField[string](row, 2, HistoryTable, "checksum")
+		a.AppliedBy, errs[3] = rowField[string](row, 3, HistoryTable, "applied_by")
+		appliedAt, errs[4] = rowField[string](row, 4, HistoryTable, "applied_at")
 		if err := errors.Join(errs[:]...); err != nil {
 			return nil, err
 		}
@@ -197,11 +197,11 @@ func readLock(ctx context.Context, t Target, tx string) (*Lock, error) {
 	if len(out.Records) == 0 {
 		return nil, nil
 	}
-	holder, err := historyField[string](out.Records[0], 0, "holder")
+	holder, err := rowField[string](out.Records[0], 0, LockTable, "holder")
 	if err != nil {
 		return nil, err
 	}
-	expires, err := historyField[string](out.Records[0], 1, "expires_at")
+	expires, err := rowField[string](out.Records[0], 1, LockTable, "expires_at")
 	if err != nil {
 		return nil, err
 	}

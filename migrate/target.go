@@ -121,13 +121,13 @@ func stringParam(name, value string) types.SqlParameter {
 	return types.SqlParameter{Name: aws.String(name), Value: &types.FieldMemberStringValue{Value: value}}
 }
 
-// historyField reads one column of a history row as the package's own
-// queries type it; anything else means the table is not the one this
-// package created.
-func historyField[T any](row []types.Field, column int, name string) (T, error) {
+// rowField reads one column of a row of table (HistoryTable or
+// LockTable) as the package's own queries type it; anything else means the
+// table is not the one this package creates.
+func rowField[T any](row []types.Field, column int, table, name string) (T, error) {
 	var zero T
 	if column >= len(row) {
-		return zero, fmt.Errorf("%s: a row has %d columns, %s is missing: the table is not the one this package creates", HistoryTable, len(row), name)
+		return zero, fmt.Errorf("%s: a row has %d columns, %s is missing: the table is not the one this package creates", table, len(row), name)
 	}
 	switch f := row[column].(type) {
 	case *types.FieldMemberStringValue:
@@ -139,7 +139,7 @@ func historyField[T any](row []types.Field, column int, name string) (T, error) 
 			return v, nil
 		}
 	}
-	return zero, fmt.Errorf("%s: column %s is a %T, want a %T: the table is not the one this package creates", HistoryTable, name, row[column], zero)
+	return zero, fmt.Errorf("%s: column %s is a %T, want a %T: the table is not the one this package creates", table, name, row[column], zero)
 }
 
 func fieldIsNull(f types.Field) bool {
