@@ -3,12 +3,13 @@ package migrate
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/rdsdata/types"
 )
 
 // LockKey is the pg_advisory_xact_lock key every run takes around a file.
@@ -77,10 +78,7 @@ func Apply(ctx context.Context, t Target, migrations []Migration, opts Options) 
 	if err := status.Check(opts.AllowOutOfOrder); err != nil {
 		return nil, err
 	}
-	r := run{Target: t, opts: opts, tablesExist: tablesExist}
-	if r.holder, err = newHolder(opts.AppliedBy); err != nil {
-		return nil, err
-	}
+	r := run{Target: t, opts: opts, tablesExist: tablesExist, holder: opts.AppliedBy + " (run " + rand.Text() + ")"}
 	var applied []Migration
 	for _, m := range status.Pending {
 		start := time.Now()
@@ -111,14 +109,6 @@ type run struct {
 	// so that two runs by one caller are told apart.
 	holder      string
 	tablesExist bool
-}
-
-func newHolder(appliedBy string) (string, error) {
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
-		return "", err
-	}
-	return appliedBy + " (run " + hex.EncodeToString(id) + ")", nil
 }
 
 // applyInTransaction runs m and records it in one transaction; false when
@@ -191,7 +181,7 @@ func (r *run) lockAndCheck(ctx context.Context, tx string, m Migration) (bool, e
 	if err != nil {
 		return false, err
 	}
-	if lock != nil && lock.Holder != r.holder {
+	if lock != nil {
 		return false, fmt.Errorf("%s: %s is applying a migration outside a transaction; its lock expires at %s: try again then (a killed run's lock row simply expires)", m.Path, lock.Holder, lock.ExpiresAt.Format(time.RFC3339))
 	}
 	out, err := r.execute(ctx, tx, `SELECT name, checksum FROM `+HistoryTable+` WHERE version = :version`, longParam("version", m.Version))
@@ -212,11 +202,15 @@ func (r *run) lockAndCheck(ctx context.Context, tx string, m Migration) (bool, e
 	return true, nil
 }
 
+const insertHistory = `INSERT INTO ` + HistoryTable + ` (version, name, checksum, applied_by) VALUES (:version, :name, :checksum, :applied_by)`
+
+func (r *run) historyRow(m Migration) []types.SqlParameter {
+	return []types.SqlParameter{longParam("version", m.Version), stringParam("name", m.Name), stringParam("checksum", m.Checksum), stringParam("applied_by", r.opts.AppliedBy)}
+}
+
 // record inserts m's history row in tx.
 func (r *run) record(ctx context.Context, tx string, m Migration) error {
-	_, err := r.execute(ctx, tx, `INSERT INTO `+HistoryTable+` (version, name, checksum, applied_by) VALUES (:version, :name, :checksum, :applied_by)`,
-		longParam("version", m.Version), stringParam("name", m.Name), stringParam("checksum", m.Checksum), stringParam("applied_by", r.opts.AppliedBy))
-	if err != nil {
+	if _, err := r.execute(ctx, tx, insertHistory, r.historyRow(m)...); err != nil {
 		return fmt.Errorf("%s: recording it in %s: %w", m.Path, HistoryTable, failed(err))
 	}
 	return nil
@@ -256,8 +250,7 @@ ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.e
 	// The lock row, not the advisory lock, has kept others out: a row
 	// another run wrote after this one's lease ran out must win, so the
 	// history row is written only if no other run recorded the file.
-	_, err = r.execute(ctx, tx, `INSERT INTO `+HistoryTable+` (version, name, checksum, applied_by) VALUES (:version, :name, :checksum, :applied_by) ON CONFLICT (version) DO NOTHING`,
-		longParam("version", m.Version), stringParam("name", m.Name), stringParam("checksum", m.Checksum), stringParam("applied_by", r.opts.AppliedBy))
+	_, err = r.execute(ctx, tx, insertHistory+` ON CONFLICT (version) DO NOTHING`, r.historyRow(m)...)
 	if err == nil {
 		_, err = r.execute(ctx, tx, `DELETE FROM `+LockTable+` WHERE holder = :holder`, stringParam("holder", r.holder))
 	}
