@@ -25,7 +25,8 @@ func TestSplitTricky(t *testing.T) {
 		{Line: 8, SQL: `SELECT 2 /* two on a line; */`},
 		{Line: 10, SQL: "CREATE FUNCTION movies_total() RETURNS bigint LANGUAGE plpgsql AS $fn$\nDECLARE\n    note text := $q$ a nested tag; $$ too; $q$;\nBEGIN\n    -- a comment inside; with a semicolon\n    RETURN (SELECT count(*) FROM \"odd;name\"); /* ; */\nEND;\n$fn$"},
 		{Line: 19, SQL: "SELECT 'multi\nline; string'"},
-		{Line: 22, SQL: `SELECT U&'d\0061t\+000061;' AS unicode -- no semicolon after the last statement`},
+		{Line: 22, SQL: `SELECT 'héllo; wörld ✓' AS "ñ;"`},
+		{Line: 23, SQL: `SELECT U&'d\0061t\+000061;' AS unicode -- no semicolon after the last statement`},
 	}
 	if len(m.Statements) != len(want) {
 		t.Fatalf("got %d statements, want %d:\n%+v", len(m.Statements), len(want), m.Statements)

@@ -19,4 +19,5 @@ $fn$;
 SELECT 'multi
 line; string'
 ;
+SELECT 'héllo; wörld ✓' AS "ñ;";
 SELECT U&'d\0061t\+000061;' AS unicode -- no semicolon after the last statement
