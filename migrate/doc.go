@@ -20,11 +20,10 @@
 // leaves neither its changes nor its row; the first file's transaction
 // also creates the history table. Each statement must finish within the
 // Data API's 45-second call limit: a longer one is cancelled and its file
-// rolled back. Before anything runs, the
-// history is compared with the files: an applied file whose checksum (or
-// name) changed, an applied version with no file, and a pending file below
-// the highest applied version (unless Options.AllowOutOfOrder) are all
-// refused.
+// rolled back. Before anything runs, the history is compared with the
+// files: an applied file whose checksum (or name) changed, an applied
+// version with no file, and a pending file below the highest applied
+// version (unless Options.AllowOutOfOrder) are all refused.
 //
 // # Two runs at once
 //
@@ -42,7 +41,8 @@
 // # Files outside a transaction
 //
 // Some statements cannot run in a transaction block: CREATE INDEX
-// CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM,
+// CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY (and
+// REINDEX SCHEMA, DATABASE or SYSTEM), VACUUM,
 // CREATE/DROP DATABASE, CREATE/DROP TABLESPACE, ALTER SYSTEM, ALTER
 // TABLE ... DETACH PARTITION ... CONCURRENTLY, CREATE/DROP SUBSCRIPTION,
 // CLUSTER without a table. Load refuses them unless the file's first line
