@@ -156,7 +156,7 @@ func (r *run) endWith(ctx context.Context, tx string, m Migration, err error) er
 // lock row, and says whether m got applied meanwhile.
 func (r *run) lockAndCheck(ctx context.Context, tx string, m Migration) (bool, error) {
 	if _, err := r.execute(ctx, tx, fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", lockWait.Milliseconds())); err != nil {
-		return false, fmt.Errorf("%s: %w", m.Path, failed(err))
+		return false, fmt.Errorf("%s: limiting the wait for the migrations lock: %w", m.Path, failed(err))
 	}
 	// In FROM, so that the Data API is not asked to return a void column.
 	if _, err := r.execute(ctx, tx, fmt.Sprintf("SELECT 1 FROM pg_advisory_xact_lock(%d)", LockKey)); err != nil {
@@ -167,8 +167,9 @@ func (r *run) lockAndCheck(ctx context.Context, tx string, m Migration) (bool, e
 		}
 		return false, fmt.Errorf("%s: taking the migrations lock: %w", m.Path, err)
 	}
+	// The file's own statements wait for their locks as they would anywhere.
 	if _, err := r.execute(ctx, tx, "SET LOCAL lock_timeout TO DEFAULT"); err != nil {
-		return false, fmt.Errorf("%s: %w", m.Path, failed(err))
+		return false, fmt.Errorf("%s: resetting lock_timeout after taking the migrations lock: %w", m.Path, failed(err))
 	}
 	if !r.tablesExist {
 		for _, sql := range createTables {

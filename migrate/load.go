@@ -61,7 +61,7 @@ func looksLikeMigration(name string) bool {
 func Load(dir string) ([]Migration, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading the migrations folder: %w", err)
+		return nil, fmt.Errorf("reading the migrations folder: %w (it holds the NNNN_description.sql files: create it, or name the one there is)", err)
 	}
 	var migrations []Migration
 	var problems []error
