@@ -36,7 +36,7 @@ LOCAL_AWS := sh scripts/local-aws.sh
 PYTHON_TOOL := sh scripts/python-tool.sh
 GO_PACKAGES := ./... ./__tests__/
 # The folders of Go sources; gofmt does not skip node_modules as go does.
-GO_SOURCES := main.go stacks review cmd internal examples __tests__
+GO_SOURCES := main.go stacks review savedplan migrate cmd internal examples __tests__
 
 .PHONY: help tools synth scan bench test test-run test-report test-fast local local-down bench-local review apply drift migrate migrate-plan migrate-status unlock query restore-drill plan-fixtures fmt clean
 

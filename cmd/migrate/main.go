@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -160,8 +161,13 @@ func printStatus(w io.Writer, stage string, state *migrate.Status) {
 		fmt.Fprintf(table, "%04d\t%s\tpending%s\t\t\n", m.Version, m.Name, noTransaction(m))
 	}
 	table.Flush()
-	for _, problem := range state.Problems {
-		fmt.Fprintln(w, "  ! "+problem)
+	if state.Lock != nil {
+		fmt.Fprintf(w, "  ! %s holds the migrations' lock until %s (a file applied outside a transaction)\n", state.Lock.Holder, state.Lock.ExpiresAt.UTC().Format("2006-01-02 15:04:05 MST"))
+	}
+	if err := state.Check(false); err != nil {
+		for _, problem := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(w, "  ! "+problem)
+		}
 	}
 }
 

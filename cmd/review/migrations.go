@@ -35,11 +35,19 @@ func pendingMigrations(cfg stacks.StageConfig) (*review.Migrations, []review.Ris
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pending, unknown := migrations, ""
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if status, err := readStatus(ctx, cfg, migrations); err != nil {
-		unknown = fmt.Sprintf("the stage's migration history could not be read (%v): every file is listed", err)
+	status, err := readStatus(ctx, cfg, migrations)
+	section, risks, notes := migrationFindings(cfg, migrations, status, err)
+	return section, risks, notes, nil
+}
+
+// migrationFindings is what the review says of the migrations, given the
+// stage's status, or why it could not be read (readErr).
+func migrationFindings(cfg stacks.StageConfig, migrations []migrate.Migration, status *migrate.Status, readErr error) (*review.Migrations, []review.Risk, []string) {
+	pending, unknown := migrations, ""
+	if readErr != nil {
+		unknown = fmt.Sprintf("the stage's migration history could not be read (%v): every file is listed", readErr)
 	} else {
 		pending = status.Pending
 	}
@@ -57,7 +65,7 @@ func pendingMigrations(cfg stacks.StageConfig) (*review.Migrations, []review.Ris
 			notes = append(notes, where+": "+finding.What+" in a pending migration (a risk on production-profile stages)")
 		}
 	}
-	return section, risks, notes, nil
+	return section, risks, notes
 }
 
 // readStatus reads the stage's history with the stage's credentials,
