@@ -41,7 +41,9 @@ func TestReviewOfPendingMigrations(t *testing.T) {
 	production := stacks.StageConfig{Stage: "production", Profile: "production"}
 	section, risks, notes := migrationFindings(production, migrations, status, nil)
 	want := []review.PendingMigration{{File: "migrations/0002_drop_old.sql", FirstLines: []string{"create table notes (note text)", "drop table old_movies"}}}
-	if section.Unknown != "" || !slices.EqualFunc(section.Pending, want, func(a, b review.PendingMigration) bool { return a.File == b.File && slices.Equal(a.FirstLines, b.FirstLines) }) {
+	if section.Unknown != "" || !slices.EqualFunc(section.Pending, want, func(a, b review.PendingMigration) bool {
+		return a.File == b.File && slices.Equal(a.FirstLines, b.FirstLines)
+	}) {
 		t.Errorf("pending %+v (unknown %q), want %+v", section.Pending, section.Unknown, want)
 	}
 	if len(risks) != 1 || risks[0].Address != "migrations/0002_drop_old.sql:3" || !strings.Contains(risks[0].Reason, "DROP TABLE") || len(notes) != 0 {
