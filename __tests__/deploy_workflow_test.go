@@ -99,6 +99,21 @@ func TestDeployWorkflowAppliesTheReviewedPlan(t *testing.T) {
 	if run := namedStep(t, apply, "apply").Exec.(*actionlint.ExecRun).Run.Value; strings.TrimSpace(run) != `go run ./cmd/apply --stage "$STAGE" --plan `+folder {
 		t.Errorf("the apply step runs %q, want go run ./cmd/apply --stage \"$STAGE\" --plan %s", run, folder)
 	}
+	// The schema after the stack, in the same job: the step right after
+	// the apply, with no if of its own, so it runs only on an apply that
+	// succeeded.
+	for i, step := range apply.Steps {
+		if step.ID == nil || step.ID.Value != "apply" {
+			continue
+		}
+		if i+1 >= len(apply.Steps) || apply.Steps[i+1].ID == nil || apply.Steps[i+1].ID.Value != "migrate" {
+			t.Fatal("the step after the apply must be the migrate step")
+		}
+		migrate := apply.Steps[i+1]
+		if run := strings.TrimSpace(migrate.Exec.(*actionlint.ExecRun).Run.Value); run != `go run ./cmd/migrate --stage "$STAGE"` || migrate.If != nil {
+			t.Errorf("the migrate step runs %q (if %v), want go run ./cmd/migrate --stage \"$STAGE\" with no if", run, migrate.If)
+		}
+	}
 	if uploaded["include-hidden-files"] != "true" {
 		t.Error("the upload must include hidden files: the saved stack's .terraform.lock.hcl is one")
 	}

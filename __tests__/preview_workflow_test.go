@@ -158,7 +158,8 @@ func TestPreviewWorkflowStageStateAndCleanup(t *testing.T) {
 		}
 	}
 	inOrder("deploy", `go run ./cmd/previews show --stage "$STAGE"`,
-		`go run ./cmd/review --stage "$STAGE" --save saved-plan --format markdown > review.md`, `go run ./cmd/apply --stage "$STAGE" --plan saved-plan`)
+		`go run ./cmd/review --stage "$STAGE" --save saved-plan --format markdown > review.md`, `go run ./cmd/apply --stage "$STAGE" --plan saved-plan`,
+		`go run ./cmd/migrate --stage "$STAGE"`)
 	if script := strings.Join(runs("deploy"), "\n"); strings.Contains(script, "cdktf deploy") {
 		t.Errorf("deploy: runs cdktf deploy, which plans again instead of applying the reviewed plan:\n%s", script)
 	}
