@@ -40,9 +40,9 @@ var fixedNames = map[string]string{
 // The stack's resources that hold the master credentials: what clients
 // read must be written whenever the cluster is created.
 const (
-	clusterAddress     = "aws_rds_cluster.cluster"
-	credentialsAddress = "aws_secretsmanager_secret_version.credentials_value"
-	writerAddress      = "aws_rds_cluster_instance.writer"
+	clusterAddress     = stacks.ClusterAddress
+	credentialsAddress = stacks.CredentialsValueAddress
+	writerAddress      = stacks.WriterAddress
 	instanceType       = "aws_rds_cluster_instance"
 )
 
@@ -242,7 +242,7 @@ func ConfigRisks(cfg stacks.StageConfig) []Risk {
 		return nil
 	}
 	var risks []Risk
-	address := "aws_rds_cluster.cluster"
+	address := clusterAddress
 	if !cfg.PreventDestroy {
 		risks = append(risks, Risk{address, "prevent_destroy is off on a production-profile stage: Terraform will no longer refuse a plan that destroys the database"})
 	}
@@ -259,4 +259,11 @@ func ConfigRisks(cfg stacks.StageConfig) []Risk {
 		risks = append(risks, Risk{"provider.aws", `no accountId on a production-profile stage: nothing stops a deploy with another account's credentials (dev's, say) from creating or changing this stage there; set "accountId" in the stage's entry`})
 	}
 	return risks
+}
+
+// Addresses are the resource addresses the review's rules (risks, costs,
+// restores) name: each must be a resource some synthesized stage has, or
+// its rule never fires (__tests__ checks it against every golden stage).
+func Addresses() []string {
+	return []string{clusterAddress, credentialsAddress, writerAddress}
 }

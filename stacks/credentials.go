@@ -102,7 +102,7 @@ func newMasterPassword(stack cdktf.TerraformStack, cfg StageConfig, secret secre
 // the cluster's values and the password of record. Write-only: its value
 // never reaches state.
 func newCredentialsValue(stack cdktf.TerraformStack, secret secretsmanagersecret.SecretsmanagerSecret, cluster rdscluster.RdsCluster, creds credentials) {
-	secretsmanagersecretversion.NewSecretsmanagerSecretVersion(stack, jsii.String("credentials_value"), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
+	secretsmanagersecretversion.NewSecretsmanagerSecretVersion(stack, jsii.String(credentialsValueID), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
 		SecretId: secret.Id(),
 		SecretStringWo: cdktf.Fn_Jsonencode(&map[string]interface{}{
 			"username":            cluster.MasterUsername(),

@@ -55,7 +55,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	})
 	creds := newMasterPassword(stack, cfg, secret)
 
-	cluster := rdscluster.NewRdsCluster(stack, jsii.String("cluster"), &rdscluster.RdsClusterConfig{
+	cluster := rdscluster.NewRdsCluster(stack, jsii.String(clusterID), &rdscluster.RdsClusterConfig{
 		ClusterIdentifier:       jsii.String(cfg.ClusterIdentifier()),
 		Engine:                  jsii.String("aurora-postgresql"),
 		EngineMode:              jsii.String("provisioned"),

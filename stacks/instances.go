@@ -29,7 +29,7 @@ type instanceSettings struct {
 // own (reader_1, reader_2...), so adding or removing one plans nothing for
 // the others.
 func newInstances(stack cdktf.TerraformStack, cfg StageConfig, shared instanceSettings) {
-	writer := newInstance(stack, cfg, shared, "writer", cfg.WriterIdentifier(), nil, nil)
+	writer := newInstance(stack, cfg, shared, writerID, cfg.WriterIdentifier(), nil, nil)
 	if cfg.Readers == 0 {
 		return
 	}

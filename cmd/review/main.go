@@ -109,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
 			mode.withoutGuard = true
 			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), mode, *verbose, stderr)
-			configRisks = append(configRisks, review.Risk{Address: "aws_rds_cluster.cluster", Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
+			configRisks = append(configRisks, review.Risk{Address: stacks.ClusterAddress, Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
 		}
 		configRisks = append(configRisks, review.ConfigRisks(*cfg)...)
 	}
