@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode"
 
+	"aurora-stages/internal/outputsdoc"
 	"aurora-stages/stacks"
 )
 
@@ -168,5 +169,36 @@ func TestReviewExamplesAreCurrent(t *testing.T) {
 		if example != stdout {
 			t.Errorf("docs/review.md's example of %q differs from what the review prints; it prints:\n%s", command, stdout)
 		}
+	}
+}
+
+// docs/stack.md's table of outputs is generated (go generate ./...) from
+// the synthesized stacks' outputs and descriptions, as docs/settings.md is
+// from the settings' doc comments: it fails here when it is stale, and the
+// generator refuses an output without a description.
+func TestOutputsDocIsCurrent(t *testing.T) {
+	synthesized, err := outputsdoc.Read("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(repoRootPath, "docs", "stack.md")
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := outputsdoc.Render(got, synthesized)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("docs/stack.md's outputs are stale: run `go generate ./...` (-checked in +generated):\n%s", lineDiff(string(got), string(want)))
+	}
+	for _, name := range []string{"state_bucket", "state_bucket_arn", "cluster_arn", "kms_key_arn"} {
+		if !bytes.Contains(got, []byte("| `"+name+"` |")) {
+			t.Errorf("docs/stack.md lists no output %s", name)
+		}
+	}
+	if _, err := outputsdoc.Table([]outputsdoc.Stack{{Name: "dev", JSON: []byte(`{"output": {"cluster_arn": {"value": "x"}}}`)}}); err == nil || !strings.Contains(err.Error(), "output cluster_arn has no description") {
+		t.Errorf("an output without a description: %v, want it refused", err)
 	}
 }

@@ -160,7 +160,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	output(stack, "db_subnet_group_name", cluster.DbSubnetGroupName(), "DB subnet group the cluster runs in (default: RDS's default group of the default VPC)")
 	output(stack, "access_policy_arn", accessPolicy.Arn(), "IAM policy that lets a consumer query the database through the Data API: attach it to the consumer's role")
 	if key != nil {
-		output(stack, "kms_key_arn", key, "KMS key of the cluster and the secret: whoever reads the secret needs kms:Decrypt on it")
+		output(stack, "kms_key_arn", key, "KMS key of the cluster and the secret, on a stage with a key of its own (kmsKey create or a key's ARN): whoever reads the secret needs kms:Decrypt on it")
 	}
 	return stack
 }
