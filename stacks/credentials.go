@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"aurora-stages/settings"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
@@ -58,7 +60,7 @@ type credentials struct {
 }
 
 // newMasterPassword generates the password and records it in the secret.
-func newMasterPassword(stack cdktf.TerraformStack, cfg StageConfig, secret secretsmanagersecret.SecretsmanagerSecret) credentials {
+func newMasterPassword(stack cdktf.TerraformStack, cfg settings.StageConfig, secret secretsmanagersecret.SecretsmanagerSecret) credentials {
 	// Escape hatch: CDKTF has no ephemeral blocks. The seed recipe asked for
 	// a password without punctuation or spaces, which every client can quote.
 	stack.AddOverride(jsii.String(masterPassword), map[string]interface{}{

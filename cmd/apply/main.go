@@ -23,7 +23,7 @@ import (
 	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/savedplan"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 func main() {
@@ -94,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer, target targetFunc) int {
 // reachedTarget asks AWS, with the credentials the stage deploys with (its
 // assumeRoleArn when it has one), which account they reach.
 func reachedTarget(stage string) (savedplan.Target, error) {
-	resolved, err := stacks.LoadStage(stage, "apply applies one stage's saved plan")
+	resolved, err := settings.LoadStage(stage, "apply applies one stage's saved plan")
 	if err != nil {
 		return savedplan.Target{}, err
 	}

@@ -22,7 +22,7 @@ import (
 	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rdsdata/types"
 )
@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 	if code, done := command.Parse(flags, args, stdout, stderr, check); done {
 		return code
 	}
-	resolved, err := stacks.LoadStage(*stage, "the bootstrap stack has no database")
+	resolved, err := settings.LoadStage(*stage, "the bootstrap stack has no database")
 	if err != nil {
 		fmt.Fprintln(stderr, "query:", err)
 		return 1

@@ -33,6 +33,7 @@ import (
 	"aurora-stages/internal/prices"
 	"aurora-stages/review"
 	"aurora-stages/savedplan"
+	"aurora-stages/settings"
 	"aurora-stages/stacks"
 )
 
@@ -95,11 +96,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	var configRisks []review.Risk
 	var plannedAt time.Time
-	var cfg *stacks.StageConfig
+	var cfg *settings.StageConfig
 	if *planJSON != "" {
 		data, err = os.ReadFile(*planJSON)
 	} else {
-		cfg = &stacks.StageConfig{}
+		cfg = &settings.StageConfig{}
 		plannedAt = time.Now()
 		*cfg, data, err = planStage(*stage, *outdir, mode, *verbose, stderr)
 		if errors.Is(err, errPreventDestroy) {
@@ -210,7 +211,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // stack it was planned from and its review, each headed by the line it
 // returns: what the plan was made for, from which commit, when, and
 // against which state.
-func savePlan(folder string, cfg stacks.StageConfig, stackDir string, plannedAt time.Time, text, markdown string, report *review.Report) (string, error) {
+func savePlan(folder string, cfg settings.StageConfig, stackDir string, plannedAt time.Time, text, markdown string, report *review.Report) (string, error) {
 	planFile := filepath.Join(stackDir, "review.tfplan")
 	state, err := savedplan.PlanState(planFile)
 	if err != nil {
@@ -273,7 +274,7 @@ type matrixEntry struct {
 // printStagesMatrix lists every stage of cdktf.json, resolved and validated
 // as a deploy would: the review workflow's matrix, never a list kept by hand.
 func printStagesMatrix(stdout io.Writer) error {
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	settings, err := settings.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -315,9 +316,9 @@ var errPreventDestroy = errors.New("the plan destroys a resource that has preven
 // and plans without taking the state lock, only to explain a refusal.
 // terraform init is skipped when it has nothing to do (initDone); the plan
 // and its read share one run of the AWS provider (sharedPlugin).
-func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
-	var cfg stacks.StageConfig
-	resolved, err := stacks.LoadStage(stage, "review plans one stage's database stack")
+func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writer) (settings.StageConfig, []byte, error) {
+	var cfg settings.StageConfig
+	resolved, err := settings.LoadStage(stage, "review plans one stage's database stack")
 	if err != nil {
 		return cfg, nil, err
 	}

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/stagequery"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -101,8 +101,8 @@ func stagequeryWaits(resumes int) waits {
 	fake := &resumingDataAPI{resumes: resumes}
 	server := httptest.NewServer(fake)
 	defer server.Close()
-	stage := stacks.StageConfig{Stage: "dev", Region: "us-east-1", DatabaseName: "main",
-		Account: stacks.AccountSettings{Service: "movies", Region: "us-east-1", LocalEndpoint: server.URL}}
+	stage := settings.StageConfig{Stage: "dev", Region: "us-east-1", DatabaseName: "main",
+		Account: settings.AccountSettings{Service: "movies", Region: "us-east-1", LocalEndpoint: server.URL}}
 	var got waits
 	_, err := stagequery.Execute(context.Background(), stage, "", "select 1", nil,
 		func(line string) { got.lines = append(got.lines, line) },
