@@ -1,3 +1,6 @@
+// Package stacks builds the Terraform of each stage from its settings
+// (package settings): one database stack per stage, the bootstrap stack
+// with the state bucket, and their synthesis through CDKTF and jsii.
 package stacks
 
 import (

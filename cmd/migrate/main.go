@@ -25,7 +25,6 @@ import (
 
 	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/migrate"
 	"aurora-stages/settings"
@@ -35,12 +34,7 @@ import (
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks, for the
-	// stage's settings) extract jsii's runtime when the program starts;
-	// Setup and Exit see that it is removed again, though nothing here
-	// calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("migrate", run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
 }
 
 // about is the first line of the help: what the command does.

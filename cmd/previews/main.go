@@ -10,7 +10,7 @@
 // said with the usage.
 //
 // A preview is found by the tags the provider puts on every resource of a
-// stage (stacks/target.go's defaultTags): stage = pr-<number> and service
+// stage (settings/tags.go's DefaultTags): stage = pr-<number> and service
 // = the configured service, on its RDS cluster, whose creation time is the
 // preview's age. The cluster is the one resource every stage has and the
 // one that costs; a preview whose cluster is gone but whose other
@@ -31,7 +31,6 @@ import (
 	"time"
 
 	"aurora-stages/internal/awsconfig"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagestate"
 	"aurora-stages/settings"
 
@@ -41,11 +40,7 @@ import (
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks) extract jsii's
-	// runtime when the program starts; Setup and Exit see that it is
-	// removed again, though nothing here calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("previews", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, awsWorld()))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, awsWorld()))
 }
 
 // about is the first line of the help: what the command does.

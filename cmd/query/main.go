@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"aurora-stages/internal/cli"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/settings"
 
@@ -28,11 +27,7 @@ import (
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks) extract jsii's
-	// runtime when the program starts; Setup and Exit see that it is
-	// removed again, though nothing here calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("query", run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
 }
 
 // about is the first line of the help: what the command does.

@@ -29,7 +29,6 @@ import (
 
 	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,11 +38,7 @@ import (
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks) extract jsii's
-	// runtime when the program starts; Setup and Exit see that it is
-	// removed again, though nothing here calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("unlock", run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, stdinIsTerminal))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, stdinIsTerminal))
 }
 
 // lockInfo is Terraform's lock record (statemgr.LockInfo), as it writes it

@@ -25,16 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
-	"github.com/aws/jsii-runtime-go"
 )
-
-// TestMain removes the jsii runtime that the CDKTF bindings, linked
-// through stacks, extract when the test binary starts.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
 
 // resumingDataAPI answers SSM's GetParameter with an ARN and the Data API
 // with DatabaseResumingException resumes times, then with one row.
