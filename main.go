@@ -22,6 +22,7 @@ import (
 	"aurora-stages/internal/afterrestore"
 	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/jsiiruntime"
+	"aurora-stages/settings"
 	"aurora-stages/stacks"
 
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -45,7 +46,7 @@ func main() {
 }
 
 func synthesize(args []string) error {
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	settings, err := settings.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func synthesize(args []string) error {
 // finishRestore turns on what a restore left off on a stage's new cluster
 // (internal/afterrestore): run by the cluster's creation-time provisioner.
 func finishRestore(stage string) error {
-	resolved, err := stacks.LoadStage(stage, "only a stage has a cluster")
+	resolved, err := settings.LoadStage(stage, "only a stage has a cluster")
 	if err != nil {
 		return err
 	}

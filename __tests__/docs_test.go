@@ -11,13 +11,13 @@ import (
 	"unicode"
 
 	"aurora-stages/internal/outputsdoc"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // docs/settings.md is generated (go generate ./...); like terraform-docs'
 // check of a module's README, the test fails when it is stale.
 func TestSettingsDocIsCurrent(t *testing.T) {
-	want, err := stacks.SettingsReference(filepath.Join(repoRootPath, "stacks"))
+	want, err := settings.Reference(filepath.Join(repoRootPath, "settings"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestSettingsDocIsCurrent(t *testing.T) {
 // says, and a setting without one stops the generator.
 func TestSettingsDocComesFromTheDocComments(t *testing.T) {
 	dir := t.TempDir()
-	sources, _ := filepath.Glob(filepath.Join(repoRootPath, "stacks", "*.go"))
+	sources, _ := filepath.Glob(filepath.Join(repoRootPath, "settings", "*.go"))
 	for _, source := range sources {
 		data, err := os.ReadFile(source)
 		if err != nil {
@@ -46,7 +46,7 @@ func TestSettingsDocComesFromTheDocComments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	doc, err := stacks.SettingsReference(dir)
+	doc, err := settings.Reference(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestSettingsDocComesFromTheDocComments(t *testing.T) {
 	if err := os.WriteFile(config, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := stacks.SettingsReference(dir); err == nil || err.Error() != "setting deletionProtection has no doc comment" {
+	if _, err := settings.Reference(dir); err == nil || err.Error() != "setting deletionProtection has no doc comment" {
 		t.Errorf("a setting without a doc comment: %v, want \"setting deletionProtection has no doc comment\"", err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // restoreClock is the "now" the restore cases are checked at.
@@ -24,10 +24,10 @@ var restoreClock = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 // restoreProblems resolves the named stages of a context at restoreClock.
 func restoreProblems(t *testing.T, context string, only ...string) []string {
 	t.Helper()
-	settings, err := stacks.ParseContext([]byte(context), noEnv)
+	parsed, err := settings.ParseContext([]byte(context), noEnv)
 	if err == nil {
-		settings.Clock = func() time.Time { return restoreClock }
-		_, err = settings.Resolve(only)
+		parsed.Clock = func() time.Time { return restoreClock }
+		_, err = parsed.Resolve(only)
 	}
 	return problemsIn(t, err)
 }
@@ -117,25 +117,25 @@ func TestRestoresThatAreAllowed(t *testing.T) {
 func TestPreviewsAndDrillsResolve(t *testing.T) {
 	context := `{` + accountJSON + `, "stages": {"dev": {}, "production": {"readers": 2, "tags": {"owner": "data"}, "consumerRoleNames": ["api"], "alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:pager"}},
 	  "previews": {"restoreFrom": {"stage": "dev"}, "maxCapacity": 2}}`
-	settings, err := stacks.ParseContext([]byte(context), noEnv)
+	parsed, err := settings.ParseContext([]byte(context), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolved, err := settings.Resolve([]string{"pr-42", "drill-production"})
+	resolved, err := parsed.Resolve([]string{"pr-42", "drill-production"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	preview, drill := resolved.Stages[0], resolved.Stages[1]
-	if preview.Stage != "pr-42" || preview.Profile != stacks.DevProfile || preview.MaxCapacity != 2 || preview.RestoreFrom == nil || preview.RestoreFrom.Stage != "dev" || preview.DeletionProtection || preview.SecretRecoveryWindowDays != 0 {
+	if preview.Stage != "pr-42" || preview.Profile != settings.DevProfile || preview.MaxCapacity != 2 || preview.RestoreFrom == nil || preview.RestoreFrom.Stage != "dev" || preview.DeletionProtection || preview.SecretRecoveryWindowDays != 0 {
 		t.Errorf("preview: %+v", preview)
 	}
 	if resolved.Bootstrap != nil {
 		t.Error("naming a preview built bootstrap too")
 	}
-	want := stacks.RestoreFrom{Stage: "production"}
+	want := settings.RestoreFrom{Stage: "production"}
 	if drill.Stage != "drill-production" || drill.RestoreFrom == nil || *drill.RestoreFrom != want || drill.Readers != 0 || drill.DeletionProtection || drill.PreventDestroy ||
 		drill.FinalSnapshot || drill.KeepAutomatedBackups || drill.SecretRecoveryWindowDays != 0 || len(drill.ConsumerRoleNames) != 0 || drill.AlarmTopicARN != "" ||
-		drill.KMSKey != stacks.KMSKeyAWSManaged || drill.Tags["owner"] != "data" || drill.Tags["restore-drill"] != "production" || drill.MinCapacity != 0 {
+		drill.KMSKey != settings.KMSKeyAWSManaged || drill.Tags["owner"] != "data" || drill.Tags["restore-drill"] != "production" || drill.MinCapacity != 0 {
 		t.Errorf("drill: %+v", drill)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"aurora-stages/review"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // A stage made from another's data: flagged, naming the source, when the
@@ -19,8 +19,8 @@ func TestReviewOfAStageFromAnothersData(t *testing.T) {
 		}
 		return plan
 	}
-	clone := stacks.StageConfig{Stage: "pr-7", RestoreFrom: &stacks.RestoreFrom{Stage: "dev"}}
-	pointInTime := stacks.StageConfig{Stage: "staging", RestoreFrom: &stacks.RestoreFrom{Stage: "production", Time: "2026-11-30T10:00:00Z"}, AllowProductionData: true}
+	clone := settings.StageConfig{Stage: "pr-7", RestoreFrom: &settings.RestoreFrom{Stage: "dev"}}
+	pointInTime := settings.StageConfig{Stage: "staging", RestoreFrom: &settings.RestoreFrom{Stage: "production", Time: "2026-11-30T10:00:00Z"}, AllowProductionData: true}
 
 	// master-username replaces the cluster: a new one is created.
 	risks, notes := review.RestoreFindings(clone, parse("master-username"))
@@ -39,7 +39,7 @@ func TestReviewOfAStageFromAnothersData(t *testing.T) {
 		t.Errorf("a deployed clone: risks %v, notes %v", risks, notes)
 	}
 
-	if risks, notes := review.RestoreFindings(stacks.StageConfig{Stage: "dev"}, parse("master-username")); risks != nil || notes != nil {
+	if risks, notes := review.RestoreFindings(settings.StageConfig{Stage: "dev"}, parse("master-username")); risks != nil || notes != nil {
 		t.Errorf("a stage without restoreFrom: risks %v, notes %v", risks, notes)
 	}
 

@@ -12,7 +12,7 @@ import (
 
 	"aurora-stages/internal/testcpu"
 	"aurora-stages/review"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // What the review makes of each real plan in testdata/plans.
@@ -326,11 +326,11 @@ func TestReviewFlagsTheDeletionOfTheKMSKey(t *testing.T) {
 }
 
 func TestConfigRisksOfProductionProfile(t *testing.T) {
-	settings, err := stacks.ParseContext([]byte(withStages(`{"dev": {}, "production": {"preventDestroy": false, "finalSnapshot": false, "readers": 0}}`)), noEnv)
+	parsed, err := settings.ParseContext([]byte(withStages(`{"dev": {}, "production": {"preventDestroy": false, "finalSnapshot": false, "readers": 0}}`)), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolved, err := settings.Resolve(nil)
+	resolved, err := parsed.Resolve(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"aurora-stages/internal/testcpu"
 	"aurora-stages/security"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // policyPath is the repository's checked-in list of skips and relaxations.
@@ -32,7 +32,7 @@ func TestPolicyFileGivesEveryEntryItsReason(t *testing.T) {
 		}
 	}
 	for _, r := range policy.Relaxations {
-		if r.Profile != stacks.DevProfile {
+		if r.Profile != settings.DevProfile {
 			t.Errorf("relaxation %s on %s is for profile %q: only dev may relax the baseline", r.Check, r.Resource, r.Profile)
 		}
 	}
@@ -130,11 +130,11 @@ func scanStacks(command []string, stacksDir string) (*security.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	settings, err := stacks.ParseContext([]byte(testContext), noEnv)
+	parsed, err := settings.ParseContext([]byte(testContext), noEnv)
 	if err != nil {
 		return nil, err
 	}
-	resolved, err := settings.Resolve(nil)
+	resolved, err := parsed.Resolve(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func TestWeakenedProductionFailsTheScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	weakened := security.Evaluate(result, map[string]string{"production": stacks.ProductionProfile}, policy)
+	weakened := security.Evaluate(result, map[string]string{"production": settings.ProductionProfile}, policy)
 	failed := resultKeys(weakened.Stack("production").Failed)
 	want := []string{"CKV_AWS_327 aws_rds_cluster.cluster", "CKV_AWS_96 aws_rds_cluster.cluster"}
 	if !slices.Equal(failed, want) {

@@ -10,23 +10,23 @@ import (
 	"strings"
 	"testing"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
-func resolve(t *testing.T, context string, env map[string]string, only ...string) []stacks.StageConfig {
+func resolve(t *testing.T, context string, env map[string]string, only ...string) []settings.StageConfig {
 	t.Helper()
-	settings, err := stacks.ParseContext([]byte(context), envOf(env))
+	parsed, err := settings.ParseContext([]byte(context), envOf(env))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolved, err := settings.Resolve(only)
+	resolved, err := parsed.Resolve(only)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return resolved.Stages
 }
 
-func stageNames(configs []stacks.StageConfig) []string {
+func stageNames(configs []settings.StageConfig) []string {
 	var names []string
 	for _, c := range configs {
 		names = append(names, c.Stage)
@@ -37,11 +37,11 @@ func stageNames(configs []stacks.StageConfig) []string {
 // The repository's own cdktf.json is what `make synth` and `cdktf deploy`
 // read: it must hold a valid configuration of dev and production.
 func TestRepositoryConfigurationIsValid(t *testing.T) {
-	settings, err := stacks.LoadCdktfJSON(filepath.Join(repoRootPath, "cdktf.json"), noEnv)
+	parsed, err := settings.LoadCdktfJSON(filepath.Join(repoRootPath, "cdktf.json"), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolved, err := settings.Resolve(nil)
+	resolved, err := parsed.Resolve(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestDefaultsWhenTheContextIsSilent(t *testing.T) {
 	if dev.Account.Service != "movies" || dev.Account.Region != "us-east-1" || dev.StateKey() != "movies/dev/terraform.tfstate" {
 		t.Errorf("dev account = %+v, state key %q; want service movies, region us-east-1, key movies/dev/terraform.tfstate", dev.Account, dev.StateKey())
 	}
-	if dev.Profile != stacks.DevProfile || production.Profile != stacks.ProductionProfile {
+	if dev.Profile != settings.DevProfile || production.Profile != settings.ProductionProfile {
 		t.Errorf("profiles = %q, %q; want dev, production", dev.Profile, production.Profile)
 	}
 }
@@ -73,7 +73,7 @@ func TestEnvironmentOverridesTheContext(t *testing.T) {
 		"DB_STATE_KEY_PREFIX": "platform/db",
 	}
 	got := resolve(t, context, env)[0]
-	want := stacks.AccountSettings{Service: "films", Region: "eu-central-1", StateBucket: "films-state", StateKeyPrefix: "platform/db", Tags: map[string]string{}}
+	want := settings.AccountSettings{Service: "films", Region: "eu-central-1", StateBucket: "films-state", StateKeyPrefix: "platform/db", Tags: map[string]string{}}
 	if !reflect.DeepEqual(got.Account, want) {
 		t.Errorf("account = %+v, want %+v", got.Account, want)
 	}
@@ -104,7 +104,7 @@ func TestNewStagesStartFromAProfile(t *testing.T) {
 }
 
 func TestCommandLineSelectsStacks(t *testing.T) {
-	settings, err := stacks.ParseContext([]byte(withStages(`{"dev": {}, "production": {}, "staging": {}}`)), noEnv)
+	parsed, err := settings.ParseContext([]byte(withStages(`{"dev": {}, "production": {}, "staging": {}}`)), noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestCommandLineSelectsStacks(t *testing.T) {
 		{[]string{"dev", "bootstrap"}, []string{"dev"}, true},
 	}
 	for _, c := range cases {
-		resolved, err := settings.Resolve(c.args)
+		resolved, err := parsed.Resolve(c.args)
 		if err != nil {
 			t.Fatalf("args %q: %v", c.args, err)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/testcpu"
+	"aurora-stages/settings"
 	"aurora-stages/stacks"
 
 	"github.com/aws/jsii-runtime-go"
@@ -136,12 +137,12 @@ func synthesizedFor(t *testing.T, endpoint string) string {
 	value, _ := syntheses.LoadOrStore(endpoint, &once{})
 	synth := value.(*once)
 	synth.Do(func() {
-		settings, err := stacks.ParseContext([]byte(testContext), envOf(map[string]string{"DB_LOCAL_ENDPOINT": endpoint, "DB_DEPLOYER": "ci-bot"}))
+		parsed, err := settings.ParseContext([]byte(testContext), envOf(map[string]string{"DB_LOCAL_ENDPOINT": endpoint, "DB_DEPLOYER": "ci-bot"}))
 		if err != nil {
 			synth.err = err
 			return
 		}
-		resolved, err := settings.Resolve(nil)
+		resolved, err := parsed.Resolve(nil)
 		if err != nil {
 			synth.err = err
 			return

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // accountJSON is a valid set of account settings that the cases below
@@ -19,9 +19,9 @@ const accountJSON = `"service": "movies", "region": "us-east-1", "stateBucket": 
 // and returns the problems reported, or nil when the configuration is valid.
 func problemsOf(t *testing.T, context string, env map[string]string, only ...string) []string {
 	t.Helper()
-	settings, err := stacks.ParseContext([]byte(context), envOf(env))
+	parsed, err := settings.ParseContext([]byte(context), envOf(env))
 	if err == nil {
-		_, err = settings.Resolve(only)
+		_, err = parsed.Resolve(only)
 	}
 	return problemsIn(t, err)
 }
@@ -32,9 +32,9 @@ func problemsIn(t *testing.T, err error) []string {
 	if err == nil {
 		return nil
 	}
-	var configErr *stacks.ConfigError
+	var configErr *settings.ConfigError
 	if !errors.As(err, &configErr) {
-		t.Fatalf("error is a %T, want *stacks.ConfigError: %v", err, err)
+		t.Fatalf("error is a %T, want *settings.ConfigError: %v", err, err)
 	}
 	return configErr.Problems
 }
@@ -377,8 +377,8 @@ func TestBoundaryValuesAreValid(t *testing.T) {
 }
 
 func ExampleConfigError() {
-	settings, _ := stacks.ParseContext([]byte(withStages(`{"dev": {"maxCapacity": 300}}`)), noEnv)
-	_, err := settings.Resolve(nil)
+	parsed, _ := settings.ParseContext([]byte(withStages(`{"dev": {"maxCapacity": 300}}`)), noEnv)
+	_, err := parsed.Resolve(nil)
 	fmt.Println(err)
 	// Output:
 	// invalid configuration:

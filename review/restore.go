@@ -1,12 +1,12 @@
 package review
 
-import "aurora-stages/stacks"
+import "aurora-stages/settings"
 
 // RestoreFindings says what a stage's restoreFrom does in a plan. Where the
 // plan creates the cluster, the restore acts: a risk, naming the source,
 // for whoever reads the review must know whose data the stage will hold.
 // Where the cluster exists and stays, the setting does nothing: a note.
-func RestoreFindings(cfg stacks.StageConfig, plan *Plan) ([]Risk, []string) {
+func RestoreFindings(cfg settings.StageConfig, plan *Plan) ([]Risk, []string) {
 	r := cfg.RestoreFrom
 	if r == nil {
 		return nil, nil

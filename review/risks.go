@@ -5,7 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
+	"aurora-stages/stacks/addresses"
 )
 
 // Risk is one thing in a plan a reviewer must not miss, with its reason.
@@ -40,9 +41,9 @@ var fixedNames = map[string]string{
 // The stack's resources that hold the master credentials: what clients
 // read must be written whenever the cluster is created.
 const (
-	clusterAddress     = stacks.ClusterAddress
-	credentialsAddress = stacks.CredentialsValueAddress
-	writerAddress      = stacks.WriterAddress
+	clusterAddress     = addresses.Cluster
+	credentialsAddress = addresses.CredentialsValue
+	writerAddress      = addresses.Writer
 	instanceType       = "aws_rds_cluster_instance"
 )
 
@@ -63,7 +64,7 @@ const (
 func openToTheInternet(rule any) []string {
 	var reasons []string
 	for _, argument := range []string{"cidr_ipv4", "cidr_ipv6"} {
-		if cidr := str(rule, argument); stacks.IsOpenCIDR(cidr) {
+		if cidr := str(rule, argument); settings.IsOpenCIDR(cidr) {
 			reasons = append(reasons, fmt.Sprintf("opens the database's port to the whole internet (%s %s)", argument, cidr))
 		}
 	}
@@ -209,7 +210,7 @@ func clusterRisks(rc ResourceChange) []Risk {
 			flag("maximum capacity lowered to %g ACU, below the current minimum of %g ACU", maxAfter, minBefore)
 		}
 	}
-	if was, now := str(before, "storage_type"), str(after, "storage_type"); was != "" && now == stacks.StorageIOOptimized && was != now {
+	if was, now := str(before, "storage_type"), str(after, "storage_type"); was != "" && now == settings.StorageIOOptimized && was != now {
 		flag("storage type changes from %s to %s (I/O-Optimized): AWS allows this switch once in 30 days, the way back to Standard at any time", was, now)
 	}
 	if was, now := str(before, "engine_version"), str(after, "engine_version"); was != "" && now != "" && majorVersion(was) != majorVersion(now) {
@@ -237,8 +238,8 @@ func majorUpgradeRefused(rc ResourceChange) []Risk {
 // show: Terraform's prevent_destroy is not part of a plan, a skipped final
 // snapshot only matters on a later destroy, and a missing accountId only
 // on the day someone deploys with the wrong credentials.
-func ConfigRisks(cfg stacks.StageConfig) []Risk {
-	if cfg.Profile != stacks.ProductionProfile {
+func ConfigRisks(cfg settings.StageConfig) []Risk {
+	if cfg.Profile != settings.ProductionProfile {
 		return nil
 	}
 	var risks []Risk

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // Finding is a failed check with the policy entry that allows it.
@@ -151,10 +151,10 @@ func (r *Report) WriteText(w io.Writer) {
 
 // Profiles maps each stack of a resolved configuration to its profile, the
 // bootstrap stack to "".
-func Profiles(resolved *stacks.Stacks) map[string]string {
+func Profiles(resolved *settings.Stacks) map[string]string {
 	profiles := map[string]string{}
 	if resolved.Bootstrap != nil {
-		profiles[stacks.BootstrapStack] = ""
+		profiles[settings.BootstrapStack] = ""
 	}
 	for _, stage := range resolved.Stages {
 		profiles[stage.Stage] = stage.Profile

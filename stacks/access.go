@@ -1,8 +1,7 @@
 package stacks
 
 import (
-	"regexp"
-	"strings"
+	"aurora-stages/settings"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
@@ -19,27 +18,6 @@ var dataAPIActions = []string{
 	"rds-data:BeginTransaction",
 	"rds-data:CommitTransaction",
 	"rds-data:RollbackTransaction",
-}
-
-// roleName is IAM's rule: 1 to 64 letters, digits and +=,.@_- characters.
-var roleName = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
-
-// validateAccess checks ConsumerRoleNames; report names the setting, the
-// value and the rule, as Validate's other checks do.
-func (c StageConfig) validateAccess(report func(key string, value any, rule string)) {
-	attachments := map[string]string{}
-	for _, role := range c.ConsumerRoleNames {
-		id := *consumerID(role)
-		switch other, taken := attachments[strings.ToLower(id)]; {
-		case !roleName.MatchString(role):
-			report("consumerRoleNames", role, "must be the name of an IAM role (not its ARN): 1 to 64 letters, digits or +=,.@_- characters")
-		case taken && strings.EqualFold(other, role):
-			report("consumerRoleNames", role, "is listed twice (IAM role names are case-insensitive)")
-		case taken:
-			report("consumerRoleNames", role, "differs from "+other+" only in punctuation, and both would get the attachment "+id+"; attach the policy to one of them by hand (output access_policy_arn)")
-		}
-		attachments[strings.ToLower(id)] = role
-	}
 }
 
 // databaseAccess is what the access policy grants on.
@@ -59,7 +37,7 @@ type databaseAccess struct {
 // statement names its resources; no wildcard actions. It is attached to
 // the roles named in ConsumerRoleNames, and its ARN is an output for the
 // others.
-func newAccessPolicy(stack cdktf.TerraformStack, cfg StageConfig, access databaseAccess) iampolicy.IamPolicy {
+func newAccessPolicy(stack cdktf.TerraformStack, cfg settings.StageConfig, access databaseAccess) iampolicy.IamPolicy {
 	statements := []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
 		{
 			Sid:       jsii.String("ReadTheStageParameters"),
@@ -107,8 +85,7 @@ func newAccessPolicy(stack cdktf.TerraformStack, cfg StageConfig, access databas
 	return policy
 }
 
-// consumerID names a role's attachment after the role, so that adding or
-// removing one consumer never renames the attachments of the others.
+// consumerID is settings.ConsumerID, as a construct ID.
 func consumerID(role string) *string {
-	return jsii.String("consumer_" + nonIdentifier.ReplaceAllString(role, "_"))
+	return jsii.String(settings.ConsumerID(role))
 }

@@ -1,7 +1,11 @@
 package stacks
 
 import (
+	"maps"
+	"slices"
 	"strconv"
+
+	"aurora-stages/settings"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchmetricalarm"
@@ -30,7 +34,7 @@ var alarmWindow = strconv.Itoa(alarmPeriodSeconds*alarmEvaluationPeriods/60) + "
 // is in trouble: its capacity held at the ceiling, an instance's CPU high,
 // and a failover. A paused database sends no metrics: missing data is not
 // breaching, so a stage that scales to zero pages nobody at night.
-func newAlarms(stack cdktf.TerraformStack, cfg StageConfig, clusterID *string) {
+func newAlarms(stack cdktf.TerraformStack, cfg settings.StageConfig, clusterID *string) {
 	if cfg.AlarmTopicARN == "" {
 		return
 	}
@@ -55,7 +59,7 @@ func newAlarms(stack cdktf.TerraformStack, cfg StageConfig, clusterID *string) {
 	}
 
 	ceiling := capacityCeilingShare * cfg.MaxCapacity
-	alarm("capacity_at_ceiling", cfg.prefix()+"-capacity-at-ceiling",
+	alarm("capacity_at_ceiling", cfg.Prefix()+"-capacity-at-ceiling",
 		"The cluster "+cfg.ClusterIdentifier()+" has run at "+strconv.FormatFloat(ceiling, 'f', -1, 64)+" ACU or more ("+strconv.Itoa(int(capacityCeilingShare*100))+"% of maxCapacity) for "+alarmWindow+": it cannot scale further; raise maxCapacity or find the load",
 		"ServerlessDatabaseCapacity", "Maximum", "GreaterThanOrEqualToThreshold", ceiling,
 		map[string]*string{"DBClusterIdentifier": clusterID})
@@ -64,7 +68,7 @@ func newAlarms(stack cdktf.TerraformStack, cfg StageConfig, clusterID *string) {
 	for n := 1; n <= cfg.Readers; n++ {
 		instances["reader_"+strconv.Itoa(n)] = cfg.ReaderIdentifier(n)
 	}
-	for _, id := range sortedKeys(instances) {
+	for _, id := range slices.Sorted(maps.Keys(instances)) {
 		identifier := instances[id]
 		alarm("cpu_high_"+id, identifier+"-cpu-high",
 			"The instance "+identifier+" has used more than "+strconv.Itoa(cpuHighPercent)+"% of its CPU for "+alarmWindow,
@@ -75,7 +79,7 @@ func newAlarms(stack cdktf.TerraformStack, cfg StageConfig, clusterID *string) {
 	// A failover is an event, not a metric crossing a line: RDS publishes
 	// it ("failover started", "completed") as a cluster event.
 	dbeventsubscription.NewDbEventSubscription(stack, jsii.String("failover_events"), &dbeventsubscription.DbEventSubscriptionConfig{
-		Name:            jsii.String(cfg.prefix() + "-failover"),
+		Name:            jsii.String(cfg.Prefix() + "-failover"),
 		SnsTopic:        jsii.String(cfg.AlarmTopicARN),
 		SourceType:      jsii.String("db-cluster"),
 		SourceIds:       &[]*string{clusterID},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/jsiiruntime"
+	"aurora-stages/settings"
 
 	"github.com/aws/jsii-runtime-go"
 	awsjsii "github.com/cdktf/cdktf-provider-aws-go/aws/v19/jsii"
@@ -19,7 +20,7 @@ import (
 // written, if not nil, is told each stack's ID and the file written for it.
 // jsii reports errors from its Node.js side as panics; they come back as an
 // error here, so a user reads one message instead of a stack trace.
-func Synthesize(outdir string, stacks *Stacks, written func(stack, path string)) (err error) {
+func Synthesize(outdir string, stacks *settings.Stacks, written func(stack, path string)) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("synthesis failed: %v", r)
@@ -47,7 +48,7 @@ func Synthesize(outdir string, stacks *Stacks, written func(stack, path string))
 	var ids []string
 	if stacks.Bootstrap != nil {
 		NewBootstrapStack(app, *stacks.Bootstrap)
-		ids = append(ids, BootstrapStack)
+		ids = append(ids, settings.BootstrapStack)
 	}
 	for _, cfg := range stacks.Stages {
 		NewDatabaseStack(app, cfg)

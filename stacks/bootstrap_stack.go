@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"aurora-stages/settings"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
@@ -18,7 +20,7 @@ import (
 // the folder terraform runs in, <outdir>/stacks/bootstrap: beside the output
 // folder. An emulator's state has a name of its own, so a local run never
 // overwrites the real account's.
-func bootstrapStatePath(account AccountSettings) string {
+func bootstrapStatePath(account settings.AccountSettings) string {
 	if account.LocalEndpoint != "" {
 		return "../../../terraform.bootstrap.local.tfstate"
 	}
@@ -28,9 +30,9 @@ func bootstrapStatePath(account AccountSettings) string {
 // NewBootstrapStack builds the stack that creates the state bucket every
 // stage's S3 backend uses, the counterpart of `cdk bootstrap`. Deploy it
 // once per account before any stage: `cdktf deploy bootstrap`.
-func NewBootstrapStack(scope constructs.Construct, cfg BootstrapConfig) cdktf.TerraformStack {
-	stack := cdktf.NewTerraformStack(scope, jsii.String(BootstrapStack))
-	newAwsProvider(stack, cfg.Account, deployTarget{Region: cfg.Account.Region}, defaultTags(cfg.Account, BootstrapStack, nil))
+func NewBootstrapStack(scope constructs.Construct, cfg settings.BootstrapConfig) cdktf.TerraformStack {
+	stack := cdktf.NewTerraformStack(scope, jsii.String(settings.BootstrapStack))
+	newAwsProvider(stack, cfg.Account, deployTarget{Region: cfg.Account.Region}, settings.DefaultTags(cfg.Account, settings.BootstrapStack, nil))
 	cdktf.NewLocalBackend(stack, &cdktf.LocalBackendConfig{Path: jsii.String(bootstrapStatePath(cfg.Account))})
 
 	// Every stage's state lives here: Terraform refuses to destroy it.

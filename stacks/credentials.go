@@ -1,6 +1,9 @@
 package stacks
 
 import (
+	"aurora-stages/settings"
+	"aurora-stages/stacks/addresses"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
@@ -58,7 +61,7 @@ type credentials struct {
 }
 
 // newMasterPassword generates the password and records it in the secret.
-func newMasterPassword(stack cdktf.TerraformStack, cfg StageConfig, secret secretsmanagersecret.SecretsmanagerSecret) credentials {
+func newMasterPassword(stack cdktf.TerraformStack, cfg settings.StageConfig, secret secretsmanagersecret.SecretsmanagerSecret) credentials {
 	// Escape hatch: CDKTF has no ephemeral blocks. The seed recipe asked for
 	// a password without punctuation or spaces, which every client can quote.
 	stack.AddOverride(jsii.String(masterPassword), map[string]interface{}{
@@ -102,7 +105,7 @@ func newMasterPassword(stack cdktf.TerraformStack, cfg StageConfig, secret secre
 // the cluster's values and the password of record. Write-only: its value
 // never reaches state.
 func newCredentialsValue(stack cdktf.TerraformStack, secret secretsmanagersecret.SecretsmanagerSecret, cluster rdscluster.RdsCluster, creds credentials) {
-	secretsmanagersecretversion.NewSecretsmanagerSecretVersion(stack, jsii.String(credentialsValueID), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
+	secretsmanagersecretversion.NewSecretsmanagerSecretVersion(stack, jsii.String(addresses.CredentialsValueID), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
 		SecretId: secret.Id(),
 		SecretStringWo: cdktf.Fn_Jsonencode(&map[string]interface{}{
 			"username":            cluster.MasterUsername(),

@@ -1,6 +1,12 @@
+// Package stacks builds the Terraform of each stage from its settings
+// (package settings): one database stack per stage, the bootstrap stack
+// with the state bucket, and their synthesis through CDKTF and jsii.
 package stacks
 
 import (
+	"aurora-stages/settings"
+	"aurora-stages/stacks/addresses"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
@@ -18,7 +24,7 @@ const AWSProviderConstraint = ">= 5.88.0, < 6.0.0"
 // v2 cluster and writer, the master credentials in Secrets Manager, the two
 // SSM parameters that publish the ARNs, and the S3 backend of its state.
 // The stack ID is the stage name, so "cdktf deploy <stage>" finds it.
-func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.TerraformStack {
+func NewDatabaseStack(scope constructs.Construct, cfg settings.StageConfig) cdktf.TerraformStack {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(cfg.Stage))
 
 	newAwsProvider(stack, cfg.Account, deployTarget{
@@ -26,7 +32,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 		AssumeRoleARN: cfg.AssumeRoleARN,
 		SessionName:   cfg.SessionName(),
 		AccountID:     cfg.AccountID,
-	}, defaultTags(cfg.Account, cfg.Stage, cfg.Tags))
+	}, settings.DefaultTags(cfg.Account, cfg.Stage, cfg.Tags))
 	newS3Backend(stack, cfg.Account, cfg.StateKey())
 
 	// The partition ("aws", "aws-cn", "aws-us-gov") of the ARNs built here,
@@ -55,7 +61,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 	})
 	creds := newMasterPassword(stack, cfg, secret)
 
-	cluster := rdscluster.NewRdsCluster(stack, jsii.String(clusterID), &rdscluster.RdsClusterConfig{
+	cluster := rdscluster.NewRdsCluster(stack, jsii.String(addresses.ClusterID), &rdscluster.RdsClusterConfig{
 		ClusterIdentifier:       jsii.String(cfg.ClusterIdentifier()),
 		Engine:                  jsii.String("aurora-postgresql"),
 		EngineMode:              jsii.String("provisioned"),
@@ -167,7 +173,7 @@ func NewDatabaseStack(scope constructs.Construct, cfg StageConfig) cdktf.Terrafo
 
 // autoPause is only sent for a cluster that can pause: RDS rejects it
 // when the minimum capacity is above 0.
-func autoPause(cfg StageConfig) *float64 {
+func autoPause(cfg settings.StageConfig) *float64 {
 	if cfg.MinCapacity > 0 {
 		return nil
 	}
@@ -182,7 +188,7 @@ func ifEnabled[T any](enabled bool, value *T) *T {
 	return value
 }
 
-func finalSnapshot(cfg StageConfig) *string {
+func finalSnapshot(cfg settings.StageConfig) *string {
 	if !cfg.FinalSnapshot {
 		return nil
 	}

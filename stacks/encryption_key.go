@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"aurora-stages/settings"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
@@ -16,11 +18,11 @@ const kmsKeyDeletionDays = 30
 // newEncryptionKey returns the ARN of the key that encrypts the cluster,
 // its Performance Insights data and the secret, or nil for the AWS-managed
 // keys. For kmsKey "create" it creates the key with its alias.
-func newEncryptionKey(stack cdktf.TerraformStack, cfg StageConfig, partition func() string) *string {
+func newEncryptionKey(stack cdktf.TerraformStack, cfg settings.StageConfig, partition func() string) *string {
 	switch cfg.KMSKey {
-	case KMSKeyAWSManaged:
+	case settings.KMSKeyAWSManaged:
 		return nil
-	case KMSKeyCreate:
+	case settings.KMSKeyCreate:
 	default:
 		return jsii.String(cfg.KMSKey)
 	}
@@ -69,7 +71,7 @@ func newEncryptionKey(stack cdktf.TerraformStack, cfg StageConfig, partition fun
 // every plan after would show the secret's key change again. A change of
 // this record replaces both; creating it (a stage deployed before it
 // existed) replaces nothing.
-func newEncryptionSetting(stack cdktf.TerraformStack, cfg StageConfig) *string {
+func newEncryptionSetting(stack cdktf.TerraformStack, cfg settings.StageConfig) *string {
 	setting := cdktf.NewDataResource(stack, jsii.String("encryption"), &cdktf.DataConfig{
 		Input: &map[string]interface{}{"kms_key": cfg.KMSKey},
 	})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"aurora-stages/settings"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsrdscluster"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsrdsclusters"
@@ -21,7 +23,7 @@ import (
 // the plan looks it up: a later minor version is kept, a setting above it
 // upgrades, and a change of major version is left to the plan, where
 // `make review` checks it against AllowMajorVersionUpgrade.
-func newEngineVersion(stack cdktf.TerraformStack, cfg StageConfig) *string {
+func newEngineVersion(stack cdktf.TerraformStack, cfg settings.StageConfig) *string {
 	// The plural data source finds no cluster without failing, so a first
 	// deploy reads nothing; the single one reads the version when it exists.
 	existing := dataawsrdsclusters.NewDataAwsRdsClusters(stack, jsii.String("existing_cluster"), &dataawsrdsclusters.DataAwsRdsClustersConfig{

@@ -4,6 +4,9 @@ import (
 	"strconv"
 	"strings"
 
+	"aurora-stages/settings"
+	"aurora-stages/stacks/addresses"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawssubnet"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
@@ -28,8 +31,8 @@ type instanceSettings struct {
 // minor-upgrade and maintenance settings. Each reader is a resource of its
 // own (reader_1, reader_2...), so adding or removing one plans nothing for
 // the others.
-func newInstances(stack cdktf.TerraformStack, cfg StageConfig, shared instanceSettings) {
-	writer := newInstance(stack, cfg, shared, writerID, cfg.WriterIdentifier(), nil, nil)
+func newInstances(stack cdktf.TerraformStack, cfg settings.StageConfig, shared instanceSettings) {
+	writer := newInstance(stack, cfg, shared, addresses.WriterID, cfg.WriterIdentifier(), nil, nil)
 	if cfg.Readers == 0 {
 		return
 	}
@@ -47,7 +50,7 @@ func newInstances(stack cdktf.TerraformStack, cfg StageConfig, shared instanceSe
 // newInstance is one db.serverless instance of the cluster. No
 // engine_version: it follows the cluster's, and an instance with a version
 // of its own would diff against every minor upgrade AWS applies.
-func newInstance(stack cdktf.TerraformStack, cfg StageConfig, shared instanceSettings, id, identifier string, promotionTier *float64, zone *string) rdsclusterinstance.RdsClusterInstance {
+func newInstance(stack cdktf.TerraformStack, cfg settings.StageConfig, shared instanceSettings, id, identifier string, promotionTier *float64, zone *string) rdsclusterinstance.RdsClusterInstance {
 	return rdsclusterinstance.NewRdsClusterInstance(stack, jsii.String(id), &rdsclusterinstance.RdsClusterInstanceConfig{
 		Identifier:         jsii.String(identifier),
 		ClusterIdentifier:  shared.cluster.Id(),
@@ -76,7 +79,7 @@ func newInstance(stack cdktf.TerraformStack, cfg StageConfig, shared instanceSet
 // places each reader. The writer is never pinned: availability_zone
 // replaces an instance when it changes, and the writer of a deployed stage
 // stays where it is.
-func readerZones(stack cdktf.TerraformStack, cfg StageConfig, writer rdsclusterinstance.RdsClusterInstance) string {
+func readerZones(stack cdktf.TerraformStack, cfg settings.StageConfig, writer rdsclusterinstance.RdsClusterInstance) string {
 	if len(cfg.SubnetIDs) == 0 {
 		return ""
 	}

@@ -3,6 +3,8 @@ package stacks
 import (
 	"strconv"
 
+	"aurora-stages/settings"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
@@ -14,7 +16,7 @@ import (
 // newParameterGroup gives the cluster its own parameter group, for the
 // PostgreSQL logging settings. Both are dynamic: a change applies without a
 // restart.
-func newParameterGroup(stack cdktf.TerraformStack, cfg StageConfig) rdsclusterparametergroup.RdsClusterParameterGroup {
+func newParameterGroup(stack cdktf.TerraformStack, cfg settings.StageConfig) rdsclusterparametergroup.RdsClusterParameterGroup {
 	return rdsclusterparametergroup.NewRdsClusterParameterGroup(stack, jsii.String("parameters"), &rdsclusterparametergroup.RdsClusterParameterGroupConfig{
 		Name:        jsii.String(cfg.ParameterGroupName()),
 		Family:      jsii.String(cfg.ParameterGroupFamily()),
@@ -32,7 +34,7 @@ func newParameterGroup(stack cdktf.TerraformStack, cfg StageConfig) rdsclusterpa
 
 // newMonitoringRole returns the ARN of the role Enhanced Monitoring
 // publishes the writer's OS metrics with, or nil when monitoring is off.
-func newMonitoringRole(stack cdktf.TerraformStack, cfg StageConfig, partition func() string) *string {
+func newMonitoringRole(stack cdktf.TerraformStack, cfg settings.StageConfig, partition func() string) *string {
 	if cfg.MonitoringIntervalSeconds == 0 {
 		return nil
 	}

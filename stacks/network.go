@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"aurora-stages/settings"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsvpcs"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbsubnetgroup"
@@ -33,7 +35,7 @@ type network struct {
 // allowed sources on the database's port and nothing out: the database
 // initiates no connection. The VPC's default security group, shared with
 // whatever else runs there, is never used.
-func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
+func newNetwork(stack cdktf.TerraformStack, cfg settings.StageConfig) network {
 	vpc := jsii.String(cfg.VPCID)
 	var lifecycle *cdktf.TerraformResourceLifecycle
 	if cfg.VPCID == "" {
@@ -91,7 +93,7 @@ func newNetwork(stack cdktf.TerraformStack, cfg StageConfig) network {
 	return n
 }
 
-func ingressRule(cfg StageConfig, groupID *string, from string) *vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig {
+func ingressRule(cfg settings.StageConfig, groupID *string, from string) *vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig {
 	return &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
 		SecurityGroupId: groupID,
 		Description:     jsii.String("PostgreSQL " + from + " to " + cfg.ClusterIdentifier()),

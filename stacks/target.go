@@ -2,10 +2,10 @@ package stacks
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
+
+	"aurora-stages/settings"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
@@ -17,10 +17,6 @@ import (
 // emulator such as moto, which answers every service on one address. For a
 // real account none of the settings below are synthesized.
 
-// LocalCredentials are the fixed keys an emulator accepts, for the stacks'
-// provider and backend and for the commands' SDK clients alike.
-const LocalCredentials = "test"
-
 // deployTarget is where a stack's provider works: its region and, for a
 // stage in an account of its own, the role it assumes and the only account
 // it may touch.
@@ -31,25 +27,8 @@ type deployTarget struct {
 	AccountID     string
 }
 
-// stackOwnTags are the tags the stacks set themselves: the team's tags
-// cannot take these keys.
-var stackOwnTags = []string{"service", "stage", "managed-by", "Name"}
-
-// defaultTags are a stack's default_tags, which the provider puts on every
-// resource it creates: the account's tags, the stage's over them, and the
-// stack's own (each resource adds its Name).
-func defaultTags(account AccountSettings, stage string, stageTags map[string]string) map[string]string {
-	tags := maps.Clone(account.Tags)
-	if tags == nil {
-		tags = map[string]string{}
-	}
-	maps.Copy(tags, stageTags)
-	tags["service"], tags["stage"], tags["managed-by"] = account.Service, stage, "cdktf"
-	return tags
-}
-
 // newAwsProvider configures the AWS provider of a stack.
-func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, target deployTarget, tags map[string]string) {
+func newAwsProvider(stack cdktf.TerraformStack, account settings.AccountSettings, target deployTarget, tags map[string]string) {
 	config := &provider.AwsProviderConfig{
 		Region: jsii.String(target.Region),
 		DefaultTags: &[]*provider.AwsProviderDefaultTags{{
@@ -69,8 +48,8 @@ func newAwsProvider(stack cdktf.TerraformStack, account AccountSettings, target 
 		config.AllowedAccountIds = jsii.Strings(target.AccountID)
 	}
 	if local := account.LocalEndpoint; local != "" {
-		config.AccessKey = jsii.String(LocalCredentials)
-		config.SecretKey = jsii.String(LocalCredentials)
+		config.AccessKey = jsii.String(settings.LocalCredentials)
+		config.SecretKey = jsii.String(settings.LocalCredentials)
 		config.SkipCredentialsValidation = jsii.Bool(true)
 		// The account ID is asked for (moto answers STS with 123456789012):
 		// without it the provider takes every security group a rule
@@ -125,7 +104,7 @@ func localProfileConfig(endpoint string) string {
 
 // newS3Backend stores a stage's state in the state bucket under its own key,
 // encrypted and locked.
-func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key string) {
+func newS3Backend(stack cdktf.TerraformStack, account settings.AccountSettings, key string) {
 	config := &cdktf.S3BackendConfig{
 		Bucket:  jsii.String(account.StateBucket),
 		Key:     jsii.String(key),
@@ -133,8 +112,8 @@ func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key strin
 		Encrypt: jsii.Bool(true),
 	}
 	if local := account.LocalEndpoint; local != "" {
-		config.AccessKey = jsii.String(LocalCredentials)
-		config.SecretKey = jsii.String(LocalCredentials)
+		config.AccessKey = jsii.String(settings.LocalCredentials)
+		config.SecretKey = jsii.String(settings.LocalCredentials)
 		config.SkipCredentialsValidation = jsii.Bool(true)
 		config.SkipRequestingAccountId = jsii.Bool(true)
 		config.SkipMetadataApiCheck = jsii.Bool(true)
@@ -170,7 +149,7 @@ func newS3Backend(stack cdktf.TerraformStack, account AccountSettings, key strin
 // as the cluster was created (a restore from a snapshot: off), whatever a
 // ModifyDBCluster asks later. The arguments keep their real values;
 // locally only their drift is ignored.
-func emulatorClusterQuirks(account AccountSettings) []string {
+func emulatorClusterQuirks(account settings.AccountSettings) []string {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
@@ -182,7 +161,7 @@ func emulatorClusterQuirks(account AccountSettings) []string {
 // IAM database authentication. Locally, finishing a restored cluster
 // (internal/afterrestore) sends the calls, for the tests to read from the
 // recorded requests, and cannot wait for RDS to report them on.
-func EmulatorLacksRestoreSwitches(account AccountSettings) bool {
+func EmulatorLacksRestoreSwitches(account settings.AccountSettings) bool {
 	return account.LocalEndpoint != ""
 }
 
@@ -191,7 +170,7 @@ func EmulatorLacksRestoreSwitches(account AccountSettings) bool {
 // aurora-iopt1, Aurora's only storage types, and the provider retries it
 // until it times out. Locally the argument is not sent, and moto's own
 // value (gp2) is ignored above.
-func emulatorStorageType(account AccountSettings, storageType string) *string {
+func emulatorStorageType(account settings.AccountSettings, storageType string) *string {
 	if account.LocalEndpoint != "" {
 		return nil
 	}
@@ -200,7 +179,7 @@ func emulatorStorageType(account AccountSettings, storageType string) *string {
 
 // emulatorInstanceLifecycle does the same for the writer and the readers:
 // moto accepts the Performance Insights arguments but reports them as off.
-func emulatorInstanceLifecycle(account AccountSettings) *cdktf.TerraformResourceLifecycle {
+func emulatorInstanceLifecycle(account settings.AccountSettings) *cdktf.TerraformResourceLifecycle {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
@@ -211,7 +190,7 @@ func emulatorInstanceLifecycle(account AccountSettings) *cdktf.TerraformResource
 
 // emulatorReferencedRuleLifecycle does the same for an ingress rule from
 // another security group: moto keeps no description for such a rule.
-func emulatorReferencedRuleLifecycle(account AccountSettings) *cdktf.TerraformResourceLifecycle {
+func emulatorReferencedRuleLifecycle(account settings.AccountSettings) *cdktf.TerraformResourceLifecycle {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
@@ -221,34 +200,8 @@ func emulatorReferencedRuleLifecycle(account AccountSettings) *cdktf.TerraformRe
 // emulatorEnforcesTLSPolicy is false on moto: it ignores a policy's
 // conditions, so the state bucket's "deny unless aws:SecureTransport" would
 // deny every request, over TLS or not. Locally the bucket goes without it.
-func emulatorEnforcesTLSPolicy(account AccountSettings) bool {
+func emulatorEnforcesTLSPolicy(account settings.AccountSettings) bool {
 	return account.LocalEndpoint == ""
-}
-
-// sessionName names an assumed role's session after what is deployed and
-// who deploys it, so CloudTrail tells them apart: IAM allows 2 to 64
-// letters, digits and +=,.@- characters.
-func sessionName(what, deployer string) string {
-	if deployer == "" {
-		deployer = "unknown"
-	}
-	name := invalidSessionCharacters.ReplaceAllString("aurora-stages-"+what+"-"+deployer, "-")
-	return name[:min(len(name), 64)]
-}
-
-var invalidSessionCharacters = regexp.MustCompile(`[^A-Za-z0-9+=,.@_-]`)
-
-// SessionName is the session under which the stage's provider assumes
-// AssumeRoleARN, and the commands that act for a deploy (the Data API's
-// switch) assume it too.
-func (c StageConfig) SessionName() string {
-	return sessionName(c.Stage, c.Account.Deployer)
-}
-
-// StateSessionName is the session under which the state bucket's role
-// (StateRoleARN) is assumed, by the S3 backend and by cmd/unlock.
-func (a AccountSettings) StateSessionName() string {
-	return sessionName("state", a.Deployer)
 }
 
 func stringMap(m map[string]string) *map[string]*string {

@@ -9,7 +9,8 @@
 //	go run ./cmd/apply --stage production --plan saved-plan
 //
 // Exit status: 0 applied (or the help, -h); 1 refused or failed; 2 a
-// command line it does not take, said with the usage.
+// command line it does not take, said with the usage; 130 interrupted
+// (Ctrl-C or SIGTERM), once terraform stopped.
 package main
 
 import (
@@ -18,21 +19,35 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
 
 	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/savedplan"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks, for the
-	// stage's settings) extract jsii's runtime when the program starts;
-	// Setup and Exit see that it is removed again, though nothing here
-	// calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("apply", run(os.Args[1:], os.Stdout, os.Stderr, reachedTarget))
+	// terraform, which apply waits for, gets a terminal's Ctrl-C itself and
+	// stops at a safe point: apply waits for it, then exits 130 with one
+	// line, instead of leaving it to finish unseen.
+	var interrupted atomic.Bool
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		// A second Ctrl-C ends the process at once, the default way.
+		signal.Stop(signals)
+		interrupted.Store(true)
+	}()
+	code := run(os.Args[1:], os.Stdout, os.Stderr, reachedTarget)
+	if interrupted.Load() {
+		fmt.Fprintln(os.Stderr, "apply: interrupted")
+		code = 130
+	}
+	os.Exit(code)
 }
 
 // about is the first line of the help: what the command does.
@@ -94,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer, target targetFunc) int {
 // reachedTarget asks AWS, with the credentials the stage deploys with (its
 // assumeRoleArn when it has one), which account they reach.
 func reachedTarget(stage string) (savedplan.Target, error) {
-	resolved, err := stacks.LoadStage(stage, "apply applies one stage's saved plan")
+	resolved, err := settings.LoadStage(stage, "apply applies one stage's saved plan")
 	if err != nil {
 		return savedplan.Target{}, err
 	}

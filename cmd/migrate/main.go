@@ -25,22 +25,16 @@ import (
 
 	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/migrate"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks, for the
-	// stage's settings) extract jsii's runtime when the program starts;
-	// Setup and Exit see that it is removed again, though nothing here
-	// calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("migrate", run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
 }
 
 // about is the first line of the help: what the command does.
@@ -78,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 	if err != nil {
 		return fail(err)
 	}
-	resolved, err := stacks.LoadStage(*stage, "the bootstrap stack has no database")
+	resolved, err := settings.LoadStage(*stage, "the bootstrap stack has no database")
 	if err != nil {
 		return fail(err)
 	}
@@ -119,7 +113,7 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 // open reaches the stage's database as its deploys do (the stage's
 // credentials, its assumeRoleArn when it has one), and says who the caller
 // is, for the history.
-func open(ctx context.Context, cfg stacks.StageConfig, stderr io.Writer, sleep func(time.Duration)) (migrate.Target, string, error) {
+func open(ctx context.Context, cfg settings.StageConfig, stderr io.Writer, sleep func(time.Duration)) (migrate.Target, string, error) {
 	awsCfg, err := awsconfig.Stage(ctx, cfg)
 	if err != nil {
 		return migrate.Target{}, "", err

@@ -10,7 +10,7 @@
 // said with the usage.
 //
 // A preview is found by the tags the provider puts on every resource of a
-// stage (stacks/target.go's defaultTags): stage = pr-<number> and service
+// stage (settings/tags.go's DefaultTags): stage = pr-<number> and service
 // = the configured service, on its RDS cluster, whose creation time is the
 // preview's age. The cluster is the one resource every stage has and the
 // one that costs; a preview whose cluster is gone but whose other
@@ -31,9 +31,8 @@ import (
 	"time"
 
 	"aurora-stages/internal/awsconfig"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagestate"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -41,11 +40,7 @@ import (
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks) extract jsii's
-	// runtime when the program starts; Setup and Exit see that it is
-	// removed again, though nothing here calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("previews", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, awsWorld()))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, awsWorld()))
 }
 
 // about is the first line of the help: what the command does.
@@ -82,24 +77,24 @@ type world struct {
 	now func() time.Time
 	// loadStage resolves a preview stage from cdktf.json and the
 	// environment.
-	loadStage func(stage string) (stacks.StageConfig, error)
+	loadStage func(stage string) (settings.StageConfig, error)
 	// rds is an RDS client of the stage's region and role.
-	rds func(ctx context.Context, cfg stacks.StageConfig) (rdsAPI, error)
+	rds func(ctx context.Context, cfg settings.StageConfig) (rdsAPI, error)
 	// deleteState deletes the stage's state and lock objects.
-	deleteState func(ctx context.Context, cfg stacks.StageConfig) (int, error)
+	deleteState func(ctx context.Context, cfg settings.StageConfig) (int, error)
 }
 
 func awsWorld() world {
 	return world{
 		now: time.Now,
-		loadStage: func(stage string) (stacks.StageConfig, error) {
-			resolved, err := stacks.LoadStage(stage, "a preview is a stage, pr-<number>")
+		loadStage: func(stage string) (settings.StageConfig, error) {
+			resolved, err := settings.LoadStage(stage, "a preview is a stage, pr-<number>")
 			if err != nil {
-				return stacks.StageConfig{}, err
+				return settings.StageConfig{}, err
 			}
 			return resolved.Stages[0], nil
 		},
-		rds: func(ctx context.Context, cfg stacks.StageConfig) (rdsAPI, error) {
+		rds: func(ctx context.Context, cfg settings.StageConfig) (rdsAPI, error) {
 			awsCfg, err := awsconfig.Stage(ctx, cfg)
 			if err != nil {
 				return nil, err
@@ -184,7 +179,7 @@ func stageFlag(name string, args []string, stderr io.Writer) (string, error) {
 	if err := parse(flags, args, stderr); err != nil {
 		return "", err
 	}
-	if !stacks.IsPreview(*stage) {
+	if !settings.IsPreview(*stage) {
 		fmt.Fprintf(stderr, "previews %s: --stage %q: name a preview stage, pr-<number> (e.g. pr-42)\n", name, *stage)
 		printUsage(stderr)
 		return "", errUsage
@@ -228,7 +223,7 @@ func list(ctx context.Context, args []string, stdout, stderr io.Writer, w world)
 	// Every preview is built from the same entry, context.previews, so any
 	// preview's settings say where all of them are: the region, the role,
 	// the service.
-	template, err := w.loadStage(stacks.PreviewPrefix + "1")
+	template, err := w.loadStage(settings.PreviewPrefix + "1")
 	if err != nil {
 		return err
 	}
@@ -261,7 +256,7 @@ func findPreviews(ctx context.Context, api rdsAPI, service string, now time.Time
 		}
 		for _, cluster := range page.DBClusters {
 			tags := tagMap(cluster.TagList)
-			if tags["service"] != service || !stacks.IsPreview(tags["stage"]) || cluster.ClusterCreateTime == nil {
+			if tags["service"] != service || !settings.IsPreview(tags["stage"]) || cluster.ClusterCreateTime == nil {
 				continue
 			}
 			created := cluster.ClusterCreateTime.UTC()
@@ -269,7 +264,7 @@ func findPreviews(ctx context.Context, api rdsAPI, service string, now time.Time
 			if age < minAge {
 				continue
 			}
-			number, _ := strconv.Atoi(strings.TrimPrefix(tags["stage"], stacks.PreviewPrefix))
+			number, _ := strconv.Atoi(strings.TrimPrefix(tags["stage"], settings.PreviewPrefix))
 			previews = append(previews, preview{Stage: tags["stage"], PullRequest: number, Created: created, AgeHours: int(age.Hours())})
 		}
 		if aws.ToString(page.Marker) == "" {
@@ -335,7 +330,7 @@ func show(args []string, stdout, stderr io.Writer, w world) error {
 	if err != nil {
 		return err
 	}
-	number, _ := strconv.Atoi(strings.TrimPrefix(stage, stacks.PreviewPrefix))
+	number, _ := strconv.Atoi(strings.TrimPrefix(stage, settings.PreviewPrefix))
 	return json.NewEncoder(stdout).Encode(shown{
 		Stage:       stage,
 		PullRequest: number,

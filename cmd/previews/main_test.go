@@ -5,26 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	"github.com/aws/jsii-runtime-go"
 )
-
-// TestMain stops jsii's runtime, which the CDKTF bindings linked through
-// stacks extract into the temp directory when the test binary starts.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
 
 var testNow = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 
@@ -73,11 +63,11 @@ func testWorld(api *fakeRDS) (world, *[]string) {
 	var deleted []string
 	return world{
 		now: func() time.Time { return testNow },
-		loadStage: func(stage string) (stacks.StageConfig, error) {
-			return stacks.StageConfig{Stage: stage, Region: "eu-west-1", Account: stacks.AccountSettings{Service: "movies", StateBucket: "movies-state"}}, nil
+		loadStage: func(stage string) (settings.StageConfig, error) {
+			return settings.StageConfig{Stage: stage, Region: "eu-west-1", Account: settings.AccountSettings{Service: "movies", StateBucket: "movies-state"}}, nil
 		},
-		rds: func(context.Context, stacks.StageConfig) (rdsAPI, error) { return api, nil },
-		deleteState: func(_ context.Context, cfg stacks.StageConfig) (int, error) {
+		rds: func(context.Context, settings.StageConfig) (rdsAPI, error) { return api, nil },
+		deleteState: func(_ context.Context, cfg settings.StageConfig) (int, error) {
 			deleted = append(deleted, cfg.Stage)
 			return 3, nil
 		},
@@ -187,7 +177,7 @@ func TestDeleteState(t *testing.T) {
 		t.Errorf("deleted the state of %q, want only pr-10's", *deleted)
 	}
 
-	w.rds = func(context.Context, stacks.StageConfig) (rdsAPI, error) { return nil, errors.New("no credentials") }
+	w.rds = func(context.Context, settings.StageConfig) (rdsAPI, error) { return nil, errors.New("no credentials") }
 	if code, _, stderr := runCommand(t, w, "delete-state", "--stage", "pr-2"); code != 1 || stderr != "previews: no credentials\n" {
 		t.Errorf("delete-state without RDS: exit %d, %q", code, stderr)
 	}

@@ -20,19 +20,14 @@ import (
 	"time"
 
 	"aurora-stages/internal/cli"
-	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rdsdata/types"
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks) extract jsii's
-	// runtime when the program starts; Setup and Exit see that it is
-	// removed again, though nothing here calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("query", run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Sleep))
 }
 
 // about is the first line of the help: what the command does.
@@ -67,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer, sleep func(time.Duration)) int
 	if code, done := command.Parse(flags, args, stdout, stderr, check); done {
 		return code
 	}
-	resolved, err := stacks.LoadStage(*stage, "the bootstrap stack has no database")
+	resolved, err := settings.LoadStage(*stage, "the bootstrap stack has no database")
 	if err != nil {
 		fmt.Fprintln(stderr, "query:", err)
 		return 1

@@ -12,17 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/jsii-runtime-go"
 )
-
-// TestMain removes the jsii runtime that the CDKTF bindings, linked
-// through stacks, extract when the test binary starts.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
 
 // fakeAWS answers the two SSM reads and the Data API with the given
 // ExecuteStatement answers, one per call (the last one repeats).

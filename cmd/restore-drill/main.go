@@ -35,7 +35,7 @@ import (
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/internal/stagestate"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
 )
@@ -62,10 +62,10 @@ type runner interface {
 	// and a drill is not a stage of cdktf.json).
 	Cdktf(stage string, args ...string) error
 	// Query runs a statement on the stage's database, as make query does.
-	Query(cfg stacks.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error)
+	Query(cfg settings.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error)
 	// DeleteState deletes every version of the stage's state and lock
 	// objects, and says how many it deleted.
-	DeleteState(cfg stacks.StageConfig) (int, error)
+	DeleteState(cfg settings.StageConfig) (int, error)
 }
 
 // about is the first line of the help: what the command does.
@@ -108,17 +108,17 @@ func run(args []string, stdout, stderr io.Writer, r runner, now func() time.Time
 
 // drillOf resolves the restore drill of a stage of cdktf.json, refusing
 // anything else before a step runs.
-func drillOf(stage string) (stacks.StageConfig, error) {
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+func drillOf(stage string) (settings.StageConfig, error) {
+	loaded, err := settings.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
-		return stacks.StageConfig{}, err
+		return settings.StageConfig{}, err
 	}
-	if !slices.Contains(settings.StageNames(), stage) {
-		return stacks.StageConfig{}, fmt.Errorf("stage %q is not a stage of cdktf.json, which a restore drill clones (configured: %s)", stage, strings.Join(settings.StageNames(), ", "))
+	if !slices.Contains(loaded.StageNames(), stage) {
+		return settings.StageConfig{}, fmt.Errorf("stage %q is not a stage of cdktf.json, which a restore drill clones (configured: %s)", stage, strings.Join(loaded.StageNames(), ", "))
 	}
-	resolved, err := settings.Resolve([]string{stacks.DrillPrefix + stage})
+	resolved, err := loaded.Resolve([]string{settings.DrillPrefix + stage})
 	if err != nil {
-		return stacks.StageConfig{}, err
+		return settings.StageConfig{}, err
 	}
 	return resolved.Stages[0], nil
 }
@@ -133,7 +133,7 @@ type step struct {
 }
 
 type drillRun struct {
-	cfg            stacks.StageConfig
+	cfg            settings.StageConfig
 	sql            string
 	stdout, stderr io.Writer
 	runner         runner
@@ -289,11 +289,11 @@ func (c *cdktfCLI) Cdktf(stage string, args ...string) error {
 	return nil
 }
 
-func (c *cdktfCLI) Query(cfg stacks.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error) {
+func (c *cdktfCLI) Query(cfg settings.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error) {
 	waiting := func(message string) { fmt.Fprintln(c.stderr, "restore-drill:", message) }
 	return stagequery.Execute(context.Background(), cfg, "", sql, nil, waiting, time.Sleep)
 }
 
-func (c *cdktfCLI) DeleteState(cfg stacks.StageConfig) (int, error) {
+func (c *cdktfCLI) DeleteState(cfg settings.StageConfig) (int, error) {
 	return stagestate.DeleteStage(context.Background(), cfg)
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
@@ -62,7 +62,7 @@ func (f *fakeRunner) Cdktf(stage string, args ...string) error {
 	return f.step(args[0], "DB_STAGES="+stage+" cdktf "+strings.Join(args, " "))
 }
 
-func (f *fakeRunner) Query(cfg stacks.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error) {
+func (f *fakeRunner) Query(cfg settings.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error) {
 	if err := f.step("query", "query "+cfg.Stage+" "+cfg.DatabaseName+": "+sql); err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (f *fakeRunner) Query(cfg stacks.StageConfig, sql string) (*rdsdata.Execute
 	}, nil
 }
 
-func (f *fakeRunner) DeleteState(cfg stacks.StageConfig) (int, error) {
+func (f *fakeRunner) DeleteState(cfg settings.StageConfig) (int, error) {
 	return 3, f.step("delete state", "delete state "+cfg.StateKey()+" "+cfg.LockKey())
 }
 

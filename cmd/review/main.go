@@ -33,7 +33,9 @@ import (
 	"aurora-stages/internal/prices"
 	"aurora-stages/review"
 	"aurora-stages/savedplan"
+	"aurora-stages/settings"
 	"aurora-stages/stacks"
+	"aurora-stages/stacks/addresses"
 )
 
 func main() {
@@ -95,11 +97,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	var configRisks []review.Risk
 	var plannedAt time.Time
-	var cfg *stacks.StageConfig
+	var cfg *settings.StageConfig
 	if *planJSON != "" {
 		data, err = os.ReadFile(*planJSON)
 	} else {
-		cfg = &stacks.StageConfig{}
+		cfg = &settings.StageConfig{}
 		plannedAt = time.Now()
 		*cfg, data, err = planStage(*stage, *outdir, mode, *verbose, stderr)
 		if errors.Is(err, errPreventDestroy) {
@@ -109,7 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
 			mode.withoutGuard = true
 			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), mode, *verbose, stderr)
-			configRisks = append(configRisks, review.Risk{Address: stacks.ClusterAddress, Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
+			configRisks = append(configRisks, review.Risk{Address: addresses.Cluster, Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
 		}
 		configRisks = append(configRisks, review.ConfigRisks(*cfg)...)
 	}
@@ -210,7 +212,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // stack it was planned from and its review, each headed by the line it
 // returns: what the plan was made for, from which commit, when, and
 // against which state.
-func savePlan(folder string, cfg stacks.StageConfig, stackDir string, plannedAt time.Time, text, markdown string, report *review.Report) (string, error) {
+func savePlan(folder string, cfg settings.StageConfig, stackDir string, plannedAt time.Time, text, markdown string, report *review.Report) (string, error) {
 	planFile := filepath.Join(stackDir, "review.tfplan")
 	state, err := savedplan.PlanState(planFile)
 	if err != nil {
@@ -273,7 +275,7 @@ type matrixEntry struct {
 // printStagesMatrix lists every stage of cdktf.json, resolved and validated
 // as a deploy would: the review workflow's matrix, never a list kept by hand.
 func printStagesMatrix(stdout io.Writer) error {
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	settings, err := settings.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -315,9 +317,9 @@ var errPreventDestroy = errors.New("the plan destroys a resource that has preven
 // and plans without taking the state lock, only to explain a refusal.
 // terraform init is skipped when it has nothing to do (initDone); the plan
 // and its read share one run of the AWS provider (sharedPlugin).
-func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writer) (stacks.StageConfig, []byte, error) {
-	var cfg stacks.StageConfig
-	resolved, err := stacks.LoadStage(stage, "review plans one stage's database stack")
+func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writer) (settings.StageConfig, []byte, error) {
+	var cfg settings.StageConfig
+	resolved, err := settings.LoadStage(stage, "review plans one stage's database stack")
 	if err != nil {
 		return cfg, nil, err
 	}

@@ -12,7 +12,7 @@ import (
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/migrate"
 	"aurora-stages/review"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // migrationsDir is the repository's folder of schema migrations.
@@ -27,7 +27,7 @@ const firstLines = 2
 // no access) is said, and every file listed. Destructive statements in
 // them are risks on a production-profile stage, notes elsewhere. A
 // repository without migrations/ has none to show.
-func pendingMigrations(cfg stacks.StageConfig) (*review.Migrations, []review.Risk, []string, error) {
+func pendingMigrations(cfg settings.StageConfig) (*review.Migrations, []review.Risk, []string, error) {
 	migrations, err := migrate.Load(migrationsDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil, nil
@@ -44,7 +44,7 @@ func pendingMigrations(cfg stacks.StageConfig) (*review.Migrations, []review.Ris
 
 // migrationFindings is what the review says of the migrations, given the
 // stage's status, or why it could not be read (readErr).
-func migrationFindings(cfg stacks.StageConfig, migrations []migrate.Migration, status *migrate.Status, readErr error) (*review.Migrations, []review.Risk, []string) {
+func migrationFindings(cfg settings.StageConfig, migrations []migrate.Migration, status *migrate.Status, readErr error) (*review.Migrations, []review.Risk, []string) {
 	pending, unknown := migrations, ""
 	if readErr != nil {
 		unknown = fmt.Sprintf("the stage's migration history could not be read (%v): every file is listed", readErr)
@@ -71,7 +71,7 @@ func migrationFindings(cfg stacks.StageConfig, migrations []migrate.Migration, s
 // readStatus reads the stage's history with the stage's credentials,
 // without waiting for a paused database: a review does not wait two
 // minutes for one.
-func readStatus(ctx context.Context, cfg stacks.StageConfig, migrations []migrate.Migration) (*migrate.Status, error) {
+func readStatus(ctx context.Context, cfg settings.StageConfig, migrations []migrate.Migration) (*migrate.Status, error) {
 	awsCfg, err := awsconfig.Stage(ctx, cfg)
 	if err != nil {
 		return nil, err

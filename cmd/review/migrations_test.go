@@ -10,7 +10,7 @@ import (
 
 	"aurora-stages/migrate"
 	"aurora-stages/review"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // writeMigrations writes files into a new migrations folder and loads it.
@@ -38,7 +38,7 @@ func TestReviewOfPendingMigrations(t *testing.T) {
 		"0002_drop_old.sql":      "create table notes (note text);\n\ndrop table old_movies;\n",
 	})
 	status := &migrate.Status{Pending: migrations[1:]}
-	production := stacks.StageConfig{Stage: "production", Profile: "production"}
+	production := settings.StageConfig{Stage: "production", Profile: "production"}
 	section, risks, notes := migrationFindings(production, migrations, status, nil)
 	want := []review.PendingMigration{{File: "migrations/0002_drop_old.sql", FirstLines: []string{"create table notes (note text)", "drop table old_movies"}}}
 	if section.Unknown != "" || !slices.EqualFunc(section.Pending, want, func(a, b review.PendingMigration) bool {
@@ -49,7 +49,7 @@ func TestReviewOfPendingMigrations(t *testing.T) {
 	if len(risks) != 1 || risks[0].Address != "migrations/0002_drop_old.sql:3" || !strings.Contains(risks[0].Reason, "DROP TABLE") || len(notes) != 0 {
 		t.Errorf("production: risks %+v, notes %q; want DROP TABLE at migrations/0002_drop_old.sql:3 flagged", risks, notes)
 	}
-	_, risks, notes = migrationFindings(stacks.StageConfig{Stage: "dev", Profile: "dev"}, migrations, status, nil)
+	_, risks, notes = migrationFindings(settings.StageConfig{Stage: "dev", Profile: "dev"}, migrations, status, nil)
 	if len(risks) != 0 || len(notes) != 1 || !strings.HasPrefix(notes[0], "migrations/0002_drop_old.sql:3: DROP TABLE") {
 		t.Errorf("dev: risks %+v, notes %q; want the drop as a note", risks, notes)
 	}

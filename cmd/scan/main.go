@@ -19,6 +19,7 @@ import (
 	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/security"
+	"aurora-stages/settings"
 	"aurora-stages/stacks"
 )
 
@@ -64,7 +65,7 @@ func scan(outdir, checkov, policyFile string) (*security.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	settings, err := stacks.LoadCdktfJSON("cdktf.json", os.Getenv)
+	settings, err := settings.LoadCdktfJSON("cdktf.json", os.Getenv)
 	if err != nil {
 		return nil, err
 	}

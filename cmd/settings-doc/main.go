@@ -1,7 +1,7 @@
 // Command settings-doc writes docs/settings.md, the reference of every
-// setting, from the doc comments of the stacks package and its profiles:
+// setting, from the doc comments of the settings package and its profiles:
 //
-//	go generate ./...    (runs: go run ../cmd/settings-doc -stacks . -o ../docs/settings.md in stacks/)
+//	go generate ./...    (runs: go run ../cmd/settings-doc -settings . -o ../docs/settings.md in settings/)
 //
 // A test fails when the checked-in file differs from what it would write.
 //
@@ -14,32 +14,26 @@ import (
 	"io"
 	"os"
 
-	"github.com/aws/jsii-runtime-go"
-
 	"aurora-stages/internal/cli"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 )
 
 // about is the first line of the help: what the command does.
-const about = "settings-doc writes the reference of every setting (docs/settings.md) from the doc comments of the stacks package and its profiles."
+const about = "settings-doc writes the reference of every setting (docs/settings.md) from the doc comments of the settings package and its profiles."
 
 // synopsis is the command line it takes; the help and every usage error
 // print it, then the flags.
-const synopsis = "usage: go run ./cmd/settings-doc [-stacks <dir>] [-o <file>]"
+const synopsis = "usage: go run ./cmd/settings-doc [-settings <dir>] [-o <file>]"
 
 var command = cli.Command{Name: "settings-doc", About: about, Synopsis: synopsis}
 
 func main() {
-	code := run(os.Args[1:], os.Stdout, os.Stderr)
-	// Importing stacks made jsii's client, which unpacked its runtime into
-	// the temp directory; nothing started it. Closing removes that folder.
-	jsii.Close()
-	os.Exit(code)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := command.Flags()
-	dir := flags.String("stacks", "stacks", "the folder of the stacks package's Go sources")
+	dir := flags.String("settings", "settings", "the folder of the settings package's Go sources")
 	out := flags.String("o", "docs/settings.md", "the file to write")
 	if code, done := command.Parse(flags, args, stdout, stderr, cli.NoArguments(flags)); done {
 		return code
@@ -52,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func write(dir, out string) error {
-	doc, err := stacks.SettingsReference(dir)
+	doc, err := settings.Reference(dir)
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,7 @@ import (
 
 	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
-	"aurora-stages/internal/jsiiruntime"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -39,11 +38,7 @@ import (
 )
 
 func main() {
-	// The CDKTF bindings this command links (through stacks) extract jsii's
-	// runtime when the program starts; Setup and Exit see that it is
-	// removed again, though nothing here calls jsii.
-	jsiiruntime.Setup()
-	jsiiruntime.Exit("unlock", run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, stdinIsTerminal))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, stdinIsTerminal))
 }
 
 // lockInfo is Terraform's lock record (statemgr.LockInfo), as it writes it
@@ -94,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, isTerminal fu
 var errKept = errors.New("the lock is still there")
 
 func unlock(stage string, force bool, stdin io.Reader, stdout io.Writer, isTerminal func() bool) error {
-	resolved, err := stacks.LoadStage(stage, "the bootstrap stack keeps its state in a local file, without a lock in the bucket")
+	resolved, err := settings.LoadStage(stage, "the bootstrap stack keeps its state in a local file, without a lock in the bucket")
 	if err != nil {
 		return err
 	}

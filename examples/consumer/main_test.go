@@ -20,21 +20,12 @@ import (
 	"time"
 
 	"aurora-stages/internal/stagequery"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
-	"github.com/aws/jsii-runtime-go"
 )
-
-// TestMain removes the jsii runtime that the CDKTF bindings, linked
-// through stacks, extract when the test binary starts.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
 
 // resumingDataAPI answers SSM's GetParameter with an ARN and the Data API
 // with DatabaseResumingException resumes times, then with one row.
@@ -101,8 +92,8 @@ func stagequeryWaits(resumes int) waits {
 	fake := &resumingDataAPI{resumes: resumes}
 	server := httptest.NewServer(fake)
 	defer server.Close()
-	stage := stacks.StageConfig{Stage: "dev", Region: "us-east-1", DatabaseName: "main",
-		Account: stacks.AccountSettings{Service: "movies", Region: "us-east-1", LocalEndpoint: server.URL}}
+	stage := settings.StageConfig{Stage: "dev", Region: "us-east-1", DatabaseName: "main",
+		Account: settings.AccountSettings{Service: "movies", Region: "us-east-1", LocalEndpoint: server.URL}}
 	var got waits
 	_, err := stagequery.Execute(context.Background(), stage, "", "select 1", nil,
 		func(line string) { got.lines = append(got.lines, line) },

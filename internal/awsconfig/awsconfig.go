@@ -9,7 +9,7 @@ import (
 	"context"
 	"fmt"
 
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -22,11 +22,11 @@ import (
 // Load returns the SDK configuration for a region of the account: the
 // stage's region for what a stage deployed (cfg.Region), the account's for
 // the state bucket.
-func Load(ctx context.Context, account stacks.AccountSettings, region string) (aws.Config, error) {
+func Load(ctx context.Context, account settings.AccountSettings, region string) (aws.Config, error) {
 	options := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if account.LocalEndpoint != "" {
 		options = append(options,
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(stacks.LocalCredentials, stacks.LocalCredentials, "")),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(settings.LocalCredentials, settings.LocalCredentials, "")),
 			config.WithBaseEndpoint(account.LocalEndpoint))
 	}
 	return config.LoadDefaultConfig(ctx, options...)
@@ -36,7 +36,7 @@ func Load(ctx context.Context, account stacks.AccountSettings, region string) (a
 // backend reaches it: in the account's region, through StateRoleARN when
 // that is set (under the backend's session name), path-style on an
 // emulator.
-func StateBucket(ctx context.Context, account stacks.AccountSettings) (*s3.Client, error) {
+func StateBucket(ctx context.Context, account settings.AccountSettings) (*s3.Client, error) {
 	cfg, err := Load(ctx, account, account.Region)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func StateBucket(ctx context.Context, account stacks.AccountSettings) (*s3.Clien
 // Stage returns the SDK configuration a stage's deploy works with: the
 // stage's region, through its AssumeRoleARN when that is set, under the
 // session name its provider uses.
-func Stage(ctx context.Context, cfg stacks.StageConfig) (aws.Config, error) {
+func Stage(ctx context.Context, cfg settings.StageConfig) (aws.Config, error) {
 	awsCfg, err := Load(ctx, cfg.Account, cfg.Region)
 	if err != nil || cfg.AssumeRoleARN == "" {
 		return awsCfg, err
@@ -63,7 +63,7 @@ func Stage(ctx context.Context, cfg stacks.StageConfig) (aws.Config, error) {
 
 // StageAccount is the account the stage's credentials reach (Stage), as
 // AWS says.
-func StageAccount(ctx context.Context, cfg stacks.StageConfig) (string, error) {
+func StageAccount(ctx context.Context, cfg settings.StageConfig) (string, error) {
 	awsCfg, err := Stage(ctx, cfg)
 	if err != nil {
 		return "", err

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/awsconfig"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
@@ -46,14 +46,14 @@ type Database struct {
 	ResourceARN, SecretARN string
 	// Name is the database to use: the stage's databaseName unless asked.
 	Name string
-	cfg  stacks.StageConfig
+	cfg  settings.StageConfig
 }
 
 // Open reads the stage's two SSM parameters, in the stage's region, with
 // the SDK configuration awsCfg (the caller's credentials, or the stage's
 // assumed role), and returns its database; database "" is the stage's
 // databaseName.
-func Open(ctx context.Context, cfg stacks.StageConfig, awsCfg aws.Config, database string) (*Database, error) {
+func Open(ctx context.Context, cfg settings.StageConfig, awsCfg aws.Config, database string) (*Database, error) {
 	if database == "" {
 		database = cfg.DatabaseName
 	}
@@ -95,7 +95,7 @@ func (d *Database) Resume(waiting func(message string), sleep func(time.Duration
 // Execute runs sql, with its parameters (:name in sql), on the stage's
 // database (the stage's databaseName when database is empty), with the
 // caller's credentials, waiting while a paused database resumes (Resume).
-func Execute(ctx context.Context, cfg stacks.StageConfig, database, sql string, parameters []rdstypes.SqlParameter, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
+func Execute(ctx context.Context, cfg settings.StageConfig, database, sql string, parameters []rdstypes.SqlParameter, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, ResumeWait+time.Minute)
 	defer cancel()
 	awsCfg, err := awsconfig.Load(ctx, cfg.Account, cfg.Region)

@@ -10,7 +10,7 @@ import (
 	"fmt"
 
 	"aurora-stages/internal/awsconfig"
-	"aurora-stages/stacks"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -24,7 +24,7 @@ type API interface {
 
 // DeleteStage deletes every version of a stage's state and lock objects,
 // reaching the bucket as the stage's S3 backend does.
-func DeleteStage(ctx context.Context, cfg stacks.StageConfig) (int, error) {
+func DeleteStage(ctx context.Context, cfg settings.StageConfig) (int, error) {
 	bucket, err := awsconfig.StateBucket(ctx, cfg.Account)
 	if err != nil {
 		return 0, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,16 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/jsii-runtime-go"
 )
-
-// TestMain stops jsii's runtime, which the CDKTF bindings linked through
-// stacks extract into the temp directory when the test binary starts.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
 
 // objectVersion is a version or a delete marker in the fake bucket.
 type objectVersion struct {

@@ -1,4 +1,4 @@
-package stacks
+package settings
 
 import (
 	"encoding/json"
@@ -134,6 +134,10 @@ func LoadCdktfJSON(path string, getenv func(string) string) (*Settings, error) {
 
 // DefaultApp is the app command of this repository's cdktf.json.
 const DefaultApp = "go run ."
+
+// LocalCredentials are the fixed keys an emulator accepts, for the stacks'
+// provider and backend and for the commands' SDK clients alike.
+const LocalCredentials = "test"
 
 // LoadStage reads cdktf.json in the current folder (with the environment's
 // overrides) and resolves one stage, for the commands that work on a single

@@ -1,4 +1,4 @@
-package stacks
+package settings
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"text/template"
 )
 
-//go:generate go run ../cmd/settings-doc -stacks . -o ../docs/settings.md
+//go:generate go run ../cmd/settings-doc -settings . -o ../docs/settings.md
 
 //go:embed settings_reference.md.tmpl
 var settingsTemplate string
@@ -28,11 +28,11 @@ type settingRow struct {
 	Defaults []string
 }
 
-// SettingsReference renders docs/settings.md: every account and stage
+// Reference renders docs/settings.md: every account and stage
 // setting with its doc comment, read from this package's Go sources in dir,
 // and its defaults, read from the code itself (the profiles, the account
 // defaults). Nothing in it is written by hand but the template's prose.
-func SettingsReference(dir string) ([]byte, error) {
+func Reference(dir string) ([]byte, error) {
 	docs, err := readDocComments(dir)
 	if err != nil {
 		return nil, err
@@ -133,12 +133,12 @@ func readDocComments(dir string) (*docComments, error) {
 		if err != nil {
 			return nil, err
 		}
-		if file.Name.Name == "stacks" {
+		if file.Name.Name == "settings" {
 			files = append(files, file)
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s holds no Go package stacks", dir)
+		return nil, fmt.Errorf("%s holds no Go package settings", dir)
 	}
 	docs := &docComments{comments: map[string]string{}, keys: map[string]map[string]string{}}
 	for _, file := range files {

@@ -1,6 +1,10 @@
-// Package stacks holds the domain of this app: the settings of each stage,
-// their validation, and the Terraform stack that gives a stage its database.
-package stacks
+// Package settings holds the settings of each stage: read from cdktf.json's
+// context and the environment, resolved against the two profiles, and
+// validated. It is data and imports nothing that starts Node.js (no jsii,
+// cdktf, constructs or provider bindings), so the commands that only read a
+// stage's settings stay small and start at once; package stacks builds the
+// Terraform from them.
+package settings
 
 // Profile names. A stage starts from one profile's defaults and may override
 // any setting; a stage named "production" starts from productionProfile,

@@ -1,4 +1,4 @@
-package stacks
+package settings
 
 import (
 	"encoding/json"
@@ -236,8 +236,8 @@ func (c StageConfig) Validate() []string {
 	}
 	// The stack's own tags count towards AWS's limit (Name is on every
 	// resource), and the account's tags are on every resource too.
-	if merged := defaultTags(c.Account, c.Stage, c.Tags); len(merged)+1 > maxTagsPerResource {
-		report("tags", asJSON(c.Tags), fmt.Sprintf("with the account's tags makes %d on a resource, the stack's own included: AWS allows %d, so at most %d of the team's", len(merged)+1, maxTagsPerResource, maxTagsPerResource-len(stackOwnTags)))
+	if merged := DefaultTags(c.Account, c.Stage, c.Tags); len(merged)+1 > maxTagsPerResource {
+		report("tags", asJSON(c.Tags), fmt.Sprintf("with the account's tags makes %d on a resource, the stack's own included: AWS allows %d, so at most %d of the team's", len(merged)+1, maxTagsPerResource, maxTagsPerResource-len(StackOwnTags)))
 	}
 
 	c.validateNetwork(report)
@@ -302,8 +302,8 @@ func checkTags(tags map[string]string) []string {
 	for _, key := range sortedKeys(tags) {
 		value := tags[key]
 		switch {
-		case slices.Contains(stackOwnTags, key):
-			problems = append(problems, fmt.Sprintf("key %q is the stack's own: it sets %s itself", key, strings.Join(stackOwnTags, ", ")))
+		case slices.Contains(StackOwnTags, key):
+			problems = append(problems, fmt.Sprintf("key %q is the stack's own: it sets %s itself", key, strings.Join(StackOwnTags, ", ")))
 		case strings.HasPrefix(strings.ToLower(key), "aws:"):
 			problems = append(problems, fmt.Sprintf("key %q starts with aws:, which AWS reserves", key))
 		case key == "" || utf8.RuneCountInString(key) > maxTagKey || !tagCharacters.MatchString(key):
