@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -367,5 +368,90 @@ func TestTheCostExampleIsCurrent(t *testing.T) {
 		if !strings.Contains(example, says) {
 			t.Errorf("the example does not say %q", says)
 		}
+	}
+}
+
+// costSection is the review's cost section, text, from its heading on.
+func costSection(t *testing.T, plan *review.Plan, costs *review.Costs) string {
+	t.Helper()
+	report := review.NewReport("stage dev", plan)
+	report.Costs = costs
+	text := report.Text()
+	at := strings.Index(text, "\nMonthly cost")
+	if at < 0 {
+		t.Fatalf("no cost section:\n%s", text)
+	}
+	return text[at:]
+}
+
+// A plan made against the emulator has moto's gp2 for the cluster's
+// storage type, or none before the first deploy: the review of a local
+// stage prices its capacity as the stage's storageType, in one line that
+// says so, and otherwise as AWS's storage type would be priced. The
+// plans are the real moto fixtures.
+func TestCostOfAPlanMadeAgainstTheEmulator(t *testing.T) {
+	table, err := prices.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := func(data []byte) *review.Plan {
+		plan, err := review.ParsePlan(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan
+	}
+	const standardLine = "emulator: moto knows no Aurora storage type (the plan says gp2), so the capacity is priced as the stage's storageType, aurora, as AWS would bill it"
+
+	// Priced as the same plan is with the storage type AWS reports
+	// (docs/review.md's cost example), but for the one line.
+	scaling := parse(planFixture(t, "scaling"))
+	if unpriced := review.EstimateCosts(scaling, "us-east-1", table, costClock); unpriced.Lines[0].After.String() != "unpriced" || unpriced.Emulated != "" {
+		t.Fatalf("the scaling plan priced as it is: writer %s, line %q; want unpriced and no line", unpriced.Lines[0].After, unpriced.Emulated)
+	}
+	emulated := review.EstimateEmulatedCosts(scaling, "us-east-1", "aurora", table, costClock)
+	if emulated.Emulated != standardLine {
+		t.Errorf("the emulator's line:\n  %q\nwant\n  %q", emulated.Emulated, standardLine)
+	}
+	asOnAWS := parse(asAWSReportsStorage(t, planFixture(t, "scaling")))
+	want := costSection(t, asOnAWS, review.EstimateCosts(asOnAWS, "us-east-1", table, costClock))
+	heading, rest, _ := strings.Cut(want, "more than a year ago: regenerate the table with go run ./cmd/prices\n")
+	want = heading + "more than a year ago: regenerate the table with go run ./cmd/prices\n" + standardLine + "\n" + rest
+	if got := costSection(t, scaling, emulated); got != want {
+		t.Errorf("the emulator's plan's cost section:\n%s\nwant (the AWS-shaped plan's, and the one line):\n%s", got, want)
+	}
+	if !strings.Contains(want, "before 0 when paused to $350.40, after 0 when paused to $700.80") || strings.Count(want, "emulator:") != 1 {
+		t.Errorf("the expected section is not what this test means:\n%s", want)
+	}
+	if emulated.Note != "the monthly ceiling rises by $350.40 (+100%), to $701.20: maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration)" {
+		t.Errorf("the ceiling's note: %q", emulated.Note)
+	}
+	report := review.NewReport("stage dev", scaling)
+	report.Costs = emulated
+	if markdown := report.Markdown(); !strings.Contains(markdown, "\n> "+standardLine+"\n\n| resource |") {
+		t.Errorf("the Markdown review lacks the emulator's line above the table:\n%s", markdown)
+	}
+
+	// An I/O-Optimized stage: its ACU price, and no I/O line.
+	iopt := review.EstimateEmulatedCosts(scaling, "us-east-1", "aurora-iopt1", table, costClock)
+	if got := iopt.Before.String() + " -> " + iopt.After.String(); got != "$0.40 to $467.60 -> $0.40 to $934.80" ||
+		!strings.HasSuffix(iopt.Emulated, "priced as the stage's storageType, aurora-iopt1, as AWS would bill it") ||
+		!slices.Contains(iopt.UsageBased, "I/O: none on I/O-Optimized storage") {
+		t.Errorf("I/O-Optimized: %s, line %q, billed by use %q; want $0.40 to $467.60 -> $0.40 to $934.80 (4 and 8 x 730 x $0.16 + $0.40)", got, iopt.Emulated, iopt.UsageBased)
+	}
+
+	// The cluster replaced: moto's gp2 before, none after (the storage
+	// type is not sent to moto): both priced.
+	replaced := review.EstimateEmulatedCosts(parse(planFixture(t, "master-username")), "us-east-1", "aurora", table, costClock)
+	if got := replaced.Lines[0].Before.String() + " -> " + replaced.Lines[0].After.String(); got != "0 when paused to $350.40 -> 0 when paused to $350.40" ||
+		!strings.Contains(replaced.Emulated, "(the plan says gp2, then known only after apply)") {
+		t.Errorf("the replaced cluster's writer: %s, line %q", got, replaced.Emulated)
+	}
+
+	// A plan that already has the stage's storage type needs no line, and
+	// is priced as it is.
+	same := review.EstimateEmulatedCosts(asOnAWS, "us-east-1", "aurora", table, costClock)
+	if got, want := costSection(t, asOnAWS, same), costSection(t, asOnAWS, review.EstimateCosts(asOnAWS, "us-east-1", table, costClock)); same.Emulated != "" || got != want {
+		t.Errorf("a plan with the storage type configured, line %q:\n%s\nwant\n%s", same.Emulated, got, want)
 	}
 }
