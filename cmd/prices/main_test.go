@@ -11,13 +11,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"aurora-stages/internal/prices"
+	"aurora-stages/review"
 )
 
-// fixture is the hand-written offer files: AmazonRDS, AWSSecretsManager
-// and AmazonCloudWatch in us-east-1 and eu-west-1, awskms in us-east-1
-// only.
+// fixture is the hand-written offer files in the Price List's published
+// format (testdata/README.md): AmazonRDS, AWSSecretsManager and
+// AmazonCloudWatch in us-east-1 and eu-west-1, awskms in us-east-1 only,
+// and all four in ap-southeast-2, a region the price table has never had.
 const fixture = "testdata/offers"
 
 func fixtureFile(service, region string) string {
@@ -394,5 +397,86 @@ func TestCommandLine(t *testing.T) {
 		if code != usage || !strings.HasPrefix(stderr, test.says) {
 			t.Errorf("%q: exit %d, stderr %q; expected %d and %q", test.args, code, stderr, usage, test.says)
 		}
+	}
+}
+
+// A region the table has never had is priced from its offer files alone,
+// the table's other entries kept as they were, and the review, which
+// called that region unpriced, prices a stage there.
+func TestPricesARegionTheTableHasNeverSeen(t *testing.T) {
+	const region = "ap-southeast-2"
+	committed, err := os.ReadFile(filepath.Join("..", "..", "internal", "prices", "prices.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := prices.Parse(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Published(region) != "" {
+		t.Fatalf("the committed table already prices %s: pick a region it has never seen", region)
+	}
+	out := filepath.Join(t.TempDir(), "prices.json")
+	if err := os.WriteFile(out, committed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := generate(t, "--offers", fixture, "--regions", region, "-o", out)
+	if code != written {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	after := readGenerated(t, out)
+
+	rds, kms := fixtureFile("AmazonRDS", region), fixtureFile("awskms", region)
+	secrets, cloudWatch := fixtureFile("AWSSecretsManager", region), fixtureFile("AmazonCloudWatch", region)
+	for _, want := range []struct{ name, source, published, usageType, unit, usd string }{
+		{prices.ACUHourStandard, rds, "2026-11-20", "APS2-Aurora:ServerlessV2Usage", "ACU-Hr", "0.14"},
+		{prices.ACUHourIOOptimized, rds, "2026-11-20", "APS2-Aurora:ServerlessV2IOOptimizedUsage", "ACU-Hr", "0.182"},
+		{prices.StorageStandard, rds, "2026-11-20", "APS2-Aurora:StorageUsage", "GB-Mo", "0.11"},
+		{prices.StorageIOOptimized, rds, "2026-11-20", "APS2-Aurora:IO-OptimizedStorageUsage", "GB-Mo", "0.248"},
+		{prices.IORequests, rds, "2026-11-20", "APS2-Aurora:StorageIOUsage", "1M requests", "0.22"},
+		{prices.Backup, rds, "2026-11-20", "APS2-Aurora:BackupUsage", "GB-Mo", "0.022"},
+		{prices.PerformanceInsights, rds, "2026-11-20", "APS2-PI_LTR_FMR:Serverless", "ACU-Months", "0.099"},
+		{prices.KMSKey, kms, "2026-10-02", "APS2-KMS-Keys", "Keys", "1"},
+		{prices.Secret, secrets, "2026-09-15", "APS2-AWSSecretsManager-Secrets", "Secrets", "0.4"},
+		{prices.LogsIngestion, cloudWatch, "2026-11-05", "APS2-DataProcessing-Bytes", "GB", "0.57"},
+		{prices.Alarm, cloudWatch, "2026-11-05", "APS2-CW:AlarmMonitorUsage", "Alarms", "0.1"},
+	} {
+		p, ok := after.Find(region, want.name)
+		got := fmt.Sprintf("%s %s %s %s %s", p.Source, p.Published, p.UsageType, p.Unit, p.USD)
+		if expected := fmt.Sprintf("%s %s %s %s %s", want.source, want.published, want.usageType, want.unit, want.usd); !ok || p.Transcribed || got != expected {
+			t.Errorf("%s in %s: found %v, %q; want %q", want.name, region, ok, got, expected)
+		}
+	}
+	if _, ok := after.Find(region, prices.DataAPI); ok {
+		t.Errorf("%s in %s is priced: no offer gives it", prices.DataAPI, region)
+	}
+	for _, kept := range before.Prices {
+		if p, _ := after.Find(kept.Region, kept.Name); p != kept {
+			t.Errorf("%s in %s changed:\n got  %+v\n want %+v", kept.Name, kept.Region, p, kept)
+		}
+	}
+	if len(after.Prices) != len(before.Prices)+11 {
+		t.Errorf("%d prices, want the table's %d and %s's 11", len(after.Prices), len(before.Prices), region)
+	}
+
+	// dev in ap-southeast-2: 0 to 4 ACU at $0.14 (4 x 730 x 0.14 =
+	// $408.80), and its secret.
+	plan, err := review.ParsePlan([]byte(`{"format_version": "1.2", "resource_changes": [
+	  {"address": "aws_rds_cluster.cluster", "mode": "managed", "type": "aws_rds_cluster", "change": {"actions": ["create"], "before": null,
+	   "after": {"storage_type": "aurora", "serverlessv2_scaling_configuration": [{"min_capacity": 0, "max_capacity": 4}]}, "after_unknown": {}}},
+	  {"address": "aws_rds_cluster_instance.writer", "mode": "managed", "type": "aws_rds_cluster_instance", "change": {"actions": ["create"], "before": null,
+	   "after": {"instance_class": "db.serverless"}, "after_unknown": {}}},
+	  {"address": "aws_secretsmanager_secret.credentials", "mode": "managed", "type": "aws_secretsmanager_secret", "change": {"actions": ["create"], "before": null,
+	   "after": {}, "after_unknown": {}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if unpriced := review.EstimateCosts(plan, region, before, now); unpriced.Published != "" || unpriced.After.String() != "unpriced" {
+		t.Errorf("with the committed table, %s is priced: published %q, after %s", region, unpriced.Published, unpriced.After)
+	}
+	priced := review.EstimateCosts(plan, region, after, now)
+	if got := priced.Published + ": " + priced.After.String(); got != "2026-09-15: $0.40 to $409.20" {
+		t.Errorf("with the regenerated table, %s: %s; want 2026-09-15: $0.40 to $409.20", region, got)
 	}
 }
