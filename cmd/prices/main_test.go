@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -405,19 +406,16 @@ func TestCommandLine(t *testing.T) {
 // called that region unpriced, prices a stage there.
 func TestPricesARegionTheTableHasNeverSeen(t *testing.T) {
 	const region = "ap-southeast-2"
-	committed, err := os.ReadFile(filepath.Join("..", "..", "internal", "prices", "prices.json"))
+	// The committed table, without the region should a regenerated one
+	// (the monthly workflow's) have it.
+	before := readGenerated(t, filepath.Join("..", "..", "internal", "prices", "prices.json"))
+	before.Prices = slices.DeleteFunc(before.Prices, func(p prices.Price) bool { return p.Region == region })
+	table, err := encode(before)
 	if err != nil {
 		t.Fatal(err)
-	}
-	before, err := prices.Parse(committed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if before.Published(region) != "" {
-		t.Fatalf("the committed table already prices %s: pick a region it has never seen", region)
 	}
 	out := filepath.Join(t.TempDir(), "prices.json")
-	if err := os.WriteFile(out, committed, 0o644); err != nil {
+	if err := os.WriteFile(out, table, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr := generate(t, "--offers", fixture, "--regions", region, "-o", out)
