@@ -478,3 +478,62 @@ func TestPricesARegionTheTableHasNeverSeen(t *testing.T) {
 		t.Errorf("with the regenerated table, %s: %s; want 2026-09-15: $0.40 to $409.20", region, got)
 	}
 }
+
+// --changes lists, for the pull request, each price that is new or whose
+// amount or unit changed, before and after, and counts those only newly
+// dated; a second run over its own table changes nothing.
+func TestSaysWhatChanged(t *testing.T) {
+	dir := t.TempDir()
+	out, changed := filepath.Join(dir, "prices.json"), filepath.Join(dir, "changes.md")
+	existing, err := encode(&prices.Table{Prices: []prices.Price{
+		{Name: prices.ACUHourStandard, Region: "us-east-1", Service: "AmazonRDS", UsageType: "Aurora:ServerlessV2Usage", Unit: "ACU-Hr", USD: "0.11", Published: "2025-03-05", Source: "a page", Transcribed: true},
+		{Name: prices.Secret, Region: "us-east-1", Service: "AWSSecretsManager", UsageType: "USE1-AWSSecretsManager-Secrets", Unit: "Secrets", USD: "0.40", Published: "2025-03-05", Source: "a page", Transcribed: true},
+		{Name: prices.Backup, Region: "sa-east-1", Service: "AmazonRDS", UsageType: "SAE1-Aurora:BackupUsage", Unit: "GB-Mo", USD: "0.037", Published: "2025-03-05", Source: "a page", Transcribed: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, existing, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := generate(t, "--offers", fixture, "--regions", "us-east-1", "-o", out, "--changes", changed); code != written {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	says := string(data)
+	for _, line := range []string{
+		"10 prices changed or added:\n\n| price | region | before | after |\n| --- | --- | --- | --- |\n",
+		"| `aurora-serverless-v2-acu-hour` | us-east-1 | 0.11 USD per ACU-Hr (transcribed, published 2025-03-05) | 0.12 USD per ACU-Hr (published 2026-11-20) |\n",
+		"| `aurora-io-million-requests` | us-east-1 | none | 0.2 USD per 1M requests (published 2026-11-20) |\n",
+		"\n1 other price is the same, newly dated from the offer files.\n",
+	} {
+		if !strings.Contains(says, line) {
+			t.Errorf("the changes do not say %q:\n%s", line, says)
+		}
+	}
+	// The secret's 0.40 is 0.4: newly dated, not changed; sa-east-1's
+	// backup price is kept as it was.
+	if strings.Contains(says, prices.Secret) || strings.Contains(says, "sa-east-1") {
+		t.Errorf("the changes list a price that did not change:\n%s", says)
+	}
+
+	if code, _, stderr := generate(t, "--offers", fixture, "--regions", "us-east-1", "-o", out, "--changes", changed); code != written {
+		t.Fatalf("second run: exit %d; stderr:\n%s", code, stderr)
+	}
+	if data, _ := os.ReadFile(changed); string(data) != "No price changed.\n" {
+		t.Errorf("the second run's changes: %q, want \"No price changed.\\n\"", data)
+	}
+
+	// A failed run writes no changes.
+	broken := offersWith(t, "AmazonRDS", "us-east-1", func(o map[string]any) { delete(o["products"].(map[string]any), "PIPGSERVERLESS001") })
+	failedChanges := filepath.Join(dir, "failed.md")
+	if code, _, _ := generate(t, "--offers", broken, "--regions", "us-east-1", "-o", out, "--changes", failedChanges); code != failed {
+		t.Errorf("exit %d with a price missing, want %d", code, failed)
+	}
+	if _, err := os.Stat(failedChanges); !os.IsNotExist(err) {
+		t.Errorf("a failed run wrote %s", failedChanges)
+	}
+}
