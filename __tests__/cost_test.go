@@ -472,3 +472,23 @@ func TestCostOfAPlanMadeAgainstTheEmulator(t *testing.T) {
 		t.Errorf("a plan with the storage type configured, line %q:\n%s\nwant\n%s", same.Emulated, got, want)
 	}
 }
+
+// docs/review.md shows the line a local review of dev adds, as the review
+// makes it from a real plan of dev deployed to moto (no changes).
+func TestTheEmulatorCostLineIsDocumented(t *testing.T) {
+	plan, err := review.ParsePlan(planFixture(t, "no-changes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := review.EstimateEmulatedCosts(plan, "us-east-1", "aurora", costTable(t), costClock).Emulated
+	if line == "" {
+		t.Fatal("no line for dev's plan against the emulator")
+	}
+	doc, err := os.ReadFile(filepath.Join(repoRootPath, "docs", "review.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "\n```\n"+line+"\n```\n") {
+		t.Errorf("docs/review.md does not show the emulator's line as the review prints it:\n%s", line)
+	}
+}
