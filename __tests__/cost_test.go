@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -490,5 +491,41 @@ func TestTheEmulatorCostLineIsDocumented(t *testing.T) {
 	}
 	if !strings.Contains(string(doc), "\n```\n"+line+"\n```\n") {
 		t.Errorf("docs/review.md does not show the emulator's line as the review prints it:\n%s", line)
+	}
+}
+
+// The review of a stage planned against the emulator (its settings have a
+// local endpoint) prices the capacity as the stage's storageType and says
+// so; the same plan of a stage on AWS is priced as it is. Planned with
+// the fake terraform, whose plan is dev's, made against moto.
+func TestCostOfALocalReview(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesis starts Node.js; skipped in -short mode (make test runs it)")
+	}
+	t.Parallel()
+	const line = "emulator: moto knows no Aurora storage type (the plan says gp2), so the capacity is priced as the stage's storageType, aurora, as AWS would bill it\n"
+	for _, tc := range []struct {
+		what, endpoint string
+		says, lacks    string
+	}{
+		{"local", "http://127.0.0.1:9", line + "  aws_rds_cluster_instance.writer (capacity: db.serverless, 0 to 4 ACU, Standard storage at $0.12 per ACU-hour)\n", "storage type gp2 is not priced here"},
+		{"on AWS", "", "  aws_rds_cluster_instance.writer (capacity: storage type gp2 is not priced here)\n", "emulator:"},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			t.Parallel()
+			bin := t.TempDir()
+			if err := os.WriteFile(filepath.Join(bin, "terraform"), []byte(fakeTerraform), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(goBinary(t, "./cmd/review"), "--stage", "dev", "--outdir", filepath.Join(t.TempDir(), "cdktf.out"))
+			cmd.Dir = repoRootPath
+			cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+				"DB_LOCAL_ENDPOINT="+tc.endpoint, "AWS_EC2_METADATA_DISABLED=true",
+				"FAKE_TERRAFORM_PLAN="+filepath.Join(repoRootPath, "__tests__", "testdata", "plans", "no-changes.json"))
+			code, stdout, stderr := runCommand(t, cmd)
+			if !strings.Contains(stdout, "\nMonthly cost at list prices of ") || !strings.Contains(stdout, tc.says) || strings.Contains(stdout, tc.lacks) {
+				t.Errorf("exit %d; the cost section does not say %q, or says %q:\n%s\n%s", code, tc.says, tc.lacks, stdout, tail(stderr, 20))
+			}
+		})
 	}
 }

@@ -202,11 +202,12 @@ func stepNames(job *actionlint.Job) []string {
 }
 
 // The price tests are cmd/prices' and internal/prices', and every test of
-// the table and of the cost section; a failing one fails the step.
+// the table and of the cost section, not the workflows' (which need the
+// project's Node.js); a failing one fails the step.
 func TestPricesWorkflowRunsThePriceTests(t *testing.T) {
 	step := namedStep(t, pricesJob(t), "price tests")
 	run := runStep(t, step, t.TempDir(), nil, fakeGo{})
-	want := []string{"test -count=1 ./cmd/prices/ ./internal/prices/", "test -count=1 -run Cost|Price ./__tests__/"}
+	want := []string{"test -count=1 ./cmd/prices/ ./internal/prices/", "test -count=1 -short -run Cost|PriceTable ./__tests__/"}
 	if run.failed || !slices.Equal(run.goCalls, want) {
 		t.Errorf("the price tests ran go %q (failed: %v), want %q", run.goCalls, run.failed, want)
 	}
@@ -218,17 +219,20 @@ func TestPricesWorkflowRunsThePriceTests(t *testing.T) {
 	if selected == nil {
 		t.Fatalf("no go test -run '...' ./__tests__/ in the price tests:\n%s", script)
 	}
-	source, err := os.ReadFile("cost_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`).FindAllStringSubmatch(string(source), -1)
-	if len(names) == 0 {
-		t.Fatal("no test in cost_test.go")
-	}
-	for _, name := range names {
-		if !regexp.MustCompile(selected[1]).MatchString(name[1]) {
-			t.Errorf("the price tests' -run %q leaves out %s of cost_test.go", selected[1], name[1])
+	selects := regexp.MustCompile(selected[1])
+	for file, included := range map[string]bool{"cost_test.go": true, "prices_workflow_test.go": false} {
+		source, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`).FindAllStringSubmatch(string(source), -1)
+		if len(names) == 0 {
+			t.Fatalf("no test in %s", file)
+		}
+		for _, name := range names {
+			if selects.MatchString(name[1]) != included {
+				t.Errorf("the price tests' -run %q: %s of %s selected %v, want %v", selected[1], name[1], file, !included, included)
+			}
 		}
 	}
 }
