@@ -1,13 +1,18 @@
 package tests
 
 // The review's cost section: exact arithmetic on small plans built here,
-// at the price table's us-east-1 prices, 730 hours a month.
+// at the us-east-1 prices of a frozen copy of the price table, 730 hours a
+// month. The table itself (internal/prices/prices.json) is checked apart:
+// the monthly prices workflow regenerates it and runs these tests, which
+// must not depend on its figures.
 
 import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,13 +64,25 @@ func cluster(minACU, maxACU float64, storage string) string {
 
 const serverless = `{"instance_class": "db.serverless", "performance_insights_retention_period": 7, "monitoring_interval": 0}`
 
-func costsOf(t *testing.T, plan *review.Plan) *review.Costs {
+// costTable is the price table as it was transcribed (dated 2024-07-01 in
+// us-east-1), kept in __tests__/testdata/costs/prices.json for the cost
+// tests' arithmetic.
+func costTable(t *testing.T) *prices.Table {
 	t.Helper()
-	table, err := prices.Load()
+	data, err := os.ReadFile(filepath.Join("testdata", "costs", "prices.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return review.EstimateCosts(plan, plan.Region(), table, costClock)
+	table, err := prices.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return table
+}
+
+func costsOf(t *testing.T, plan *review.Plan) *review.Costs {
+	t.Helper()
+	return review.EstimateCosts(plan, plan.Region(), costTable(t), costClock)
 }
 
 func TestCostOfAStage(t *testing.T) {
@@ -163,7 +180,8 @@ func TestCostOfAStage(t *testing.T) {
 }
 
 // The table: every entry dated, with its unit and source; the date is
-// printed; an old table gives one warning line.
+// printed; an old table gives one warning line. Checked against whatever
+// date the committed table has, so that it holds for a regenerated one.
 func TestThePriceTable(t *testing.T) {
 	table, err := prices.Load()
 	if err != nil {
@@ -182,17 +200,24 @@ func TestThePriceTable(t *testing.T) {
 	if _, err := prices.Parse([]byte(`{"prices": [{"name": "kms-keys-month", "region": "us-east-1", "service": "awskms", "usageType": "KMS-Keys", "unit": "key-month", "usd": "1", "source": "x", "published": "2026-01-01"}]}`)); err == nil || !strings.Contains(err.Error(), `no price of the review is named "kms-keys-month"`) {
 		t.Errorf("an entry of an unknown name: %v", err)
 	}
-	if stale := table.Stale("us-east-1", costClock); !strings.HasPrefix(stale, "warning: the us-east-1 prices date from 2024-07-01, more than a year ago") {
-		t.Errorf("stale: %q", stale)
+	// us-east-1 is cdktf.json's default region: the table prices it.
+	published, err := time.Parse(time.DateOnly, table.Published("us-east-1"))
+	if err != nil {
+		t.Fatalf("the table has no date for us-east-1: %v", err)
 	}
-	if fresh := table.Stale("us-east-1", time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)); fresh != "" {
+	date := published.Format(time.DateOnly)
+	stalePast := published.Add(prices.MaxAge + 24*time.Hour)
+	if stale := table.Stale("us-east-1", stalePast); !strings.HasPrefix(stale, "warning: the us-east-1 prices date from "+date+", more than a year ago") {
+		t.Errorf("stale a year and a day after %s: %q", date, stale)
+	}
+	if fresh := table.Stale("us-east-1", published.Add(prices.MaxAge-24*time.Hour)); fresh != "" {
 		t.Errorf("fresh prices warned: %q", fresh)
 	}
 	plan := planOf(t, "us-east-1", resourceChange{"aws_secretsmanager_secret.credentials", "aws_secretsmanager_secret", `["create"]`, "null", "{}", ""})
 	report := review.NewReport("stage dev", plan)
-	report.Costs = review.EstimateCosts(plan, "us-east-1", table, costClock)
+	report.Costs = review.EstimateCosts(plan, "us-east-1", table, stalePast)
 	for _, out := range []string{report.Text(), report.Markdown()} {
-		if !strings.Contains(out, "Monthly cost at list prices of 2024-07-01, us-east-1 (730 hours a month)") || !strings.Contains(out, "warning: the us-east-1 prices date from 2024-07-01") {
+		if !strings.Contains(out, "Monthly cost at list prices of "+date+", us-east-1 (730 hours a month)") || !strings.Contains(out, "warning: the us-east-1 prices date from "+date) {
 			t.Errorf("the cost section lacks its date or warning:\n%s", out)
 		}
 	}
@@ -203,10 +228,7 @@ func TestThePriceTable(t *testing.T) {
 // reports the storage type as gp2: their capacity is unpriced, the secret
 // priced.
 func TestEveryReviewEndsWithItsCost(t *testing.T) {
-	table, err := prices.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := costTable(t)
 	for _, e := range reviewExpectations {
 		plan, err := review.ParsePlan(planFixture(t, e.fixture))
 		if err != nil {
@@ -367,5 +389,143 @@ func TestTheCostExampleIsCurrent(t *testing.T) {
 		if !strings.Contains(example, says) {
 			t.Errorf("the example does not say %q", says)
 		}
+	}
+}
+
+// costSection is the review's cost section, text, from its heading on.
+func costSection(t *testing.T, plan *review.Plan, costs *review.Costs) string {
+	t.Helper()
+	report := review.NewReport("stage dev", plan)
+	report.Costs = costs
+	text := report.Text()
+	at := strings.Index(text, "\nMonthly cost")
+	if at < 0 {
+		t.Fatalf("no cost section:\n%s", text)
+	}
+	return text[at:]
+}
+
+// A plan made against the emulator has moto's gp2 for the cluster's
+// storage type, or none before the first deploy: the review of a local
+// stage prices its capacity as the stage's storageType, in one line that
+// says so, and otherwise as AWS's storage type would be priced. The
+// plans are the real moto fixtures.
+func TestCostOfAPlanMadeAgainstTheEmulator(t *testing.T) {
+	table := costTable(t)
+	parse := func(data []byte) *review.Plan {
+		plan, err := review.ParsePlan(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan
+	}
+	const standardLine = "emulator: moto knows no Aurora storage type (the plan says gp2), so the capacity is priced as the stage's storageType, aurora, as AWS would bill it"
+
+	// Priced as the same plan is with the storage type AWS reports
+	// (docs/review.md's cost example), but for the one line.
+	scaling := parse(planFixture(t, "scaling"))
+	if unpriced := review.EstimateCosts(scaling, "us-east-1", table, costClock); unpriced.Lines[0].After.String() != "unpriced" || unpriced.Emulated != "" {
+		t.Fatalf("the scaling plan priced as it is: writer %s, line %q; want unpriced and no line", unpriced.Lines[0].After, unpriced.Emulated)
+	}
+	emulated := review.EstimateEmulatedCosts(scaling, "us-east-1", "aurora", table, costClock)
+	if emulated.Emulated != standardLine {
+		t.Errorf("the emulator's line:\n  %q\nwant\n  %q", emulated.Emulated, standardLine)
+	}
+	asOnAWS := parse(asAWSReportsStorage(t, planFixture(t, "scaling")))
+	want := costSection(t, asOnAWS, review.EstimateCosts(asOnAWS, "us-east-1", table, costClock))
+	heading, rest, _ := strings.Cut(want, "more than a year ago: regenerate the table with go run ./cmd/prices\n")
+	want = heading + "more than a year ago: regenerate the table with go run ./cmd/prices\n" + standardLine + "\n" + rest
+	if got := costSection(t, scaling, emulated); got != want {
+		t.Errorf("the emulator's plan's cost section:\n%s\nwant (the AWS-shaped plan's, and the one line):\n%s", got, want)
+	}
+	if !strings.Contains(want, "before 0 when paused to $350.40, after 0 when paused to $700.80") || strings.Count(want, "emulator:") != 1 {
+		t.Errorf("the expected section is not what this test means:\n%s", want)
+	}
+	if emulated.Note != "the monthly ceiling rises by $350.40 (+100%), to $701.20: maxCapacity (aws_rds_cluster.cluster.serverlessv2_scaling_configuration)" {
+		t.Errorf("the ceiling's note: %q", emulated.Note)
+	}
+	report := review.NewReport("stage dev", scaling)
+	report.Costs = emulated
+	if markdown := report.Markdown(); !strings.Contains(markdown, "\n> "+standardLine+"\n\n| resource |") {
+		t.Errorf("the Markdown review lacks the emulator's line above the table:\n%s", markdown)
+	}
+
+	// An I/O-Optimized stage: its ACU price, and no I/O line.
+	iopt := review.EstimateEmulatedCosts(scaling, "us-east-1", "aurora-iopt1", table, costClock)
+	if got := iopt.Before.String() + " -> " + iopt.After.String(); got != "$0.40 to $467.60 -> $0.40 to $934.80" ||
+		!strings.HasSuffix(iopt.Emulated, "priced as the stage's storageType, aurora-iopt1, as AWS would bill it") ||
+		!slices.Contains(iopt.UsageBased, "I/O: none on I/O-Optimized storage") {
+		t.Errorf("I/O-Optimized: %s, line %q, billed by use %q; want $0.40 to $467.60 -> $0.40 to $934.80 (4 and 8 x 730 x $0.16 + $0.40)", got, iopt.Emulated, iopt.UsageBased)
+	}
+
+	// The cluster replaced: moto's gp2 before, none after (the storage
+	// type is not sent to moto): both priced.
+	replaced := review.EstimateEmulatedCosts(parse(planFixture(t, "master-username")), "us-east-1", "aurora", table, costClock)
+	if got := replaced.Lines[0].Before.String() + " -> " + replaced.Lines[0].After.String(); got != "0 when paused to $350.40 -> 0 when paused to $350.40" ||
+		!strings.Contains(replaced.Emulated, "(the plan says gp2, then known only after apply)") {
+		t.Errorf("the replaced cluster's writer: %s, line %q", got, replaced.Emulated)
+	}
+
+	// A plan that already has the stage's storage type needs no line, and
+	// is priced as it is.
+	same := review.EstimateEmulatedCosts(asOnAWS, "us-east-1", "aurora", table, costClock)
+	if got, want := costSection(t, asOnAWS, same), costSection(t, asOnAWS, review.EstimateCosts(asOnAWS, "us-east-1", table, costClock)); same.Emulated != "" || got != want {
+		t.Errorf("a plan with the storage type configured, line %q:\n%s\nwant\n%s", same.Emulated, got, want)
+	}
+}
+
+// docs/review.md shows the line a local review of dev adds, as the review
+// makes it from a real plan of dev deployed to moto (no changes).
+func TestTheEmulatorCostLineIsDocumented(t *testing.T) {
+	plan, err := review.ParsePlan(planFixture(t, "no-changes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := review.EstimateEmulatedCosts(plan, "us-east-1", "aurora", costTable(t), costClock).Emulated
+	if line == "" {
+		t.Fatal("no line for dev's plan against the emulator")
+	}
+	doc, err := os.ReadFile(filepath.Join(repoRootPath, "docs", "review.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "\n```\n"+line+"\n```\n") {
+		t.Errorf("docs/review.md does not show the emulator's line as the review prints it:\n%s", line)
+	}
+}
+
+// The review of a stage planned against the emulator (its settings have a
+// local endpoint) prices the capacity as the stage's storageType and says
+// so; the same plan of a stage on AWS is priced as it is. Planned with
+// the fake terraform, whose plan is dev's, made against moto.
+func TestCostOfALocalReview(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesis starts Node.js; skipped in -short mode (make test runs it)")
+	}
+	t.Parallel()
+	const line = "emulator: moto knows no Aurora storage type (the plan says gp2), so the capacity is priced as the stage's storageType, aurora, as AWS would bill it\n"
+	for _, tc := range []struct {
+		what, endpoint string
+		says, lacks    string
+	}{
+		{"local", "http://127.0.0.1:9", line + "  aws_rds_cluster_instance.writer (capacity: db.serverless, 0 to 4 ACU, Standard storage at $0.12 per ACU-hour)\n", "storage type gp2 is not priced here"},
+		{"on AWS", "", "  aws_rds_cluster_instance.writer (capacity: storage type gp2 is not priced here)\n", "emulator:"},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			t.Parallel()
+			bin := t.TempDir()
+			if err := os.WriteFile(filepath.Join(bin, "terraform"), []byte(fakeTerraform), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(goBinary(t, "./cmd/review"), "--stage", "dev", "--outdir", filepath.Join(t.TempDir(), "cdktf.out"))
+			cmd.Dir = repoRootPath
+			cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+				"DB_LOCAL_ENDPOINT="+tc.endpoint, "AWS_EC2_METADATA_DISABLED=true",
+				"FAKE_TERRAFORM_PLAN="+filepath.Join(repoRootPath, "__tests__", "testdata", "plans", "no-changes.json"))
+			code, stdout, stderr := runCommand(t, cmd)
+			if !strings.Contains(stdout, "\nMonthly cost at list prices of ") || !strings.Contains(stdout, tc.says) || strings.Contains(stdout, tc.lacks) {
+				t.Errorf("exit %d; the cost section does not say %q, or says %q:\n%s\n%s", code, tc.says, tc.lacks, stdout, tail(stderr, 20))
+			}
+		})
 	}
 }

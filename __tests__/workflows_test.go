@@ -17,7 +17,7 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
-var workflowFiles = []string{"review.yml", "deploy.yml", "deploy-stage.yml", "preview.yml", "drift.yml"}
+var workflowFiles = []string{"review.yml", "deploy.yml", "deploy-stage.yml", "preview.yml", "drift.yml", "prices.yml"}
 
 func readWorkflow(t *testing.T, name string) (*actionlint.Workflow, string) {
 	t.Helper()
@@ -88,6 +88,7 @@ func TestWorkflowJobsHaveLeastPermissions(t *testing.T) {
 		"preview.yml/cleanup":    {"id-token"},
 		"drift.yml/stages":       nil,
 		"drift.yml/drift":        {"id-token", "issues"},
+		"prices.yml/prices":      {"contents", "pull-requests"},
 	}
 	seen := 0
 	for _, name := range workflowFiles {

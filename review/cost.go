@@ -92,6 +92,9 @@ type Costs struct {
 	Before, After Money
 	// Stale is a warning when the region's prices are old.
 	Stale string
+	// Emulated, for a plan made against the emulator, says which storage
+	// type the capacity was priced as, in place of the plan's.
+	Emulated string
 	// Note, if not empty, says a change raises the ceiling past the
 	// threshold, and which settings did.
 	Note string
@@ -116,6 +119,18 @@ var fixedPrices = map[string]struct{ name, what string }{
 // EstimateCosts prices every managed resource of a plan, unchanged ones
 // included, from its values before and after, in the stage's region.
 func EstimateCosts(plan *Plan, region string, table *prices.Table, now time.Time) *Costs {
+	return estimateCosts(plan, region, "", table, now)
+}
+
+// EstimateEmulatedCosts prices a plan made against the emulator, whose
+// cluster's storage type is moto's gp2 (known only after apply before the
+// first deploy; stacks/target.go), as if the cluster had the stage's
+// configured storageType on both sides of the plan, and says so.
+func EstimateEmulatedCosts(plan *Plan, region, storageType string, table *prices.Table, now time.Time) *Costs {
+	return estimateCosts(plan, region, storageType, table, now)
+}
+
+func estimateCosts(plan *Plan, region, emulatedStorage string, table *prices.Table, now time.Time) *Costs {
 	c := &Costs{Region: region, Published: table.Published(region), Stale: table.Stale(region, now), Before: zero, After: zero}
 	price := func(name string) (prices.Price, bool) { return table.Find(region, name) }
 	var cluster sides
@@ -123,6 +138,9 @@ func EstimateCosts(plan *Plan, region string, table *prices.Table, now time.Time
 		if rc.Address == clusterAddress {
 			cluster = sidesOf(rc.Change)
 		}
+	}
+	if emulatedStorage != "" {
+		c.Emulated = cluster.withStorage(emulatedStorage)
 	}
 	for _, rc := range plan.ResourceChanges {
 		if rc.Mode != "" && rc.Mode != "managed" {
@@ -169,6 +187,35 @@ func EstimateCosts(plan *Plan, region string, table *prices.Table, now time.Time
 type sides struct {
 	before, after map[string]any
 	unknown       map[string]any
+}
+
+// withStorage sets the cluster's storage type on each side of the plan
+// where the cluster exists, and returns the cost section's line saying
+// so; "" when the plan already had that storage type.
+func (s *sides) withStorage(storageType string) string {
+	var planned []string
+	for _, values := range []*map[string]any{&s.before, &s.after} {
+		if *values == nil {
+			continue
+		}
+		was, known := (*values)["storage_type"].(string)
+		switch {
+		case !known || was == "":
+			planned = append(planned, "known only after apply")
+		case was != storageType:
+			planned = append(planned, was)
+		}
+		*values = maps.Clone(*values)
+		(*values)["storage_type"] = storageType
+	}
+	if s.unknown != nil {
+		s.unknown = maps.Clone(s.unknown)
+		delete(s.unknown, "storage_type")
+	}
+	if planned = slices.Compact(planned); len(planned) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("emulator: moto knows no Aurora storage type (the plan says %s), so the capacity is priced as the stage's storageType, %s, as AWS would bill it", strings.Join(planned, ", then "), storageType)
 }
 
 func sidesOf(change Change) sides {
@@ -423,10 +470,12 @@ func (c *Costs) write(b *strings.Builder, markdown bool) {
 	} else {
 		fmt.Fprintf(b, "\n%s:\n", heading)
 	}
-	if c.Stale != "" && markdown {
-		fmt.Fprintf(b, "> %s\n\n", c.Stale)
-	} else if c.Stale != "" {
-		fmt.Fprintf(b, "%s\n", c.Stale)
+	for _, line := range []string{c.Stale, c.Emulated} {
+		if line != "" && markdown {
+			fmt.Fprintf(b, "> %s\n\n", line)
+		} else if line != "" {
+			fmt.Fprintf(b, "%s\n", line)
+		}
 	}
 	if markdown {
 		b.WriteString("| resource | priced | before | after |\n| --- | --- | --- | --- |\n")

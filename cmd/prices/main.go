@@ -1,7 +1,7 @@
 // Command prices regenerates the price table, internal/prices/prices.json,
 // from AWS's public Price List offer files:
 //
-//	go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o internal/prices/prices.json]
+//	go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o internal/prices/prices.json] [--changes FILE]
 //
 // --offers is where the offer files are, laid out as AWS serves them:
 // <offers>/<offerCode>/current/<region>/index.json. The default is AWS's
@@ -13,6 +13,9 @@
 // the run, naming the price, the region and the candidates, and nothing is
 // written. A region an offer does not cover is left out, said on stderr.
 // Entries of the existing table the offers did not price are kept.
+// --changes also writes, in Markdown, each price that is new or changed,
+// before and after: the monthly workflow's pull-request description
+// (.github/workflows/prices.yml).
 //
 // Exit status: 0 when the table was written (or the help, -h), 1 on any
 // failure, 2 on a command line it does not take, said with the usage.
@@ -40,7 +43,7 @@ const about = "prices regenerates the price table (internal/prices/prices.json) 
 
 // synopsis is the command line it takes; the help and every usage error
 // print it, then the flags.
-const synopsis = "usage: go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o FILE]"
+const synopsis = "usage: go run ./cmd/prices --regions us-east-1,eu-west-1 [--offers DIR|URL] [-o FILE] [--changes FILE]"
 
 var command = cli.Command{Name: "prices", About: about, Synopsis: synopsis}
 
@@ -65,6 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 	offers := flags.String("offers", defaultOffers, "where the offer files are: a URL base or a folder, laid out as <offers>/<offerCode>/current/<region>/index.json")
 	regionList := flags.String("regions", "", "the regions to price, separated by commas (required), e.g. us-east-1,eu-west-1")
 	out := flags.String("o", "internal/prices/prices.json", "the table to regenerate; its entries the offers do not price are kept")
+	changesOut := flags.String("changes", "", "also write to this `file`, in Markdown, each price that is new or changed, before and after (for a pull request's description)")
 	var regions []string
 	check := func() (err error) {
 		if err = cli.NoArguments(flags)(); err == nil {
@@ -76,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 		return code
 	}
 	source := offerSource{base: strings.TrimSuffix(*offers, "/"), client: client}
-	if err := regenerate(ctx, source, regions, *out, stderr); err != nil {
+	if err := regenerate(ctx, source, regions, *out, *changesOut, stderr); err != nil {
 		fmt.Fprintln(stderr, "prices:", err)
 		return failed
 	}

@@ -9,15 +9,19 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"aurora-stages/internal/prices"
+	"aurora-stages/review"
 )
 
-// fixture is the hand-written offer files: AmazonRDS, AWSSecretsManager
-// and AmazonCloudWatch in us-east-1 and eu-west-1, awskms in us-east-1
-// only.
+// fixture is the hand-written offer files in the Price List's published
+// format (testdata/README.md): AmazonRDS, AWSSecretsManager and
+// AmazonCloudWatch in us-east-1 and eu-west-1, awskms in us-east-1 only,
+// and all four in ap-southeast-2, a region the price table has never had.
 const fixture = "testdata/offers"
 
 func fixtureFile(service, region string) string {
@@ -394,5 +398,142 @@ func TestCommandLine(t *testing.T) {
 		if code != usage || !strings.HasPrefix(stderr, test.says) {
 			t.Errorf("%q: exit %d, stderr %q; expected %d and %q", test.args, code, stderr, usage, test.says)
 		}
+	}
+}
+
+// A region the table has never had is priced from its offer files alone,
+// the table's other entries kept as they were, and the review, which
+// called that region unpriced, prices a stage there.
+func TestPricesARegionTheTableHasNeverSeen(t *testing.T) {
+	const region = "ap-southeast-2"
+	// The committed table, without the region should a regenerated one
+	// (the monthly workflow's) have it.
+	before := readGenerated(t, filepath.Join("..", "..", "internal", "prices", "prices.json"))
+	before.Prices = slices.DeleteFunc(before.Prices, func(p prices.Price) bool { return p.Region == region })
+	table, err := encode(before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "prices.json")
+	if err := os.WriteFile(out, table, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := generate(t, "--offers", fixture, "--regions", region, "-o", out)
+	if code != written {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	after := readGenerated(t, out)
+
+	rds, kms := fixtureFile("AmazonRDS", region), fixtureFile("awskms", region)
+	secrets, cloudWatch := fixtureFile("AWSSecretsManager", region), fixtureFile("AmazonCloudWatch", region)
+	for _, want := range []struct{ name, source, published, usageType, unit, usd string }{
+		{prices.ACUHourStandard, rds, "2026-11-20", "APS2-Aurora:ServerlessV2Usage", "ACU-Hr", "0.14"},
+		{prices.ACUHourIOOptimized, rds, "2026-11-20", "APS2-Aurora:ServerlessV2IOOptimizedUsage", "ACU-Hr", "0.182"},
+		{prices.StorageStandard, rds, "2026-11-20", "APS2-Aurora:StorageUsage", "GB-Mo", "0.11"},
+		{prices.StorageIOOptimized, rds, "2026-11-20", "APS2-Aurora:IO-OptimizedStorageUsage", "GB-Mo", "0.248"},
+		{prices.IORequests, rds, "2026-11-20", "APS2-Aurora:StorageIOUsage", "1M requests", "0.22"},
+		{prices.Backup, rds, "2026-11-20", "APS2-Aurora:BackupUsage", "GB-Mo", "0.022"},
+		{prices.PerformanceInsights, rds, "2026-11-20", "APS2-PI_LTR_FMR:Serverless", "ACU-Months", "0.099"},
+		{prices.KMSKey, kms, "2026-10-02", "APS2-KMS-Keys", "Keys", "1"},
+		{prices.Secret, secrets, "2026-09-15", "APS2-AWSSecretsManager-Secrets", "Secrets", "0.4"},
+		{prices.LogsIngestion, cloudWatch, "2026-11-05", "APS2-DataProcessing-Bytes", "GB", "0.57"},
+		{prices.Alarm, cloudWatch, "2026-11-05", "APS2-CW:AlarmMonitorUsage", "Alarms", "0.1"},
+	} {
+		p, ok := after.Find(region, want.name)
+		got := fmt.Sprintf("%s %s %s %s %s", p.Source, p.Published, p.UsageType, p.Unit, p.USD)
+		if expected := fmt.Sprintf("%s %s %s %s %s", want.source, want.published, want.usageType, want.unit, want.usd); !ok || p.Transcribed || got != expected {
+			t.Errorf("%s in %s: found %v, %q; want %q", want.name, region, ok, got, expected)
+		}
+	}
+	if _, ok := after.Find(region, prices.DataAPI); ok {
+		t.Errorf("%s in %s is priced: no offer gives it", prices.DataAPI, region)
+	}
+	for _, kept := range before.Prices {
+		if p, _ := after.Find(kept.Region, kept.Name); p != kept {
+			t.Errorf("%s in %s changed:\n got  %+v\n want %+v", kept.Name, kept.Region, p, kept)
+		}
+	}
+	if len(after.Prices) != len(before.Prices)+11 {
+		t.Errorf("%d prices, want the table's %d and %s's 11", len(after.Prices), len(before.Prices), region)
+	}
+
+	// dev in ap-southeast-2: 0 to 4 ACU at $0.14 (4 x 730 x 0.14 =
+	// $408.80), and its secret.
+	plan, err := review.ParsePlan([]byte(`{"format_version": "1.2", "resource_changes": [
+	  {"address": "aws_rds_cluster.cluster", "mode": "managed", "type": "aws_rds_cluster", "change": {"actions": ["create"], "before": null,
+	   "after": {"storage_type": "aurora", "serverlessv2_scaling_configuration": [{"min_capacity": 0, "max_capacity": 4}]}, "after_unknown": {}}},
+	  {"address": "aws_rds_cluster_instance.writer", "mode": "managed", "type": "aws_rds_cluster_instance", "change": {"actions": ["create"], "before": null,
+	   "after": {"instance_class": "db.serverless"}, "after_unknown": {}}},
+	  {"address": "aws_secretsmanager_secret.credentials", "mode": "managed", "type": "aws_secretsmanager_secret", "change": {"actions": ["create"], "before": null,
+	   "after": {}, "after_unknown": {}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if unpriced := review.EstimateCosts(plan, region, before, now); unpriced.Published != "" || unpriced.After.String() != "unpriced" {
+		t.Errorf("with the committed table, %s is priced: published %q, after %s", region, unpriced.Published, unpriced.After)
+	}
+	priced := review.EstimateCosts(plan, region, after, now)
+	if got := priced.Published + ": " + priced.After.String(); got != "2026-09-15: $0.40 to $409.20" {
+		t.Errorf("with the regenerated table, %s: %s; want 2026-09-15: $0.40 to $409.20", region, got)
+	}
+}
+
+// --changes lists, for the pull request, each price that is new or whose
+// amount or unit changed, before and after, and counts those only newly
+// dated; a second run over its own table changes nothing.
+func TestSaysWhatChanged(t *testing.T) {
+	dir := t.TempDir()
+	out, changed := filepath.Join(dir, "prices.json"), filepath.Join(dir, "changes.md")
+	existing, err := encode(&prices.Table{Prices: []prices.Price{
+		{Name: prices.ACUHourStandard, Region: "us-east-1", Service: "AmazonRDS", UsageType: "Aurora:ServerlessV2Usage", Unit: "ACU-Hr", USD: "0.11", Published: "2025-03-05", Source: "a page", Transcribed: true},
+		{Name: prices.Secret, Region: "us-east-1", Service: "AWSSecretsManager", UsageType: "USE1-AWSSecretsManager-Secrets", Unit: "Secrets", USD: "0.40", Published: "2025-03-05", Source: "a page", Transcribed: true},
+		{Name: prices.Backup, Region: "sa-east-1", Service: "AmazonRDS", UsageType: "SAE1-Aurora:BackupUsage", Unit: "GB-Mo", USD: "0.037", Published: "2025-03-05", Source: "a page", Transcribed: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, existing, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := generate(t, "--offers", fixture, "--regions", "us-east-1", "-o", out, "--changes", changed); code != written {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	says := string(data)
+	for _, line := range []string{
+		"10 prices changed or added:\n\n| price | region | before | after |\n| --- | --- | --- | --- |\n",
+		"| `aurora-serverless-v2-acu-hour` | us-east-1 | 0.11 USD per ACU-Hr (transcribed, published 2025-03-05) | 0.12 USD per ACU-Hr (published 2026-11-20) |\n",
+		"| `aurora-io-million-requests` | us-east-1 | none | 0.2 USD per 1M requests (published 2026-11-20) |\n",
+		"\n1 other price is the same, newly dated from the offer files.\n",
+	} {
+		if !strings.Contains(says, line) {
+			t.Errorf("the changes do not say %q:\n%s", line, says)
+		}
+	}
+	// The secret's 0.40 is 0.4: newly dated, not changed; sa-east-1's
+	// backup price is kept as it was.
+	if strings.Contains(says, prices.Secret) || strings.Contains(says, "sa-east-1") {
+		t.Errorf("the changes list a price that did not change:\n%s", says)
+	}
+
+	if code, _, stderr := generate(t, "--offers", fixture, "--regions", "us-east-1", "-o", out, "--changes", changed); code != written {
+		t.Fatalf("second run: exit %d; stderr:\n%s", code, stderr)
+	}
+	if data, _ := os.ReadFile(changed); string(data) != "No price changed.\n" {
+		t.Errorf("the second run's changes: %q, want \"No price changed.\\n\"", data)
+	}
+
+	// A failed run writes no changes.
+	broken := offersWith(t, "AmazonRDS", "us-east-1", func(o map[string]any) { delete(o["products"].(map[string]any), "PIPGSERVERLESS001") })
+	failedChanges := filepath.Join(dir, "failed.md")
+	if code, _, _ := generate(t, "--offers", broken, "--regions", "us-east-1", "-o", out, "--changes", failedChanges); code != failed {
+		t.Errorf("exit %d with a price missing, want %d", code, failed)
+	}
+	if _, err := os.Stat(failedChanges); !os.IsNotExist(err) {
+		t.Errorf("a failed run wrote %s", failedChanges)
 	}
 }

@@ -17,9 +17,10 @@ import (
 )
 
 // regenerate prices every rule in every region from the offers, merges
-// the prices into the table at out and writes it. It writes nothing when
-// any price fails; every failure is said, not just the first.
-func regenerate(ctx context.Context, source offerSource, regions []string, out string, stderr io.Writer) error {
+// the prices into the table at out and writes it, and, when changesOut is
+// not "", what changed (changes) there. It writes nothing when any price
+// fails; every failure is said, not just the first.
+func regenerate(ctx context.Context, source offerSource, regions []string, out, changesOut string, stderr io.Writer) error {
 	existing, err := readTable(out)
 	if err != nil {
 		return err
@@ -49,6 +50,11 @@ func regenerate(ctx context.Context, source offerSource, regions []string, out s
 	}
 	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return err
+	}
+	if changesOut != "" {
+		if err := os.WriteFile(changesOut, []byte(changes(existing, table)), 0o644); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stderr, "prices: wrote %s: %d prices, %d of them generated from the offers\n", out, len(table.Prices), len(generated))
 	return nil
@@ -179,4 +185,51 @@ func encode(t *prices.Table) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// changes says, in Markdown for a pull request's description, each price
+// of table that is new or differs from existing in amount or unit, with
+// both; and how many others only got a newer date and source.
+func changes(existing, table *prices.Table) string {
+	var rows []string
+	redated := 0
+	for _, p := range table.Prices {
+		was, ok := existing.Find(p.Region, p.Name)
+		switch {
+		case !ok:
+			rows = append(rows, fmt.Sprintf("| `%s` | %s | none | %s |", p.Name, p.Region, priceCell(p)))
+		case was.Amount().Cmp(p.Amount()) != 0 || was.Unit != p.Unit:
+			rows = append(rows, fmt.Sprintf("| `%s` | %s | %s | %s |", p.Name, p.Region, priceCell(was), priceCell(p)))
+		case was != p:
+			redated++
+		}
+	}
+	var b strings.Builder
+	switch len(rows) {
+	case 0:
+		b.WriteString("No price changed.\n")
+	default:
+		fmt.Fprintf(&b, "%d %s changed or added:\n\n| price | region | before | after |\n| --- | --- | --- | --- |\n%s\n", len(rows), plural(len(rows), "price", "prices"), strings.Join(rows, "\n"))
+	}
+	if redated > 0 {
+		fmt.Fprintf(&b, "\n%d other %s the same, newly dated from the offer files.\n", redated, plural(redated, "price is", "prices are"))
+	}
+	return b.String()
+}
+
+// priceCell is a price as the changes list it: amount, unit, date and
+// whether it was transcribed.
+func priceCell(p prices.Price) string {
+	how := ""
+	if p.Transcribed {
+		how = "transcribed, "
+	}
+	return fmt.Sprintf("%s USD per %s (%spublished %s)", p.USD, p.Unit, how, p.Published)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

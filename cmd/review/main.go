@@ -173,6 +173,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	report.Costs = review.EstimateCosts(plan, region, table, time.Now())
+	if cfg != nil && cfg.Account.LocalEndpoint != "" {
+		report.Costs = review.EstimateEmulatedCosts(plan, region, cfg.StorageType, table, time.Now())
+	}
 	if report.Costs.Note != "" {
 		report.Notes = append(report.Notes, report.Costs.Note)
 	}
