@@ -43,11 +43,23 @@ func (r *RestoreFrom) UnmarshalJSON(data []byte) error {
 	decoder.DisallowUnknownFields()
 	var value plain
 	if err := decoder.Decode(&value); err != nil {
+		// encoding/json says an unknown key only in its message.
+		if key, unknown := strings.CutPrefix(err.Error(), "json: unknown field "); unknown {
+			return unknownKeyError{strings.Trim(key, `"`)}
+		}
 		return err
 	}
 	*r = RestoreFrom(value)
 	return nil
 }
+
+// unknownKeyError is a key restoreFrom does not take.
+type unknownKeyError struct{ key string }
+
+func (e unknownKeyError) Error() string { return "unknown key " + e.key }
+
+// restoreFromKeys are the keys restoreFrom takes.
+var restoreFromKeys = []string{"snapshot", "stage", "time"}
 
 // Kind says which of the three restores it is, in the words of the docs
 // and the review.

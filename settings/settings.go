@@ -2,6 +2,7 @@ package settings
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -372,7 +373,13 @@ func resolveStage(stage string, entry map[string]json.RawMessage, account Accoun
 		}
 		target := reflect.ValueOf(&cfg).Elem().Field(index)
 		value := reflect.New(target.Type())
-		if err := json.Unmarshal(entry[key], value.Interface()); err != nil || string(entry[key]) == "null" {
+		err := json.Unmarshal(entry[key], value.Interface())
+		var unknown unknownKeyError
+		if errors.As(err, &unknown) {
+			problems = append(problems, fmt.Sprintf("stage %q: %s.%s: unknown key; %s", stage, key, unknown.key, suggest(unknown.key, restoreFromKeys)))
+			continue
+		}
+		if err != nil || string(entry[key]) == "null" {
 			problems = append(problems, fmt.Sprintf("stage %q: %s = %s: must be %s", stage, key, entry[key], describeType(target.Type())))
 			continue
 		}
