@@ -72,7 +72,9 @@ type StageConfig struct {
 	// (copy-on-write) of another stage's cluster as it is now; {"stage":
 	// "<stage>", "time": "<RFC 3339 time>"}, a point-in-time restore of
 	// it; {"snapshot": "<identifier>"}, a restore from a cluster snapshot
-	// (a final snapshot, a manual one). The cluster gets a new master
+	// (a final snapshot, a manual one, or an automated one, whose
+	// identifier RDS starts with rds:, such as
+	// rds:main-movies-dev-cluster-2026-12-01-03-10). The cluster gets a new master
 	// password of its own, and the Data API is turned on after the
 	// restore. A clone or point-in-time restore is of a stage in the same
 	// account and region, and runs its engine version. Allowed: a source
