@@ -91,6 +91,29 @@ func TestRestoreFromIsCheckedAgainstItsSource(t *testing.T) {
 	}
 }
 
+// A bad previews entry fails every synthesis (the stages of cdktf.json,
+// bootstrap, the review's one stage), named as context.previews, not the
+// first pull request labelled preview.
+func TestThePreviewsEntryIsCheckedWithEverySynthesis(t *testing.T) {
+	context := `{` + accountJSON + `, "stages": {"dev": {}}, "previews": {"restoreFrom": {"stage": "staging"}, "maxCapacity": 0.1}}`
+	for _, only := range [][]string{nil, {"dev"}, {"bootstrap"}} {
+		problems := restoreProblems(t, context, only...)
+		for _, want := range []string{
+			`context.previews (every preview's entry, checked as pr-1): maxCapacity = 0.1`,
+			`context.previews (every preview's entry, checked as pr-1): restoreFrom`,
+		} {
+			if !slices.ContainsFunc(problems, func(p string) bool { return strings.HasPrefix(p, want) }) {
+				t.Errorf("resolving %v: problems\n  %s\nwant one starting %s", only, strings.Join(problems, "\n  "), want)
+			}
+		}
+	}
+	// A good entry passes, and a preview is checked as itself.
+	good := `{` + accountJSON + `, "stages": {"dev": {}}, "previews": {"restoreFrom": {"stage": "dev"}}}`
+	if problems := restoreProblems(t, good); len(problems) != 0 {
+		t.Errorf("a good previews entry: %q", problems)
+	}
+}
+
 func TestAPreviewNeedsThePreviewsEntry(t *testing.T) {
 	problems := restoreProblems(t, withStages(`{"dev": {}}`), "pr-42")
 	want := `stage "pr-42" is a preview's name, but cdktf.json's context has no previews entry to build it from; configured stacks: bootstrap, dev`

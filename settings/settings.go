@@ -316,10 +316,31 @@ func (s *Settings) Resolve(only []string) (*Stacks, error) {
 		resolved.Warnings = append(resolved.Warnings, cfg.NetworkWarnings()...)
 		resolved.Stages = append(resolved.Stages, cfg)
 	}
+	problems = append(problems, s.validatePreviews(names)...)
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}
 	}
 	return resolved, nil
+}
+
+// samplePreview is the preview stage context.previews is checked as when
+// no preview is being built: every preview is built from that entry alike.
+const samplePreview = PreviewPrefix + "1"
+
+// validatePreviews checks context.previews with every resolve, as a
+// preview stage built from it, so a bad entry fails make synth and the
+// review rather than the first pull request labelled preview.
+func (s *Settings) validatePreviews(names []string) []string {
+	if s.Previews == nil || slices.ContainsFunc(names, IsPreview) {
+		return nil
+	}
+	cfg, problems := resolveStage(samplePreview, s.Previews, s.Account)
+	problems = append(problems, cfg.Validate()...)
+	problems = append(problems, s.validateRestore(cfg)...)
+	for i, problem := range problems {
+		problems[i] = strings.ReplaceAll(problem, fmt.Sprintf("stage %q", samplePreview), "context.previews (every preview's entry, checked as "+samplePreview+")")
+	}
+	return problems
 }
 
 // unlisted says why a stage named on the command line cannot be built, ""
