@@ -323,6 +323,10 @@ func (s *Settings) Resolve(only []string) (*Stacks, error) {
 	return resolved, nil
 }
 
+// PlaceholderStateBucket is the state bucket cdktf.json ships: a name to
+// replace, refused when bootstrap is planned for a real account.
+const PlaceholderStateBucket = "movies-terraform-state-change-me"
+
 // samplePreview is the preview stage context.previews is checked as when
 // no preview is being built: every preview is built from that entry alike.
 const samplePreview = PreviewPrefix + "1"

@@ -40,6 +40,7 @@ func NewBootstrapStack(scope constructs.Construct, cfg settings.BootstrapConfig)
 		Bucket:    jsii.String(cfg.Account.StateBucket),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)},
 	})
+	refusePlaceholderBucket(stack, bucket, cfg.Account)
 
 	// Versions are what lets a broken state be rolled back.
 	s3bucketversioning.NewS3BucketVersioningA(stack, jsii.String("state_versioning"), &s3bucketversioning.S3BucketVersioningAConfig{
@@ -101,4 +102,23 @@ func NewBootstrapStack(scope constructs.Construct, cfg settings.BootstrapConfig)
 	output(stack, "state_bucket", bucket.Bucket(), "The bucket that holds every stage's Terraform state")
 	output(stack, "state_bucket_arn", bucket.Arn(), "ARN of the state bucket")
 	return stack
+}
+
+// refusePlaceholderBucket makes Terraform refuse, when it plans bootstrap
+// for a real account, the state bucket name cdktf.json ships: S3 bucket
+// names are global, so deploying it would create a bucket of that name for
+// whoever deploys first, or collide with it. Synthesis and the tests still
+// work, and the emulator keeps it (its buckets are its own). A condition
+// must refer to another object (Terraform refuses a constant one), hence
+// the name recorded in a terraform_data of its own.
+func refusePlaceholderBucket(stack cdktf.TerraformStack, bucket s3bucket.S3Bucket, account settings.AccountSettings) {
+	if account.StateBucket != settings.PlaceholderStateBucket || account.LocalEndpoint != "" {
+		return
+	}
+	name := cdktf.NewDataResource(stack, jsii.String("state_bucket_name"), &cdktf.DataConfig{Input: &map[string]interface{}{"bucket": account.StateBucket}})
+	// CDKTF's lifecycle has no precondition: one escape hatch.
+	bucket.AddOverride(jsii.String("lifecycle.precondition"), []map[string]interface{}{{
+		"condition":     "${" + address(name) + ".input.bucket != \"" + settings.PlaceholderStateBucket + "\"}",
+		"error_message": "context.stateBucket is " + settings.PlaceholderStateBucket + ", the name cdktf.json ships: S3 bucket names are global, so deploying it would create or collide with a bucket that is not yours. Set context.stateBucket in cdktf.json to a bucket name you own, then deploy bootstrap again.",
+	}})
 }
