@@ -53,6 +53,13 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		want    string
 	}{
 		// Readers and storage.
+		// Database Insights.
+		{"an unknown Database Insights mode", withStages(`{"dev": {"databaseInsightsMode": "full"}}`), nil, nil,
+			`stage "dev": databaseInsightsMode = "full": must be standard or advanced`},
+		{"advanced without its retention", withStages(`{"dev": {"databaseInsightsMode": "advanced"}}`), nil, nil,
+			`stage "dev": databaseInsightsMode = "advanced": advanced needs Performance Insights on with at least 465 days of retention (now performanceInsights true, performanceInsightsRetentionDays 7): set "performanceInsights": true and "performanceInsightsRetentionDays": 465 (or more, a multiple of 31), or use standard`},
+		{"advanced without Performance Insights", withStages(`{"dev": {"databaseInsightsMode": "advanced", "performanceInsights": false, "performanceInsightsRetentionDays": 465}}`), nil, nil,
+			`stage "dev": databaseInsightsMode = "advanced": advanced needs Performance Insights on with at least 465 days of retention (now performanceInsights false, performanceInsightsRetentionDays 465): set "performanceInsights": true and "performanceInsightsRetentionDays": 465 (or more, a multiple of 31), or use standard`},
 		{"too many readers", withStages(`{"dev": {"readers": 16}}`), nil, nil,
 			`stage "dev": readers = 16: must be a whole number from 0 to 15`},
 		{"negative readers", withStages(`{"production": {"readers": -1}}`), nil, nil,
@@ -293,7 +300,7 @@ func TestEveryValidationRuleNamesStageFieldValueAndRule(t *testing.T) {
 		{"setting in the wrong case", withStages(`{"dev": {"KMSKey": "create"}}`), nil, nil,
 			`stage "dev": KMSKey: unknown setting; did you mean kmsKey?`},
 		{"setting close to none", withStages(`{"dev": {"colour": "blue"}}`), nil, nil,
-			`stage "dev": colour: unknown setting; allowed: accountId, alarmTopicArn, allowMajorVersionUpgrade, allowProductionData, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, restoreFrom, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, tags, vpcId, profile`},
+			`stage "dev": colour: unknown setting; allowed: accountId, alarmTopicArn, allowMajorVersionUpgrade, allowProductionData, allowedCidrs, allowedSecurityGroupIds, applyImmediately, assumeRoleArn, autoMinorVersionUpgrade, autoPauseSeconds, backupRetentionDays, backupWindow, consumerRoleNames, credentialsVersion, databaseInsightsMode, databaseName, deletionProtection, engineVersion, finalSnapshot, finalSnapshotIdentifier, iamDatabaseAuthentication, keepAutomatedBackups, kmsKey, logExports, logMinDurationMs, logStatement, maintenanceWindow, masterUsername, maxCapacity, minCapacity, monitoringIntervalSeconds, performanceInsights, performanceInsightsRetentionDays, preventDestroy, readers, region, restoreFrom, secretRecoveryWindowDays, storageType, subnetGroupName, subnetIds, tags, vpcId, profile`},
 		{"number as a string", withStages(`{"dev": {"maxCapacity": "8"}}`), nil, nil,
 			`stage "dev": maxCapacity = "8": must be a number`},
 		{"fraction of a day", withStages(`{"dev": {"backupRetentionDays": 1.5}}`), nil, nil,

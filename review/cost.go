@@ -326,6 +326,9 @@ func usageBased(cluster sides, plan *Plan, price func(string) (prices.Price, boo
 		add("CloudWatch Logs ingestion of the log exports and Enhanced Monitoring", prices.LogsIngestion)
 	}
 	add("Data API requests", prices.DataAPI)
+	if str(values, "database_insights_mode") == "advanced" {
+		add("Database Insights in advanced mode, on every ACU-hour of the instances", prices.DatabaseInsightsAdvanced)
+	}
 	return lines
 }
 

@@ -168,6 +168,16 @@ type StageConfig struct {
 	// PerformanceInsightsRetentionDays is how long Performance Insights
 	// keeps its data. Allowed: 7 (free), a multiple of 31 up to 713, or 731.
 	PerformanceInsightsRetentionDays int `json:"performanceInsightsRetentionDays"`
+	// DatabaseInsightsMode is CloudWatch Database Insights' mode for the
+	// cluster, which replaced Performance Insights' console when that
+	// reached its end of life (2026-07-31). standard, what AWS runs when
+	// nothing is set, is free; advanced adds fleet monitoring, execution
+	// plans and lock analysis, billed per ACU-hour, and needs Performance
+	// Insights on the cluster with at least 465 days of retention. Both
+	// profiles run standard: advanced costs on every ACU-hour, a choice a
+	// team makes. Allowed: standard, advanced (with performanceInsights
+	// true and performanceInsightsRetentionDays of 465 or more).
+	DatabaseInsightsMode string `json:"databaseInsightsMode"`
 	// MonitoringIntervalSeconds is how often Enhanced Monitoring samples the
 	// writer's operating system; 0 turns it off. Above 0 the stack creates
 	// the IAM role RDS publishes the metrics with. Allowed: 0, 1, 5, 10, 15,
@@ -284,6 +294,7 @@ func devProfile() StageConfig {
 		IAMDatabaseAuthentication:        true,
 		PerformanceInsights:              true,
 		PerformanceInsightsRetentionDays: 7,
+		DatabaseInsightsMode:             DatabaseInsightsStandard,
 		MonitoringIntervalSeconds:        0,
 		AutoMinorVersionUpgrade:          true,
 		ApplyImmediately:                 true,
@@ -332,6 +343,7 @@ func productionProfile() StageConfig {
 		IAMDatabaseAuthentication:        true,
 		PerformanceInsights:              true,
 		PerformanceInsightsRetentionDays: 7,
+		DatabaseInsightsMode:             DatabaseInsightsStandard,
 		MonitoringIntervalSeconds:        60,
 		AutoMinorVersionUpgrade:          true,
 		// Changes wait for the maintenance window: an engine upgrade or a
@@ -357,3 +369,12 @@ func defaultProfileFor(stage string) string {
 	}
 	return DevProfile
 }
+
+// Database Insights' modes (DatabaseInsightsMode).
+const (
+	DatabaseInsightsStandard = "standard"
+	DatabaseInsightsAdvanced = "advanced"
+	// DatabaseInsightsAdvancedRetentionDays is the Performance Insights
+	// retention advanced mode needs (15 months of 31 days).
+	DatabaseInsightsAdvancedRetentionDays = 465
+)

@@ -218,6 +218,12 @@ func (c StageConfig) Validate() []string {
 	if r := c.PerformanceInsightsRetentionDays; r != 7 && r != maxPIRetentionDays && (r < 31 || r > maxPIRetentionMonths*31 || r%31 != 0) {
 		report("performanceInsightsRetentionDays", r, fmt.Sprintf("must be 7 (free), a multiple of 31 up to %d, or %d days", maxPIRetentionMonths*31, maxPIRetentionDays))
 	}
+	switch {
+	case c.DatabaseInsightsMode != DatabaseInsightsStandard && c.DatabaseInsightsMode != DatabaseInsightsAdvanced:
+		report("databaseInsightsMode", c.DatabaseInsightsMode, "must be standard or advanced")
+	case c.DatabaseInsightsMode == DatabaseInsightsAdvanced && (!c.PerformanceInsights || c.PerformanceInsightsRetentionDays < DatabaseInsightsAdvancedRetentionDays):
+		report("databaseInsightsMode", c.DatabaseInsightsMode, fmt.Sprintf("advanced needs Performance Insights on with at least %d days of retention (now performanceInsights %v, performanceInsightsRetentionDays %d): set \"performanceInsights\": true and \"performanceInsightsRetentionDays\": %d (or more, a multiple of 31), or use standard", DatabaseInsightsAdvancedRetentionDays, c.PerformanceInsights, c.PerformanceInsightsRetentionDays, DatabaseInsightsAdvancedRetentionDays))
+	}
 	if !slices.Contains(allowedIntervals, c.MonitoringIntervalSeconds) {
 		report("monitoringIntervalSeconds", c.MonitoringIntervalSeconds, "must be one of 0 (off), 1, 5, 10, 15, 30, 60 seconds")
 	}

@@ -153,7 +153,8 @@ func emulatorClusterQuirks(account settings.AccountSettings) []string {
 	if account.LocalEndpoint == "" {
 		return nil
 	}
-	return []string{"enable_http_endpoint", "scaling_configuration", "storage_type", "iam_database_authentication_enabled"}
+	return []string{"enable_http_endpoint", "scaling_configuration", "storage_type", "iam_database_authentication_enabled",
+		"database_insights_mode", "performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id"}
 }
 
 // EmulatorLacksRestoreSwitches is true on moto 5.2.5: it implements no

@@ -41,6 +41,11 @@ const (
 	PerformanceInsights = "aurora-performance-insights-acu-month"
 	// DataAPI is the Data API, per million requests.
 	DataAPI = "rds-data-api-million-requests"
+	// DatabaseInsightsAdvanced is CloudWatch Database Insights' advanced
+	// mode, per ACU-hour. Not in Names: no offer file this project could
+	// read had its usage type, so cmd/prices does not source it yet, and
+	// the review says it is unpriced rather than guess.
+	DatabaseInsightsAdvanced = "aurora-database-insights-advanced-acu-hour"
 	// KMSKey is a customer-managed KMS key, per month.
 	KMSKey = "kms-key-month"
 	// Secret is a Secrets Manager secret, per month.
