@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"aurora-stages/internal/awsconfig"
+	"aurora-stages/internal/cli"
 	"aurora-stages/internal/stagestate"
 	"aurora-stages/settings"
 
@@ -46,25 +47,19 @@ func main() {
 // about is the first line of the help: what the command does.
 const about = "previews lists the pull requests' preview stages (pr-<number>, found by their clusters' tags), shows one's region and SSM parameters, and deletes a destroyed one's Terraform state."
 
+// command is the command line previews takes: a subcommand and its flags.
+var command = cli.Subcommands{
+	Command: cli.Command{Name: "previews", About: about},
+	List: []cli.Subcommand{
+		{Name: "list", Line: "list [--older-than <age>] [--format lines|json]", Flags: func() *flag.FlagSet { flags, _, _ := newListFlags(); return flags }},
+		{Name: "show", Line: "show --stage pr-<n>", Flags: func() *flag.FlagSet { flags, _ := newStageFlags("show"); return flags }},
+		{Name: "delete-state", Line: "delete-state --stage pr-<n>", Flags: func() *flag.FlagSet { flags, _ := newStageFlags("delete-state"); return flags }},
+	},
+}
+
 // printUsage writes the command lines the command takes, each with its
 // flags; the help and every usage error print them.
-func printUsage(w io.Writer) {
-	listFlags, _, _ := newListFlags()
-	showFlags, _ := newStageFlags("show")
-	deleteStateFlags, _ := newStageFlags("delete-state")
-	for _, subcommand := range []struct {
-		line  string
-		flags *flag.FlagSet
-	}{
-		{"list [--older-than <age>] [--format lines|json]", listFlags},
-		{"show --stage pr-<n>", showFlags},
-		{"delete-state --stage pr-<n>", deleteStateFlags},
-	} {
-		fmt.Fprintln(w, "usage: go run ./cmd/previews "+subcommand.line)
-		subcommand.flags.SetOutput(w)
-		subcommand.flags.PrintDefaults()
-	}
-}
+func printUsage(w io.Writer) { command.PrintUsage(w) }
 
 // rdsAPI is the part of the RDS client the command uses.
 type rdsAPI interface {
@@ -105,40 +100,30 @@ func awsWorld() world {
 	}
 }
 
-// errUsage is a command line the command does not take; run has said why.
-var errUsage = errors.New("usage")
+// errStop says the command line was answered (a help, a usage error)
+// with stop's exit status.
+type errStop struct{ code int }
+
+func (e errStop) Error() string { return fmt.Sprintf("stopped with exit status %d", e.code) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, w world) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "previews: name a subcommand: list, show or delete-state")
-		printUsage(stderr)
-		return 2
-	}
-	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout)
-		return 0
+	sub, code, done := command.Select(args, stdout, stderr)
+	if done {
+		return code
 	}
 	var err error
-	switch args[0] {
+	switch sub {
 	case "list":
 		err = list(ctx, args[1:], stdout, stderr, w)
 	case "show":
 		err = show(args[1:], stdout, stderr, w)
 	case "delete-state":
 		err = deleteState(ctx, args[1:], stdout, stderr, w)
-	default:
-		fmt.Fprintf(stderr, "previews: unknown subcommand %q\n", args[0])
-		printUsage(stderr)
-		return 2
 	}
+	var stop errStop
 	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintln(stdout, about)
-		printUsage(stdout)
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
+	case errors.As(err, &stop):
+		return stop.code
 	case err != nil:
 		fmt.Fprintln(stderr, "previews:", err)
 		return 1
@@ -146,23 +131,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, w world) 
 	return 0
 }
 
-// parse parses a subcommand's flags; a bad flag or argument is said in
-// one line, then the usage.
-func parse(flags *flag.FlagSet, args []string, stderr io.Writer) error {
-	flags.SetOutput(io.Discard)
-	flags.Usage = func() {}
-	err := flags.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return err
-	case err != nil:
-		fmt.Fprintf(stderr, "previews %s: %v\n", flags.Name(), err)
-		printUsage(stderr)
-		return errUsage
-	case flags.NArg() > 0:
-		fmt.Fprintf(stderr, "previews %s: unexpected argument %q\n", flags.Name(), flags.Arg(0))
-		printUsage(stderr)
-		return errUsage
+// parse parses a subcommand's flags with check: a help or a usage error
+// has been answered when it returns errStop.
+func parse(sub string, flags *flag.FlagSet, args []string, stdout, stderr io.Writer, check func() error) error {
+	if code, done := command.Parse(sub, flags, args, stdout, stderr, check); done {
+		return errStop{code}
 	}
 	return nil
 }
@@ -174,17 +147,15 @@ func newStageFlags(name string) (flags *flag.FlagSet, stage *string) {
 }
 
 // stageFlag parses the --stage of show and delete-state: a preview's name.
-func stageFlag(name string, args []string, stderr io.Writer) (string, error) {
+func stageFlag(name string, args []string, stdout, stderr io.Writer) (string, error) {
 	flags, stage := newStageFlags(name)
-	if err := parse(flags, args, stderr); err != nil {
-		return "", err
-	}
-	if !settings.IsPreview(*stage) {
-		fmt.Fprintf(stderr, "previews %s: --stage %q: name a preview stage, pr-<number> (e.g. pr-42)\n", name, *stage)
-		printUsage(stderr)
-		return "", errUsage
-	}
-	return *stage, nil
+	err := parse(name, flags, args, stdout, stderr, func() error {
+		if !settings.IsPreview(*stage) {
+			return fmt.Errorf("--stage %q: name a preview stage, pr-<number> (e.g. pr-42)", *stage)
+		}
+		return nil
+	})
+	return *stage, err
 }
 
 // preview is a deployed preview stage, as list prints it.
@@ -206,19 +177,19 @@ func newListFlags() (flags *flag.FlagSet, olderThan, format *string) {
 
 func list(ctx context.Context, args []string, stdout, stderr io.Writer, w world) error {
 	flags, olderThan, format := newListFlags()
-	if err := parse(flags, args, stderr); err != nil {
-		return err
-	}
-	minAge, err := parseAge(*olderThan)
+	var minAge time.Duration
+	err := parse("list", flags, args, stdout, stderr, func() error {
+		var err error
+		if minAge, err = parseAge(*olderThan); err != nil {
+			return fmt.Errorf("--older-than %q: %v", *olderThan, err)
+		}
+		if *format != "lines" && *format != "json" {
+			return fmt.Errorf("--format %q: must be lines or json", *format)
+		}
+		return nil
+	})
 	if err != nil {
-		fmt.Fprintf(stderr, "previews list: --older-than %q: %v\n", *olderThan, err)
-		printUsage(stderr)
-		return errUsage
-	}
-	if *format != "lines" && *format != "json" {
-		fmt.Fprintf(stderr, "previews list: --format %q: must be lines or json\n", *format)
-		printUsage(stderr)
-		return errUsage
+		return err
 	}
 	// Every preview is built from the same entry, context.previews, so any
 	// preview's settings say where all of them are: the region, the role,
@@ -322,7 +293,7 @@ type shown struct {
 }
 
 func show(args []string, stdout, stderr io.Writer, w world) error {
-	stage, err := stageFlag("show", args, stderr)
+	stage, err := stageFlag("show", args, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -348,7 +319,7 @@ func show(args []string, stdout, stderr io.Writer, w world) error {
 // deleteState deletes a preview's state, after checking that its cluster
 // is gone: the state of a stage that still exists is what destroys it.
 func deleteState(ctx context.Context, args []string, stdout, stderr io.Writer, w world) error {
-	stage, err := stageFlag("delete-state", args, stderr)
+	stage, err := stageFlag("delete-state", args, stdout, stderr)
 	if err != nil {
 		return err
 	}
