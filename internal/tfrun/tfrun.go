@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 )
 
 // Runner runs one command, terraform with args, in the folder dir, its
@@ -28,6 +29,8 @@ type Exec struct {
 	// Program is what runs: terraform when empty; the restore drill runs
 	// the cdktf CLI, which runs terraform.
 	Program string
+	// Args come before each command's own: npx's "cdktf".
+	Args []string
 	// Env is added to the process's environment: the review's
 	// TF_REATTACH_PROVIDERS (its shared provider plugin), the drill's
 	// DB_STAGES.
@@ -39,7 +42,7 @@ func (e Exec) Run(ctx context.Context, dir string, stdout, stderr io.Writer, arg
 	if program == "" {
 		program = "terraform"
 	}
-	cmd := exec.CommandContext(ctx, program, args...)
+	cmd := exec.CommandContext(ctx, program, append(slices.Clone(e.Args), args...)...)
 	cmd.Dir = dir
 	if len(e.Env) > 0 {
 		cmd.Env = append(os.Environ(), e.Env...)
