@@ -374,8 +374,8 @@ func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writ
 // prints a line per step to stderr; terraform's own output (some 600
 // lines for a first plan) goes to review.log in dir, emptied at each
 // review, and to stderr in full only when terraform fails or with
-// verbose, which streams it as it comes. A plan
-// Terraform refuses for lifecycle.prevent_destroy is errPreventDestroy.
+// verbose, which streams it as it comes. A plan Terraform refuses for
+// lifecycle.prevent_destroy is errPreventDestroy.
 func planFolder(ctx context.Context, dir string, mode planMode, verbose bool, stderr io.Writer, tf tfrun.Runner, forPlan func() tfrun.Runner) ([]byte, error) {
 	logPath := filepath.Join(dir, "review.log")
 	log, err := os.Create(logPath)
