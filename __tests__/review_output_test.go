@@ -73,7 +73,9 @@ func containsLines(text string, want []string) bool {
 // A review prints a line per step and the summary; terraform's output goes
 // to review.log in the stage's folder, named in one line, and to stderr in
 // full only when terraform fails or with --verbose. The summary on stdout,
-// which the pull-request workflows post, holds none of it.
+// which the pull-request workflows post, holds none of it. The steps'
+// logic is unit-tested in cmd/review against tfrun.Fake; this holds the
+// whole command's lines, through the real tfrun.Exec.
 func TestReviewOutputOfTerraform(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesis starts Node.js; skipped in -short mode (make test runs it)")

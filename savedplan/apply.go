@@ -2,32 +2,16 @@ package savedplan
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"aurora-stages/internal/tfrun"
 )
-
-// Terraform runs one terraform command in a folder, its output to out.
-// Exec runs the real one; tests give a fake.
-type Terraform interface {
-	Run(dir string, out io.Writer, args ...string) error
-}
-
-// Exec is the terraform on PATH, with the process's environment.
-type Exec struct{}
-
-func (Exec) Run(dir string, out io.Writer, args ...string) error {
-	cmd := exec.Command("terraform", args...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, out, out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("terraform %s: %w", args[0], err)
-	}
-	return nil
-}
 
 // Target is what an apply's credentials reach: the stage asked for, the
 // account they are of and the stage's region as its settings say today.
@@ -69,17 +53,23 @@ const staleMessage = "Saved plan is stale"
 // providers of its lock file, which it may not change), refuses the plan
 // if the stage's state moved since it was made, and applies it: exactly the
 // saved plan, no new one. terraform's output goes to out.
-func (s *Saved) Apply(tf Terraform, out io.Writer) error {
+func (s *Saved) Apply(ctx context.Context, tf tfrun.Runner, out io.Writer) error {
 	dir, err := filepath.Abs(filepath.Join(s.Dir, StackDir))
 	if err != nil {
 		return err
 	}
+	terraform := func(out io.Writer, args ...string) error {
+		if err := tf.Run(ctx, dir, out, out, args...); err != nil {
+			return fmt.Errorf("terraform %s: %w", args[0], err)
+		}
+		return nil
+	}
 	fmt.Fprintln(out, "apply: terraform init (the backend and the providers of the saved lock file)...")
-	if err := tf.Run(dir, out, "init", "-input=false", "-no-color", "-lockfile=readonly"); err != nil {
+	if err := terraform(out, "init", "-input=false", "-no-color", "-lockfile=readonly"); err != nil {
 		return err
 	}
 	var pulled bytes.Buffer
-	if err := tf.Run(dir, &pulled, "state", "pull"); err != nil {
+	if err := terraform(&pulled, "state", "pull"); err != nil {
 		return fmt.Errorf("reading the stage's state: %w\n%s", err, pulled.String())
 	}
 	now, err := ParseState(pulled.Bytes())
@@ -91,7 +81,7 @@ func (s *Saved) Apply(tf Terraform, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "apply: the state is the one planned against (%s); applying the saved plan...\n", now)
 	var applied bytes.Buffer
-	err = tf.Run(dir, io.MultiWriter(out, &applied), "apply", "-input=false", "-no-color", filepath.Join(dir, "..", PlanName))
+	err = terraform(io.MultiWriter(out, &applied), "apply", "-input=false", "-no-color", filepath.Join(dir, "..", PlanName))
 	if err != nil && strings.Contains(applied.String(), staleMessage) {
 		return s.stale("changed while the apply started")
 	}

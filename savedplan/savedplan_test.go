@@ -2,6 +2,7 @@ package savedplan
 
 import (
 	"archive/zip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"aurora-stages/internal/tfrun"
 )
 
 // planFile writes a plan file as terraform does (a zip archive) holding a
@@ -169,25 +172,16 @@ func TestCheckRefusesAnotherStageAccountOrRegion(t *testing.T) {
 	}
 }
 
-// fakeTerraform answers state pull with a state and records every command.
-type fakeTerraform struct {
-	state    State
-	applyOut string
-	commands []string
-}
-
-func (f *fakeTerraform) Run(dir string, out io.Writer, args ...string) error {
-	f.commands = append(f.commands, strings.Join(args, " "))
-	switch args[0] {
-	case "state":
-		fmt.Fprintf(out, `{"version": 4, "serial": %d, "lineage": %q}`, f.state.Serial, f.state.Lineage)
-	case "apply":
-		io.WriteString(out, f.applyOut)
-		if f.applyOut != "" {
-			return errors.New("exit status 1")
-		}
+// fakeTerraform answers state pull with state and, when applyOut is set,
+// fails the apply with it; it records every command.
+func fakeTerraform(state State, applyOut string) *tfrun.Fake {
+	script := map[string][]tfrun.Answer{
+		"state": {{Stdout: fmt.Sprintf(`{"version": 4, "serial": %d, "lineage": %q}`, state.Serial, state.Lineage)}},
 	}
-	return nil
+	if applyOut != "" {
+		script["apply"] = []tfrun.Answer{{Stdout: applyOut, Fails: true}}
+	}
+	return &tfrun.Fake{Script: script}
 }
 
 func TestApplyAppliesTheSavedPlanOnlyToTheStateItWasPlannedAgainst(t *testing.T) {
@@ -196,28 +190,33 @@ func TestApplyAppliesTheSavedPlanOnlyToTheStateItWasPlannedAgainst(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tf := &fakeTerraform{state: planned}
-	if err := s.Apply(tf, io.Discard); err != nil {
+	tf := fakeTerraform(planned, "")
+	if err := s.Apply(context.Background(), tf, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	abs, _ := filepath.Abs(dir)
 	want := []string{"init -input=false -no-color -lockfile=readonly", "state pull", "apply -input=false -no-color " + filepath.Join(abs, PlanName)}
-	if !slices.Equal(tf.commands, want) {
-		t.Errorf("commands %q\nwant     %q", tf.commands, want)
+	if !slices.Equal(tf.Commands(), want) {
+		t.Errorf("commands %q\nwant     %q", tf.Commands(), want)
+	}
+	for _, call := range tf.Calls() {
+		if call.Dir != filepath.Join(abs, StackDir) {
+			t.Errorf("%s ran in %s, want the saved stack's folder %s", call, call.Dir, filepath.Join(abs, StackDir))
+		}
 	}
 
-	for name, tf := range map[string]*fakeTerraform{
-		"a later serial":          {state: State{Lineage: planned.Lineage, Serial: 4}},
-		"another lineage":         {state: State{Lineage: "another", Serial: 3}},
-		"moved during the apply":  {state: planned, applyOut: "Error: Saved plan is stale\n"},
-		"no state any more (new)": {state: State{}},
+	for name, tf := range map[string]*tfrun.Fake{
+		"a later serial":          fakeTerraform(State{Lineage: planned.Lineage, Serial: 4}, ""),
+		"another lineage":         fakeTerraform(State{Lineage: "another", Serial: 3}, ""),
+		"moved during the apply":  fakeTerraform(planned, "Error: Saved plan is stale\n"),
+		"no state any more (new)": fakeTerraform(State{}, ""),
 	} {
-		err := s.Apply(tf, io.Discard)
+		err := s.Apply(context.Background(), tf, io.Discard)
 		if !errors.Is(err, ErrStale) || !strings.Contains(err.Error(), "nothing was applied") || !strings.Contains(err.Error(), "make review STAGE=dev") {
 			t.Errorf("%s: Apply = %v, want it refused as stale, saying what to do", name, err)
 		}
-		if name != "moved during the apply" && slices.ContainsFunc(tf.commands, func(c string) bool { return strings.HasPrefix(c, "apply") }) {
-			t.Errorf("%s: terraform apply ran: %q", name, tf.commands)
+		if name != "moved during the apply" && slices.ContainsFunc(tf.Commands(), func(c string) bool { return strings.HasPrefix(c, "apply") }) {
+			t.Errorf("%s: terraform apply ran: %q", name, tf.Commands())
 		}
 	}
 }

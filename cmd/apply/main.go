@@ -25,6 +25,7 @@ import (
 
 	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
+	"aurora-stages/internal/tfrun"
 	"aurora-stages/savedplan"
 	"aurora-stages/settings"
 )
@@ -99,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer, target targetFunc) int {
 	if err := saved.Check(reached); err != nil {
 		return fail(err)
 	}
-	if err := saved.Apply(savedplan.Exec{}, stdout); err != nil {
+	if err := saved.Apply(context.Background(), tfrun.Exec{}, stdout); err != nil {
 		return fail(err)
 	}
 	fmt.Fprintf(stdout, "apply: stage %s: the reviewed plan is applied.\n", *stage)

@@ -31,10 +31,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"aurora-stages/internal/awsconfig"
 	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/stagequery"
 	"aurora-stages/internal/stagestate"
+	"aurora-stages/internal/tfrun"
 	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/service/rdsdata"
@@ -47,7 +49,7 @@ func main() {
 	// same process group, stops on it by itself, and the drill goes on to
 	// its clean-up.
 	jsiiruntime.Setup()
-	cli := &cdktfCLI{stdout: os.Stdout, stderr: os.Stderr}
+	cli := &cdktfCLI{stderr: os.Stderr}
 	jsiiruntime.Exit("restore-drill", run(os.Args[1:], os.Stdout, os.Stderr, cli, time.Now))
 }
 
@@ -57,11 +59,14 @@ const defaultSQL = "select current_database(), now()"
 // runner does what the drill's steps do outside the process: the cdktf CLI,
 // the Data API, the state bucket. Tests fake it.
 type runner interface {
-	// Cdktf runs the cdktf CLI with args in the project folder, with
-	// DB_STAGES naming the stage (cdktf runs the app without arguments,
-	// and a drill is not a stage of cdktf.json).
-	Cdktf(stage string, args ...string) error
-	// Query runs a statement on the stage's database, as make query does.
+	// Cdktf is the cdktf CLI, which runs terraform, for the stage: it runs
+	// in the project folder with DB_STAGES naming the stage (cdktf runs
+	// the app without arguments, and a drill is not a stage of
+	// cdktf.json).
+	Cdktf(stage string) tfrun.Runner
+	// Query runs a statement on the stage's database, as make query does,
+	// through the stage's role (assumeRoleArn) when it has one, as its
+	// deploy reached it.
 	Query(cfg settings.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error)
 	// DeleteState deletes every version of the stage's state and lock
 	// objects, and says how many it deleted.
@@ -184,9 +189,14 @@ func (d *drillRun) run() int {
 		return failed
 	}
 	defer os.RemoveAll(outdir)
+	cli := d.runner.Cdktf(stage)
 	cdktf := func(command string) func() (string, error) {
 		return func() (string, error) {
-			return "", d.runner.Cdktf(stage, command, stage, "--auto-approve", "--output", filepath.Join(outdir, "cdktf.out"))
+			args := []string{command, stage, "--auto-approve", "--output", filepath.Join(outdir, "cdktf.out")}
+			if err := cli.Run(context.Background(), "", d.stdout, d.stderr, args...); err != nil {
+				return "", fmt.Errorf("cdktf %s: %w", strings.Join(args, " "), err)
+			}
+			return "", nil
 		}
 	}
 
@@ -268,30 +278,39 @@ func round(d time.Duration) string {
 }
 
 // cdktfCLI is the runner of the command: the cdktf CLI as a user runs it,
-// the Data API as make query calls it, the state bucket as the stage's S3
-// backend reaches it.
+// the Data API as the stage's deploy reaches it, the state bucket as the
+// stage's S3 backend reaches it. stderr is for the lines of a query that
+// waits for a paused database.
 type cdktfCLI struct {
-	stdout, stderr io.Writer
+	stderr io.Writer
 }
 
-func (c *cdktfCLI) Cdktf(stage string, args ...string) error {
+func (c *cdktfCLI) Cdktf(stage string) tfrun.Runner {
 	// npx cdktf, or the cdktf PATH names first: make puts the project's
 	// node_modules/.bin there, as npx does in the project folder.
-	cmd := exec.Command("npx", append([]string{"cdktf"}, args...)...)
+	cli := tfrun.Exec{Program: "npx", Args: []string{"cdktf"}, Env: []string{"DB_STAGES=" + stage}}
 	if path, err := exec.LookPath("cdktf"); err == nil {
-		cmd = exec.Command(path, args...)
+		cli.Program, cli.Args = path, nil
 	}
-	cmd.Env = append(os.Environ(), "DB_STAGES="+stage)
-	cmd.Stdout, cmd.Stderr = c.stdout, c.stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("cdktf %s: %w", strings.Join(args, " "), err)
-	}
-	return nil
+	return cli
 }
 
 func (c *cdktfCLI) Query(cfg settings.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error) {
 	waiting := func(message string) { fmt.Fprintln(c.stderr, "restore-drill:", message) }
-	return stagequery.Execute(context.Background(), cfg, "", sql, nil, waiting, time.Sleep)
+	ctx, cancel := context.WithTimeout(context.Background(), stagequery.ResumeWait+time.Minute)
+	defer cancel()
+	// The clone lives where its stage does, and its deploy reached it
+	// through the stage's role: the caller's own credentials may be of
+	// another account, or reach none of it.
+	awsCfg, err := awsconfig.Stage(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := stagequery.Open(ctx, cfg, awsCfg, "")
+	if err != nil {
+		return nil, err
+	}
+	return db.Execute(ctx, sql, nil, waiting, time.Sleep)
 }
 
 func (c *cdktfCLI) DeleteState(cfg settings.StageConfig) (int, error) {

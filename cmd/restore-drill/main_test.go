@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"aurora-stages/internal/tfrun"
 	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,13 +54,18 @@ func (f *fakeRunner) step(name, call string) error {
 	return f.fail[name]
 }
 
-func (f *fakeRunner) Cdktf(stage string, args ...string) error {
-	// The folder cdktf writes to is the drill's own, removed at its end.
-	if i := slices.Index(args, "--output"); i >= 0 {
-		f.outputs = append(f.outputs, args[i+1])
-		args = append(slices.Clone(args[:i]), "--output", "<drill folder>")
-	}
-	return f.step(args[0], "DB_STAGES="+stage+" cdktf "+strings.Join(args, " "))
+// Cdktf is the cdktf CLI as a terraform runner that takes the step's
+// time and fails as told.
+func (f *fakeRunner) Cdktf(stage string) tfrun.Runner {
+	return &tfrun.Fake{Do: func(call tfrun.Call) error {
+		args := call.Args
+		// The folder cdktf writes to is the drill's own, removed at its end.
+		if i := slices.Index(args, "--output"); i >= 0 {
+			f.outputs = append(f.outputs, args[i+1])
+			args = append(slices.Clone(args[:i]), "--output", "<drill folder>")
+		}
+		return f.step(args[0], "DB_STAGES="+stage+" cdktf "+strings.Join(args, " "))
+	}}
 }
 
 func (f *fakeRunner) Query(cfg settings.StageConfig, sql string) (*rdsdata.ExecuteStatementOutput, error) {
@@ -183,7 +189,7 @@ func TestDrillCleansUpAfterAFailedQuery(t *testing.T) {
 // query is skipped, the rest is destroyed, the state deleted.
 func TestDrillCleansUpAfterAFailedDeploy(t *testing.T) {
 	fake := newFakeRunner()
-	fake.fail["deploy"] = errors.New("cdktf deploy drill-production: exit status 1")
+	fake.fail["deploy"] = tfrun.ErrFailed
 	code, stdout, _ := runDrill(t, fake, "--stage", "production", "--sql", "select title, year from movies")
 	if want := []string{deployCall, destroyCall, deleteCall}; !slices.Equal(fake.calls, want) {
 		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(fake.calls, "\n"), strings.Join(want, "\n"))
@@ -192,7 +198,7 @@ func TestDrillCleansUpAfterAFailedDeploy(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	wantLines(t, stdout,
-		"restore-drill: deploy/clone: FAILED after 6m12s: cdktf deploy drill-production: exit status 1",
+		"restore-drill: deploy/clone: FAILED after 6m12s: cdktf deploy drill-production --auto-approve --output "+fake.outputs[0]+": exit status 1",
 		"restore-drill: query: skipped: the deploy failed",
 		"restore-drill: destroy: done in 3m0s",
 		"restore-drill: state deleted: done in 0.43s",
@@ -205,7 +211,7 @@ func TestDrillCleansUpAfterAFailedDeploy(t *testing.T) {
 // is left.
 func TestDrillKeepsTheStateWhenTheDestroyFails(t *testing.T) {
 	fake := newFakeRunner()
-	fake.fail["destroy"] = errors.New("cdktf destroy drill-production: exit status 1")
+	fake.fail["destroy"] = tfrun.ErrFailed
 	code, stdout, _ := runDrill(t, fake, "--stage", "production", "--sql", "select title, year from movies")
 	if want := []string{deployCall, queryCall, destroyCall}; !slices.Equal(fake.calls, want) {
 		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(fake.calls, "\n"), strings.Join(want, "\n"))
@@ -214,7 +220,7 @@ func TestDrillKeepsTheStateWhenTheDestroyFails(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	wantLines(t, stdout,
-		"restore-drill: destroy: FAILED after 3m0s: cdktf destroy drill-production: exit status 1",
+		"restore-drill: destroy: FAILED after 3m0s: cdktf destroy drill-production --auto-approve --output "+fake.outputs[1]+": exit status 1",
 		"restore-drill: state deleted: skipped: the destroy failed, so the state of drill-production is kept for what may be left: run the drill again to destroy it",
 	)
 }

@@ -31,6 +31,7 @@ import (
 	"aurora-stages/internal/cli"
 	"aurora-stages/internal/jsiiruntime"
 	"aurora-stages/internal/prices"
+	"aurora-stages/internal/tfrun"
 	"aurora-stages/review"
 	"aurora-stages/savedplan"
 	"aurora-stages/settings"
@@ -98,19 +99,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var configRisks []review.Risk
 	var plannedAt time.Time
 	var cfg *settings.StageConfig
+	var refused bool
 	if *planJSON != "" {
 		data, err = os.ReadFile(*planJSON)
 	} else {
 		cfg = &settings.StageConfig{}
 		plannedAt = time.Now()
-		*cfg, data, err = planStage(*stage, *outdir, mode, *verbose, stderr)
-		if errors.Is(err, errPreventDestroy) {
-			// Terraform refused the plan without saying which change
-			// destroys what: plan the same stage without the guard, read
-			// only, to name it. Nothing of that plan is ever applied.
-			fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
-			mode.withoutGuard = true
-			_, data, err = planStage(*stage, filepath.Join(*outdir, "review-without-prevent-destroy"), mode, *verbose, stderr)
+		var planned stagePlan
+		planned, err = planExplained(*outdir, mode, stderr, func(outdir string, mode planMode) (settings.StageConfig, []byte, error) {
+			return planStage(*stage, outdir, mode, *verbose, stderr)
+		})
+		*cfg, data, refused = planned.cfg, planned.json, planned.refused
+		if refused {
 			configRisks = append(configRisks, review.Risk{Address: addresses.Cluster, Reason: "refused by prevent_destroy (the stage's preventDestroy): Terraform stops this change before anything is touched; what it would destroy is listed here"})
 		}
 		configRisks = append(configRisks, review.ConfigRisks(*cfg)...)
@@ -183,7 +183,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	text, markdown := report.Text(), report.Markdown()
 	code := report.ExitCode()
 	if *save != "" {
-		if mode.withoutGuard {
+		if refused {
 			// The plan above was made without the guard, to explain the
 			// refusal: it must never be applied.
 			code = 1
@@ -306,20 +306,41 @@ type planMode struct {
 	withoutGuard bool
 }
 
+// stagePlan is a review's plan of a stage.
+type stagePlan struct {
+	cfg  settings.StageConfig
+	json []byte
+	// refused says Terraform refused the plan (prevent_destroy): json is
+	// then the plan made without the guard to explain the refusal, which
+	// must never be applied.
+	refused bool
+}
+
+// planExplained plans a stage with plan, synthesized in outdir. Terraform
+// refuses a plan that destroys a resource under prevent_destroy without
+// saying which change destroys what: then it plans the same stage again
+// without the guard, read only, in a folder of its own, to name it.
+// Nothing of that plan is ever applied.
+func planExplained(outdir string, mode planMode, stderr io.Writer, plan func(outdir string, mode planMode) (settings.StageConfig, []byte, error)) (stagePlan, error) {
+	cfg, data, err := plan(outdir, mode)
+	if !errors.Is(err, errPreventDestroy) {
+		return stagePlan{cfg: cfg, json: data}, err
+	}
+	fmt.Fprintln(stderr, "review: Terraform refused the plan (prevent_destroy); planning it again without the guard to show what it would destroy")
+	mode.withoutGuard = true
+	_, data, err = plan(filepath.Join(outdir, "review-without-prevent-destroy"), mode)
+	return stagePlan{cfg: cfg, json: data, refused: true}, err
+}
+
 // errPreventDestroy says Terraform refused a plan that destroys a resource
 // under lifecycle.prevent_destroy.
 var errPreventDestroy = errors.New("the plan destroys a resource that has prevent_destroy")
 
-// planStage synthesizes the stage, plans it in its synthesized folder and
-// returns its settings and the saved plan as JSON. It prints a line per
-// step to stderr; Terraform's own output (some 600 lines for a first plan)
-// goes to review.log in the stage's folder, emptied at each review, and to
-// stderr in full only when Terraform fails or with verbose, which streams it
-// as it comes. mode.refreshOnly plans with -refresh-only, for drift
-// alone; mode.withoutGuard synthesizes the stage with preventDestroy off
-// and plans without taking the state lock, only to explain a refusal.
-// terraform init is skipped when it has nothing to do (initDone); the plan
-// and its read share one run of the AWS provider (sharedPlugin).
+// planStage synthesizes the stage in outdir, plans it in its synthesized
+// folder (planFolder) and returns its settings and the saved plan as JSON.
+// mode.withoutGuard synthesizes the stage with preventDestroy off, only to
+// explain a refusal. The plan and its read share one run of the AWS
+// provider (sharedPlugin), started while the stage is synthesized.
 func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writer) (settings.StageConfig, []byte, error) {
 	var cfg settings.StageConfig
 	resolved, err := settings.LoadStage(stage, "review plans one stage's database stack")
@@ -340,10 +361,31 @@ func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writ
 	if err := stacks.Synthesize(outdir, resolved, nil); err != nil {
 		return cfg, nil, err
 	}
+	planJSON, err := planFolder(context.Background(), dir, mode, verbose, stderr, tfrun.Exec{}, func() tfrun.Runner {
+		if reattach := plugin.reattach(dir, stderr); reattach != "" {
+			return tfrun.Exec{Env: []string{reattach}}
+		}
+		return tfrun.Exec{}
+	})
+	return cfg, planJSON, err
+}
+
+// planFolder runs a review's terraform steps in the synthesized stage
+// folder dir and returns the plan as JSON: init with tf, unless it has
+// nothing to do (initDone); then the plan (with -refresh-only for drift,
+// without the state lock when it explains a refusal) and its read (show
+// -json) with the runner forPlan gives once init is done (terraform
+// reattached to the shared plugin, which init may have replaced). It
+// prints a line per step to stderr; terraform's own output (some 600
+// lines for a first plan) goes to review.log in dir, emptied at each
+// review, and to stderr in full only when terraform fails or with
+// verbose, which streams it as it comes. A plan Terraform refuses for
+// lifecycle.prevent_destroy is errPreventDestroy.
+func planFolder(ctx context.Context, dir string, mode planMode, verbose bool, stderr io.Writer, tf tfrun.Runner, forPlan func() tfrun.Runner) ([]byte, error) {
 	logPath := filepath.Join(dir, "review.log")
 	log, err := os.Create(logPath)
 	if err != nil {
-		return cfg, nil, err
+		return nil, err
 	}
 	defer log.Close()
 	fmt.Fprintf(stderr, "review: terraform's output goes to %s\n", logPath)
@@ -351,22 +393,16 @@ func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writ
 	if verbose {
 		output = io.MultiWriter(log, stderr)
 	}
-	var reattach string
 	terraform := func(step string, stdout io.Writer, args ...string) error {
 		fmt.Fprintf(stderr, "review: %s...\n", step)
 		fmt.Fprintf(log, "$ terraform %s\n", strings.Join(args, " "))
-		cmd := exec.Command("terraform", args...)
-		cmd.Dir = dir
-		if reattach != "" {
-			cmd.Env = append(os.Environ(), reattach)
+		if stdout == nil {
+			stdout = output
 		}
-		// One writer for both streams: exec then writes them in the order
-		// terraform does, one write at a time.
-		cmd.Stdout, cmd.Stderr = output, output
-		if stdout != nil {
-			cmd.Stdout = stdout
-		}
-		err := cmd.Run()
+		// One writer for both streams (unless stdout is asked for): exec
+		// then writes them in the order terraform does, one write at a
+		// time.
+		err := tf.Run(ctx, dir, stdout, output, args...)
 		if err == nil {
 			return nil
 		}
@@ -384,13 +420,13 @@ func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writ
 		fmt.Fprintln(stderr, "review: terraform init: nothing to do, the folder is initialized for this backend and these providers")
 	} else {
 		if err := terraform("terraform init", nil, "init", "-input=false", "-no-color"); err != nil {
-			return cfg, nil, err
+			return nil, err
 		}
 		if err := recordInit(dir); err != nil {
-			return cfg, nil, fmt.Errorf("recording terraform init in %s: %w", dir, err)
+			return nil, fmt.Errorf("recording terraform init in %s: %w", dir, err)
 		}
 	}
-	reattach = plugin.reattach(dir, stderr)
+	tf = forPlan()
 	plan := []string{"plan", "-input=false", "-no-color", "-out=review.tfplan"}
 	if mode.refreshOnly {
 		plan = append(plan, "-refresh-only")
@@ -399,14 +435,14 @@ func planStage(stage, outdir string, mode planMode, verbose bool, stderr io.Writ
 		plan = append(plan, "-lock=false")
 	}
 	if err := terraform("planning", nil, plan...); err != nil {
-		return cfg, nil, err
+		return nil, err
 	}
 	var planJSON bytes.Buffer
 	if err := terraform("reading the plan", &planJSON, "show", "-json", "review.tfplan"); err != nil {
-		return cfg, nil, err
+		return nil, err
 	}
 	if planJSON.Len() == 0 {
-		return cfg, nil, errors.New("terraform show -json printed nothing")
+		return nil, errors.New("terraform show -json printed nothing")
 	}
-	return cfg, planJSON.Bytes(), nil
+	return planJSON.Bytes(), nil
 }

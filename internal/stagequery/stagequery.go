@@ -106,17 +106,23 @@ func Execute(ctx context.Context, cfg settings.StageConfig, database, sql string
 	if err != nil {
 		return nil, err
 	}
+	return db.Execute(ctx, sql, parameters, waiting, sleep)
+}
+
+// Execute runs sql, with its parameters (:name in sql), on the database,
+// waiting while a paused database resumes (Resume).
+func (d *Database) Execute(ctx context.Context, sql string, parameters []rdstypes.SqlParameter, waiting func(message string), sleep func(time.Duration)) (*rdsdata.ExecuteStatementOutput, error) {
 	input := &rdsdata.ExecuteStatementInput{
-		ResourceArn:           aws.String(db.ResourceARN),
-		SecretArn:             aws.String(db.SecretARN),
-		Database:              aws.String(db.Name),
+		ResourceArn:           aws.String(d.ResourceARN),
+		SecretArn:             aws.String(d.SecretARN),
+		Database:              aws.String(d.Name),
 		Sql:                   aws.String(sql),
 		Parameters:            parameters,
 		IncludeResultMetadata: true,
 	}
 	var out *rdsdata.ExecuteStatementOutput
-	err = db.Resume(waiting, sleep)(ctx, func() (err error) {
-		out, err = db.API.ExecuteStatement(ctx, input)
+	err := d.Resume(waiting, sleep)(ctx, func() (err error) {
+		out, err = d.API.ExecuteStatement(ctx, input)
 		return err
 	})
 	return out, err
