@@ -110,12 +110,14 @@ func TestLocalSwitchOnlyChangesTheLocalTarget(t *testing.T) {
 			expectValues(t, stage+" (local)", localStackJSON(t, stage), localOnlySettings[part])
 		}
 		// The restore arguments act only at creation, everywhere; locally
-		// moto's reports of the Data API, scaling, storage and IAM
-		// authentication are ignored too.
+		// moto's reports of the Data API, scaling, storage, IAM
+		// authentication and Database Insights (its mode, the cluster's
+		// Performance Insights) are ignored too.
 		restoreOnly := []any{"restore_to_point_in_time", "snapshot_identifier"}
 		expectValues(t, stage, stackJSON(t, stage), map[string]any{"resource.aws_rds_cluster.cluster.lifecycle.ignore_changes": restoreOnly})
 		expectValues(t, stage+" (local)", localStackJSON(t, stage), map[string]any{"resource.aws_rds_cluster.cluster.lifecycle.ignore_changes": append(restoreOnly,
-			"enable_http_endpoint", "scaling_configuration", "storage_type", "iam_database_authentication_enabled")})
+			"enable_http_endpoint", "scaling_configuration", "storage_type", "iam_database_authentication_enabled",
+			"database_insights_mode", "performance_insights_enabled", "performance_insights_retention_period", "performance_insights_kms_key_id")})
 		// Locally the Data API stays requested: only moto's report of it is
 		// ignored. The storage type is not sent: moto fails on Aurora's.
 		expectValues(t, stage+" (local)", localStackJSON(t, stage), map[string]any{

@@ -4,11 +4,14 @@
 package stacks
 
 import (
+	"fmt"
+
 	"aurora-stages/settings"
 	"aurora-stages/stacks/addresses"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/rdscluster"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
@@ -44,7 +47,15 @@ func NewDatabaseStack(scope constructs.Construct, cfg settings.StageConfig) cdkt
 		}
 		return *partition
 	}
-	key := newEncryptionKey(stack, cfg, awsPartition)
+	// The account of the ARNs built here, looked up once if any needs it.
+	var accountID *string
+	awsAccount := func() string {
+		if accountID == nil {
+			accountID = dataawscalleridentity.NewDataAwsCallerIdentity(stack, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{}).AccountId()
+		}
+		return *accountID
+	}
+	key := newEncryptionKey(stack, cfg, awsPartition, awsAccount)
 	encryption := newEncryptionSetting(stack, cfg)
 	monitoringRole := newMonitoringRole(stack, cfg, awsPartition)
 	parameters := newParameterGroup(stack, cfg)
@@ -148,9 +159,13 @@ func NewDatabaseStack(scope constructs.Construct, cfg settings.StageConfig) cdkt
 
 	accessPolicy := newAccessPolicy(stack, cfg, databaseAccess{
 		parameters: []*string{credentialsArn.Arn(), resourceArn.Arn(), readerEndpoint.Arn(), securityGroupID.Arn()},
-		cluster:    clusterArn,
-		secret:     secretArn,
-		key:        key,
+		// The cluster's ARN as AWS builds it, not its attribute: the
+		// policy's document is a data source, which Terraform reads only at
+		// apply when it refers to a resource with a change planned, so every
+		// plan that changed the cluster showed the policy updated too.
+		cluster: jsii.String(fmt.Sprintf("arn:%s:rds:%s:%s:cluster:%s", awsPartition(), cfg.Region, awsAccount(), cfg.ClusterIdentifier())),
+		secret:  secretArn,
+		key:     key,
 	})
 
 	output(stack, "cluster_arn", clusterArn, "ARN of the cluster, the Data API's resource ARN")

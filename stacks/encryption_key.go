@@ -4,7 +4,6 @@ import (
 	"aurora-stages/settings"
 
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
@@ -18,7 +17,7 @@ const kmsKeyDeletionDays = 30
 // newEncryptionKey returns the ARN of the key that encrypts the cluster,
 // its Performance Insights data and the secret, or nil for the AWS-managed
 // keys. For kmsKey "create" it creates the key with its alias.
-func newEncryptionKey(stack cdktf.TerraformStack, cfg settings.StageConfig, partition func() string) *string {
+func newEncryptionKey(stack cdktf.TerraformStack, cfg settings.StageConfig, partition, account func() string) *string {
 	switch cfg.KMSKey {
 	case settings.KMSKeyAWSManaged:
 		return nil
@@ -27,7 +26,6 @@ func newEncryptionKey(stack cdktf.TerraformStack, cfg settings.StageConfig, part
 		return jsii.String(cfg.KMSKey)
 	}
 
-	account := dataawscalleridentity.NewDataAwsCallerIdentity(stack, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
 	// AWS's default key policy: the account administers the key, and IAM
 	// policies decide who may use it. Without this statement nobody could
 	// manage the key after creation.
@@ -40,7 +38,7 @@ func newEncryptionKey(stack cdktf.TerraformStack, cfg settings.StageConfig, part
 			Resources: jsii.Strings("*"),
 			Principals: &[]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
 				Type:        jsii.String("AWS"),
-				Identifiers: jsii.Strings("arn:" + partition() + ":iam::" + *account.AccountId() + ":root"),
+				Identifiers: jsii.Strings("arn:" + partition() + ":iam::" + account() + ":root"),
 			}},
 		}},
 	})
