@@ -542,10 +542,11 @@ func expectConcurrentDeploysLocked(t *testing.T, p *project) {
 	if err := json.Unmarshal(p.stateObject("dev"), &state); err != nil {
 		t.Fatalf("the dev state does not parse after the concurrent deploys: %v", err)
 	}
-	// Thirteen resources and three data sources: the deployed cluster's
-	// lookup, the default VPC, the access policy's document.
-	if len(state.Resources) != 16 {
-		t.Errorf("the dev state holds %d resources, want 16: %+v", len(state.Resources), state.Resources)
+	// Thirteen resources and five data sources: the deployed cluster's
+	// lookup, the default VPC, the access policy's document and the
+	// account and partition of the cluster's ARN it names.
+	if len(state.Resources) != 18 {
+		t.Errorf("the dev state holds %d resources, want 18: %+v", len(state.Resources), state.Resources)
 	}
 	for _, dir := range []string{"outa", "outb"} {
 		if _, err := os.Stat(filepath.Join(p.dir, dir, "stacks", "dev", ".terraform")); err != nil {

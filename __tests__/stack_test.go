@@ -357,6 +357,9 @@ func TestResourceAddressesAreStable(t *testing.T) {
 		"output.access_policy_arn",
 		"aws_iam_policy.access",
 		"data.aws_iam_policy_document.access_policy",
+		// The access policy names the cluster by the ARN AWS builds.
+		"data.aws_caller_identity.account",
+		"data.aws_partition.partition",
 		"terraform_data.encryption",
 	}
 	key := []string{"aws_kms_alias.key_alias", "aws_kms_key.key", "data.aws_caller_identity.account", "data.aws_iam_policy_document.key_policy", "data.aws_partition.partition", "output.kms_key_arn"}
