@@ -86,18 +86,7 @@ func runConsumerExample(t *testing.T, fake *fakeConsumerAWS, env ...string) (cod
 	t.Helper()
 	server := httptest.NewServer(fake)
 	defer server.Close()
-	command := exec.Command(goBinary(t, "./examples/consumer"))
-	home := t.TempDir()
-	command.Env = append([]string{
-		"HOME=" + home,
-		"AWS_CONFIG_FILE=" + home + "/config",
-		"AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION=us-east-1",
-		"AWS_ENDPOINT_URL=" + server.URL,
-	}, env...)
+	command := consumerCommand(t, server.URL, env...)
 	return runCommand(t, command)
 }
 
@@ -220,4 +209,24 @@ func TestConsumerExampleHandlesWhatGoesWrong(t *testing.T) {
 			}
 		})
 	}
+}
+
+// consumerCommand is the compiled consumer example with the environment a
+// consumer sets to reach AWS at endpoint (AWS_ENDPOINT_URL), and none of
+// the developer's profiles or instance metadata.
+func consumerCommand(t *testing.T, endpoint string, env ...string) *exec.Cmd {
+	t.Helper()
+	command := exec.Command(goBinary(t, "./examples/consumer"))
+	home := t.TempDir()
+	command.Env = append([]string{
+		"HOME=" + home,
+		"AWS_CONFIG_FILE=" + home + "/config",
+		"AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ACCESS_KEY_ID=test",
+		"AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION=us-east-1",
+		"AWS_ENDPOINT_URL=" + endpoint,
+	}, env...)
+	return command
 }

@@ -8,7 +8,6 @@ package tests
 import (
 	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,19 +24,7 @@ import (
 // one address, as docs/local.md tells a consumer to.
 func runConsumerOnEmulator(t *testing.T, p *project) (code int, stdout, stderr string) {
 	t.Helper()
-	command := exec.Command(goBinary(t, "./examples/consumer"))
-	home := t.TempDir()
-	command.Env = []string{
-		"HOME=" + home,
-		"AWS_CONFIG_FILE=" + home + "/config",
-		"AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION=us-east-1",
-		"AWS_ENDPOINT_URL=" + p.emulator.Endpoint,
-	}
-	return runCommand(t, command)
+	return runCommand(t, consumerCommand(t, p.emulator.Endpoint))
 }
 
 // The consumer example reads the title of 1999 from the movies the
