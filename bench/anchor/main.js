@@ -17,6 +17,8 @@ const { DataAwsVpcs } = require("@cdktf/provider-aws/lib/data-aws-vpcs");
 const { DataAwsRdsClusters } = require("@cdktf/provider-aws/lib/data-aws-rds-clusters");
 const { DataAwsRdsCluster } = require("@cdktf/provider-aws/lib/data-aws-rds-cluster");
 const { DataAwsIamPolicyDocument } = require("@cdktf/provider-aws/lib/data-aws-iam-policy-document");
+const { DataAwsPartition } = require("@cdktf/provider-aws/lib/data-aws-partition");
+const { DataAwsCallerIdentity } = require("@cdktf/provider-aws/lib/data-aws-caller-identity");
 const { RdsClusterParameterGroup } = require("@cdktf/provider-aws/lib/rds-cluster-parameter-group");
 const { SecurityGroup } = require("@cdktf/provider-aws/lib/security-group");
 const { SecretsmanagerSecret } = require("@cdktf/provider-aws/lib/secretsmanager-secret");
@@ -147,6 +149,7 @@ function devStage(app, stage) {
     },
     tags: { Name: clusterIdentifier },
   });
+  cluster.addOverride("database_insights_mode", "standard");
 
   new RdsClusterInstance(stack, "writer", {
     identifier: `main-${prefix}-writer`,
@@ -203,6 +206,10 @@ function devStage(app, stage) {
     value: securityGroup.id,
   });
 
+  // The cluster's ARN as AWS builds it, as the app names it in the policy.
+  const partition = new DataAwsPartition(stack, "partition", {});
+  const account = new DataAwsCallerIdentity(stack, "account", {});
+  const clusterArn = `arn:${partition.partition}:rds:${region}:${account.accountId}:cluster:${clusterIdentifier}`;
   const document = new DataAwsIamPolicyDocument(stack, "access_policy", {
     statement: [
       {
@@ -213,7 +220,7 @@ function devStage(app, stage) {
       {
         sid: "QueryThroughTheDataAPI",
         actions: ["rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement", "rds-data:BeginTransaction", "rds-data:CommitTransaction", "rds-data:RollbackTransaction"],
-        resources: [cluster.arn],
+        resources: [clusterArn],
       },
       {
         sid: "ReadTheCredentials",
