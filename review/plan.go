@@ -314,8 +314,3 @@ func boolean(values any, name string) (bool, bool) {
 	b, ok := m[name].(bool)
 	return b, ok
 }
-
-func majorVersion(version string) string {
-	major, _, _ := strings.Cut(version, ".")
-	return major
-}

@@ -213,7 +213,7 @@ func clusterRisks(rc ResourceChange) []Risk {
 	if was, now := str(before, "storage_type"), str(after, "storage_type"); was != "" && now == settings.StorageIOOptimized && was != now {
 		flag("storage type changes from %s to %s (I/O-Optimized): AWS allows this switch once in 30 days, the way back to Standard at any time", was, now)
 	}
-	if was, now := str(before, "engine_version"), str(after, "engine_version"); was != "" && now != "" && majorVersion(was) != majorVersion(now) {
+	if was, now := str(before, "engine_version"), str(after, "engine_version"); was != "" && now != "" && settings.EngineMajor(was) != settings.EngineMajor(now) {
 		flag("engine major version changes from %s to %s: a major upgrade, with downtime and no way back", was, now)
 	}
 	return risks
@@ -225,7 +225,7 @@ func clusterRisks(rc ResourceChange) []Risk {
 func majorUpgradeRefused(rc ResourceChange) []Risk {
 	before, after := rc.Change.Before, rc.Change.After
 	was, now := str(before, "engine_version"), str(after, "engine_version")
-	if was == "" || now == "" || majorVersion(was) == majorVersion(now) || rc.Change.action() != Update {
+	if was == "" || now == "" || settings.EngineMajor(was) == settings.EngineMajor(now) || rc.Change.action() != Update {
 		return nil
 	}
 	if allowed, _ := boolean(after, "allow_major_version_upgrade"); allowed {

@@ -62,8 +62,15 @@ func (c StageConfig) ReaderEndpointParameter() string {
 // ParameterGroupFamily is the cluster parameter group family of the engine
 // version, "aurora-postgresql<major>".
 func (c StageConfig) ParameterGroupFamily() string {
-	major, _, _ := strings.Cut(c.EngineVersion, ".")
-	return "aurora-postgresql" + major
+	return "aurora-postgresql" + EngineMajor(c.EngineVersion)
+}
+
+// EngineMajor is the major version of an engine version: "16" for 16.6.
+// The parameter group family, the review's upgrade risks and the local
+// PostgreSQL a cluster runs on all go by it.
+func EngineMajor(version string) string {
+	major, _, _ := strings.Cut(version, ".")
+	return major
 }
 
 // ParameterGroupName names the cluster parameter group after the family, so

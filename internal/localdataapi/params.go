@@ -143,15 +143,8 @@ func encodeParameter(p sqlParameter) (value []byte, oid uint32, format int16, er
 func parseDouble(raw json.RawMessage) (float64, error) {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		switch s {
-		case "NaN":
-			return math.NaN(), nil
-		case "Infinity":
-			return math.Inf(1), nil
-		case "-Infinity":
-			return math.Inf(-1), nil
-		}
-		return strconv.ParseFloat(s, 64)
+		// The SDKs send NaN and the infinities as PostgreSQL spells them.
+		return parsePostgresDouble(s)
 	}
 	var d float64
 	err := json.Unmarshal(raw, &d)

@@ -30,6 +30,7 @@ import (
 
 	"aurora-stages/internal/localdataapi"
 	"aurora-stages/internal/localpg"
+	"aurora-stages/settings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -553,7 +554,7 @@ func (f *Front) describe(ctx context.Context, region, id string) (localpg.Spec, 
 	}
 	described := out.DBClusters[0]
 	return localpg.Spec{
-		Major:          major(aws.ToString(described.EngineVersion)),
+		Major:          settings.EngineMajor(aws.ToString(described.EngineVersion)),
 		DatabaseName:   aws.ToString(described.DatabaseName),
 		MasterUsername: aws.ToString(described.MasterUsername),
 	}, nil
@@ -587,10 +588,4 @@ func (f *Front) secret(ctx context.Context, secretARN string) (string, string, e
 	f.secrets[secretARN] = cachedSecret{username: value.Username, password: value.Password, read: time.Now()}
 	f.mu.Unlock()
 	return value.Username, value.Password, nil
-}
-
-// major is the major version of an engine version ("16.6" is 16).
-func major(version string) string {
-	m, _, _ := strings.Cut(version, ".")
-	return m
 }
